@@ -1,0 +1,531 @@
+//! The engine: discovery, the parallel per-file pass, the repository index,
+//! the cross-file pass, suppressions and severities. It knows no output
+//! format: it returns findings with byte spans, sorted deterministically.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::classify::{self, FileKind};
+use crate::config::{Config, Level};
+use crate::discover;
+use crate::finding::{FileId, Finding, Location, Severity};
+use crate::index::{FileFacts, RepoIndex};
+use crate::model::{k8s, workflow::Workflow};
+use crate::rules::{self, engine as er, DocCx, RepoCx, Rule};
+use crate::source::{self, TextProblem};
+use crate::suppress::{self, Suppression};
+use crate::yaml::{self, Span};
+
+/// What to lint and how.
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Lint this text as if it were the file at this path (`--stdin-filename`).
+    pub stdin: Option<(PathBuf, String)>,
+    pub threads: usize,
+    pub no_ignore: bool,
+    pub config: Config,
+}
+
+/// A file of the run.
+#[derive(Debug)]
+pub struct FileEntry {
+    /// As shown to users: relative to the working directory, `/`-separated.
+    pub path: String,
+    pub fs_path: PathBuf,
+    pub kind: FileKind,
+    /// The text, for files that do not live on disk (stdin).
+    pub text: Option<Arc<str>>,
+    /// Why the file could not even be opened (a named path that does not exist, a walk error).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub walk: Duration,
+    pub lint: Duration,
+    pub index: Duration,
+    pub repo_rules: Duration,
+    pub finish: Duration,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Counts {
+    /// Files read and linted.
+    pub files: usize,
+    /// Non-empty YAML documents.
+    pub documents: usize,
+    /// Files skipped (Helm chart files).
+    pub skipped: usize,
+    /// Files that could not be read.
+    pub unreadable: usize,
+}
+
+pub struct Run {
+    pub files: Vec<FileEntry>,
+    /// Sorted by (path, offset, rule); suppressed and disabled ones removed.
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    pub stats: Stats,
+    pub index: RepoIndex,
+}
+
+#[derive(Default)]
+struct FileResult {
+    findings: Vec<Finding>,
+    facts: FileFacts,
+    suppressions: Vec<Suppression>,
+    documents: usize,
+    skipped: bool,
+    unreadable: bool,
+    linted: bool,
+    bytes: u64,
+}
+
+/// Display form of a path: relative to the working directory when under it, `/`-separated.
+pub fn display_path(p: &Path, cwd: &Path) -> String {
+    let rel = if p.is_absolute() {
+        p.strip_prefix(cwd).unwrap_or(p)
+    } else {
+        p
+    };
+    let mut s: String = rel.to_string_lossy().replace('\\', "/");
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest.to_string();
+    }
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}
+
+/// Runs the whole pipeline.
+pub fn run(opts: &Options) -> Run {
+    let t0 = Instant::now();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cfg = &opts.config;
+    let excludes = discover::build_excludes(&cfg.exclude);
+    let disc = discover::discover(&opts.paths, &excludes, &cfg.root, opts.threads);
+
+    // The repository root that Argo/Flux paths are relative to: the first directory linted.
+    let repo_root = opts
+        .paths
+        .iter()
+        .find(|p| p.is_dir())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let repo_root_abs = std::fs::canonicalize(&repo_root).unwrap_or(repo_root);
+
+    let mut files: Vec<FileEntry> = disc
+        .files
+        .iter()
+        .map(|f| {
+            let path = display_path(&f.path, &cwd);
+            let chart = discover::in_chart(&f.path, &disc.chart_dirs, f.explicit);
+            FileEntry {
+                kind: classify::file_kind(&path, chart),
+                path,
+                fs_path: f.path.clone(),
+                text: None,
+                error: None,
+            }
+        })
+        .collect();
+    if let Some((as_path, text)) = &opts.stdin {
+        let path = display_path(as_path, &cwd);
+        files.retain(|f| f.path != path);
+        let chart = discover::in_chart(as_path, &disc.chart_dirs, true);
+        files.push(FileEntry {
+            kind: classify::file_kind(&path, chart),
+            path,
+            fs_path: as_path.clone(),
+            text: Some(Arc::from(text.as_str())),
+            error: None,
+        });
+    }
+    for (path, err) in &disc.errors {
+        files.push(FileEntry {
+            path: display_path(path, &cwd),
+            fs_path: path.clone(),
+            kind: FileKind::Manifest,
+            text: None,
+            error: Some(err.clone()),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let walk = t0.elapsed();
+
+    // Pass 1: every file in parallel. Results come back in file order.
+    let t1 = Instant::now();
+    let active: Vec<&'static dyn Rule> = rules::RULES
+        .iter()
+        .copied()
+        .filter(|r| cfg.level(r.meta()) != Level::Off)
+        .collect();
+    let results: Vec<FileResult> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| lint_file(i as FileId, f, cfg, &active))
+        .collect();
+    let lint = t1.elapsed();
+
+    // The index.
+    let t2 = Instant::now();
+    let mut index = RepoIndex {
+        paths: files
+            .iter()
+            .map(|f| {
+                let abs =
+                    std::fs::canonicalize(&f.fs_path).unwrap_or_else(|_| cwd.join(&f.fs_path));
+                abs.strip_prefix(&repo_root_abs)
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_else(|_| f.path.clone())
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let mut findings = Vec::new();
+    let mut suppressions: Vec<(FileId, Vec<Suppression>)> = Vec::new();
+    let mut counts = Counts::default();
+    let mut bytes = 0;
+    for (i, r) in results.into_iter().enumerate() {
+        findings.extend(r.findings);
+        index.objects.extend(r.facts.objects);
+        index.kustomizations.extend(r.facts.kustomizations);
+        index.workflows.extend(r.facts.workflows);
+        if !r.suppressions.is_empty() {
+            suppressions.push((i as FileId, r.suppressions));
+        }
+        counts.documents += r.documents;
+        counts.skipped += usize::from(r.skipped);
+        counts.unreadable += usize::from(r.unreadable);
+        counts.files += usize::from(r.linted);
+        bytes += r.bytes;
+    }
+    crate::index_build::finish(&mut index, cfg);
+    let index_time = t2.elapsed();
+
+    // Pass 2: cross-file rules over the index.
+    let t3 = Instant::now();
+    for rule in &active {
+        let mut cx = RepoCx {
+            config: cfg,
+            findings: &mut findings,
+        };
+        rule.check_repo(&index, &mut cx);
+    }
+    let repo_rules = t3.elapsed();
+
+    let t4 = Instant::now();
+    let findings = finish(findings, &files, suppressions, cfg, opts.no_ignore);
+    let finish_time = t4.elapsed();
+    Run {
+        files,
+        findings,
+        counts,
+        stats: Stats {
+            walk,
+            lint,
+            index: index_time,
+            repo_rules,
+            finish: finish_time,
+            bytes,
+        },
+        index,
+    }
+}
+
+/// Reads the text of a file of the run: from memory for stdin, else from disk.
+pub fn load_text(f: &FileEntry, cfg: &Config) -> Result<source::Text, source::LoadError> {
+    match &f.text {
+        Some(t) => Ok(source::decode(t.as_bytes().to_vec())),
+        None => source::load(&f.fs_path, cfg.limits.max_file_size),
+    }
+}
+
+fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rule]) -> FileResult {
+    let mut r = FileResult::default();
+    if f.kind == FileKind::HelmChart {
+        r.skipped = true;
+        return r;
+    }
+    let at = |span: Span| Location { file: id, span };
+    if let Some(err) = &f.error {
+        r.unreadable = true;
+        r.findings.push(Finding::new(
+            &er::IoError::META,
+            at(Span::default()),
+            format!("could not read: {err}"),
+        ));
+        return r;
+    }
+    let text = match load_text(f, cfg) {
+        Ok(t) => t,
+        Err(source::LoadError::TooLarge { size, limit }) => {
+            r.skipped = true;
+            r.findings.push(
+                Finding::new(
+                    &er::FileTooLarge::META,
+                    at(Span::default()),
+                    format!("file skipped: {size} bytes is over the limit of {limit} bytes"),
+                )
+                .help("raise `limits.max-file-size` (or `--max-file-size`), or exclude the file"),
+            );
+            return r;
+        }
+        Err(e) => {
+            r.unreadable = true;
+            r.findings.push(Finding::new(
+                &er::IoError::META,
+                at(Span::default()),
+                format!("could not read the file: {e}"),
+            ));
+            return r;
+        }
+    };
+    r.linted = true;
+    r.bytes = text.text.len() as u64;
+    let src = text.text.as_str();
+    let is_json = f.path.ends_with(".json");
+    if let Some(problem) = &text.problem {
+        let (offset, msg) = match problem {
+            TextProblem::NotUtf8 { offset } => (
+                *offset,
+                "the file is not UTF-8 text: invalid byte sequence here",
+            ),
+            TextProblem::Binary { offset } => {
+                (*offset, "the file is binary, not YAML: it holds a NUL byte")
+            }
+        };
+        if !is_json || looks_like_manifest(src) {
+            r.findings.push(Finding::new(
+                &er::InvalidYaml::META,
+                at(Span::new(offset, offset + 1)),
+                msg,
+            ));
+        }
+        return r;
+    }
+    let parsed = yaml::parse_stream(src, &cfg.limits.yaml);
+    // A JSON file that does not parse is only ours to report if it is a manifest.
+    if !(is_json && !parsed.errors.is_empty() && !looks_like_manifest(src)) {
+        for e in &parsed.errors {
+            let mut finding = Finding::new(&er::InvalidYaml::META, at(e.span), e.message.clone());
+            if let Some((span, msg)) = &e.related {
+                finding = finding.related(at(*span), msg.clone());
+            }
+            finding = match e.kind {
+                yaml::YamlErrorKind::DuplicateKey => {
+                    finding.help("remove one of the two; consumers disagree on which one wins")
+                }
+                yaml::YamlErrorKind::AliasBomb => finding
+                    .help("expand the aliases by hand, or raise `limits.max-alias-expansion`"),
+                yaml::YamlErrorKind::TooDeep => {
+                    finding.help("raise `limits.max-depth` if this nesting is intended")
+                }
+                yaml::YamlErrorKind::TooManyDocuments => {
+                    finding.help("raise `limits.max-documents`, or split the file")
+                }
+                _ => finding,
+            };
+            r.findings.push(finding);
+        }
+    }
+    let mut cx = DocCx {
+        file: id,
+        path: &f.path,
+        config: cfg,
+        findings: &mut r.findings,
+    };
+    for doc in &parsed.docs {
+        let Some(root) = doc.root() else { continue };
+        if root.is_null() {
+            continue;
+        }
+        r.documents += 1;
+        match f.kind {
+            FileKind::Workflow => {
+                if let Some(wf) = Workflow::new(root) {
+                    for rule in active {
+                        rule.check_workflow(&wf, &mut cx);
+                    }
+                    r.facts
+                        .workflows
+                        .push(crate::model::workflow_facts::extract(id, src, &wf));
+                }
+            }
+            FileKind::Kustomization if classify::is_kustomize(root) => {
+                r.facts
+                    .kustomizations
+                    .push(crate::index_build::kustomization(id, root));
+            }
+            FileKind::Action | FileKind::HelmChart => {}
+            _ => {
+                for obj in k8s::objects(root) {
+                    for rule in active {
+                        rule.check_object(&obj, &mut cx);
+                    }
+                    r.facts.objects.push(crate::index_build::object(id, &obj));
+                }
+            }
+        }
+    }
+    r.suppressions = suppress::scan(src, &parsed.docs);
+    r
+}
+
+fn looks_like_manifest(src: &str) -> bool {
+    src.contains("\"apiVersion\"") && src.contains("\"kind\"")
+}
+
+/// Applies suppressions and configured severities, reports unused
+/// suppressions, and sorts. Lines are needed for suppressions, so files
+/// with suppressions are read again here, one at a time.
+fn finish(
+    mut findings: Vec<Finding>,
+    files: &[FileEntry],
+    suppressions: Vec<(FileId, Vec<Suppression>)>,
+    cfg: &Config,
+    no_ignore: bool,
+) -> Vec<Finding> {
+    // Configured severities; disabled rules are dropped.
+    findings.retain_mut(|f| {
+        let Some(meta) = rules::find(f.rule) else {
+            return true;
+        };
+        match cfg.level(meta) {
+            _ if meta.always_on => true,
+            Level::Off => false,
+            Level::On(sev) => {
+                f.severity = if f.severity == meta.default_severity {
+                    sev
+                } else {
+                    f.severity.min(sev)
+                };
+                true
+            }
+        }
+    });
+    if !no_ignore {
+        let mut extra = Vec::new();
+        for (file, sups) in suppressions {
+            let Some(entry) = files.get(file as usize) else {
+                continue;
+            };
+            let Ok(text) = load_text(entry, cfg) else {
+                continue;
+            };
+            let lines = yaml::LineIndex::new(&text.text);
+            let mut used = vec![vec![false; 0]; sups.len()];
+            for (i, s) in sups.iter().enumerate() {
+                used[i] = vec![false; s.rules.len()];
+            }
+            let target_line =
+                |s: &Suppression| lines.line_of(s.span.start as usize) + usize::from(s.standalone);
+            findings.retain(|f| {
+                if f.primary.file != file || rules::find(f.rule).is_some_and(|m| m.always_on) {
+                    return true;
+                }
+                let line = lines.line_of(f.primary.span.start as usize);
+                let mut keep = true;
+                for (i, s) in sups.iter().enumerate() {
+                    if target_line(s) != line {
+                        continue;
+                    }
+                    for (j, (id, _)) in s.rules.iter().enumerate() {
+                        if id == f.rule {
+                            used[i][j] = true;
+                            keep = false;
+                        }
+                    }
+                }
+                keep
+            });
+            let meta = &er::UnusedIgnore::META;
+            if cfg.level(meta) == Level::Off {
+                continue;
+            }
+            for (i, s) in sups.iter().enumerate() {
+                let at = |span| Location { file, span };
+                if s.reason.is_none() {
+                    extra.push(
+                        Finding::new(meta, at(s.span), "suppression gives no reason")
+                            .help("say why after the bracket: `# shipshape: ignore[rule-id] why this is safe`"),
+                    );
+                }
+                if s.rules.is_empty() {
+                    extra.push(
+                        Finding::new(meta, at(s.span), "suppression names no rule")
+                            .help("name the rules: `ignore[rule-id]`"),
+                    );
+                }
+                for (j, (id, span)) in s.rules.iter().enumerate() {
+                    if used[i][j] {
+                        continue;
+                    }
+                    match rules::find(id) {
+                        None => {
+                            let known = rules::ids();
+                            let help = crate::config::closest(id, &known)
+                                .map(|c| format!("did you mean `{c}`?"))
+                                .unwrap_or_else(|| "`shipshape rules` lists the rule ids".into());
+                            extra.push(Finding::new(meta, at(*span), format!("unknown rule `{id}` in suppression")).help(help));
+                        }
+                        Some(m) if cfg.level(m) == Level::Off => {}
+                        Some(_) => extra.push(
+                            Finding::new(meta, at(*span), format!("`{id}` is not reported here: the suppression is unused"))
+                                .help("remove it (a suppression governs its own line, or the next line when it stands alone)"),
+                        ),
+                    }
+                }
+            }
+        }
+        for mut f in extra {
+            if let Level::On(sev) = cfg.level(&er::UnusedIgnore::META) {
+                f.severity = sev;
+            }
+            findings.push(f);
+        }
+    }
+    findings.sort_by(|a, b| {
+        let pa = files
+            .get(a.primary.file as usize)
+            .map(|f| f.path.as_str())
+            .unwrap_or("");
+        let pb = files
+            .get(b.primary.file as usize)
+            .map(|f| f.path.as_str())
+            .unwrap_or("");
+        (
+            pa,
+            a.primary.span.start,
+            a.rule,
+            a.primary.span.end,
+            &a.message,
+        )
+            .cmp(&(
+                pb,
+                b.primary.span.start,
+                b.rule,
+                b.primary.span.end,
+                &b.message,
+            ))
+    });
+    findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    findings
+}
+
+/// Severity counts of a list of findings: (errors, warnings, infos).
+pub fn severity_counts(findings: &[Finding]) -> (usize, usize, usize) {
+    findings
+        .iter()
+        .fold((0, 0, 0), |(e, w, i), f| match f.severity {
+            Severity::Error => (e + 1, w, i),
+            Severity::Warning => (e, w + 1, i),
+            Severity::Info => (e, w, i + 1),
+        })
+}

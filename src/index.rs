@@ -1,0 +1,105 @@
+//! The repository index: the small, owned facts that cross-file rules need,
+//! extracted from each file in the parallel pass. No YAML tree outlives its
+//! file; only these facts do.
+
+use crate::finding::{FileId, ObjectRef};
+use crate::yaml::Span;
+
+/// A string value and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned {
+    pub value: String,
+    pub span: Span,
+}
+
+impl Spanned {
+    pub fn new(value: impl Into<String>, span: Span) -> Self {
+        Spanned {
+            value: value.into(),
+            span,
+        }
+    }
+}
+
+/// Everything one file contributes to the index.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub objects: Vec<ObjectFacts>,
+    pub kustomizations: Vec<KustomizationFacts>,
+    pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,
+}
+
+/// A Kubernetes object, reduced to what the cross-file rules read.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectFacts {
+    pub file: FileId,
+    pub api_version: String,
+    pub kind: String,
+    pub name: Option<Spanned>,
+    /// `metadata.namespace`.
+    pub namespace: Option<Spanned>,
+    /// Where to point when the object as a whole is concerned (its `kind` value).
+    pub kind_span: Span,
+    /// Images of a pod template, in document order.
+    pub images: Vec<Spanned>,
+    /// Whether this object has a pod template.
+    pub has_pod: bool,
+    /// `imagePullSecrets` names (pod spec or ServiceAccount).
+    pub pull_secrets: Vec<Spanned>,
+    pub service_account: Option<String>,
+    /// The name of a docker-registry secret this object provides, if any
+    /// (a Secret of type dockerconfigjson/dockercfg, a SealedSecret or ExternalSecret).
+    pub provides_pull_secret: Option<String>,
+    /// Argo CD Application: source paths and destination namespace.
+    pub app_sources: Vec<Spanned>,
+    pub app_destination_ns: Option<Spanned>,
+    /// Argo CD AppProject destination namespaces.
+    pub project_destinations: Vec<Spanned>,
+    /// Flux Kustomization `spec.path`, and Kustomization/HelmRelease `spec.targetNamespace`.
+    pub flux_path: Option<Spanned>,
+    pub target_namespace: Option<Spanned>,
+    /// Labels that mark operator configuration (`app.kubernetes.io/part-of`).
+    pub part_of: Option<String>,
+    /// `app.kubernetes.io/instance` (Flux's own objects carry `flux-system`).
+    pub instance: Option<String>,
+    /// Carries the `argocd.argoproj.io/secret-type` label (repository and cluster credentials).
+    pub argocd_secret_type: bool,
+}
+
+impl ObjectFacts {
+    pub fn object_ref(&self, namespace: Option<&str>) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            name: self.name.as_ref().map(|n| n.value.clone()),
+            namespace: namespace.map(str::to_string),
+        }
+    }
+    pub fn group(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map(|(g, _)| g)
+            .unwrap_or("")
+    }
+}
+
+/// A Kustomize kustomization file.
+#[derive(Debug, Clone, Default)]
+pub struct KustomizationFacts {
+    pub file: FileId,
+    pub namespace: Option<Spanned>,
+    /// `resources:` (and legacy `bases:`) entries, as written.
+    pub resources: Vec<String>,
+}
+
+/// The index over the whole run.
+#[derive(Debug, Default)]
+pub struct RepoIndex {
+    /// Repository-relative path of every file (by `FileId`), `/`-separated.
+    pub paths: Vec<String>,
+    pub objects: Vec<ObjectFacts>,
+    pub kustomizations: Vec<KustomizationFacts>,
+    pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,
+    /// Effective namespace of each of `objects`, same order.
+    pub effective_ns: Vec<Option<crate::index_build::EffectiveNs>>,
+}

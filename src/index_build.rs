@@ -1,0 +1,364 @@
+//! Fills the repository index: per-object facts (in the parallel pass) and,
+//! once every file is in, each object's effective namespace.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use crate::config::Config;
+use crate::finding::FileId;
+use crate::index::{KustomizationFacts, ObjectFacts, RepoIndex, Spanned};
+use crate::model::k8s::Object;
+use crate::rules::image::unquoted_span;
+use crate::yaml::{NodeRef, Span};
+
+fn spanned(n: NodeRef) -> Option<Spanned> {
+    n.as_string().map(|s| Spanned::new(s, unquoted_span(n)))
+}
+
+fn names_of(list: Option<NodeRef>) -> Vec<Spanned> {
+    list.map(|l| {
+        l.items()
+            .filter_map(|i| i.get("name").and_then(spanned))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+pub const DOCKER_SECRET_TYPES: [&str; 2] =
+    ["kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg"];
+
+/// Extracts the facts of one Kubernetes object.
+pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
+    let n = obj.node;
+    let mut f = ObjectFacts {
+        file,
+        api_version: obj.api_version.to_string(),
+        kind: obj.kind.to_string(),
+        name: n.path(&["metadata", "name"]).and_then(spanned),
+        namespace: obj.namespace_node().and_then(spanned),
+        kind_span: n.get("kind").map(unquoted_span).unwrap_or_default(),
+        part_of: n
+            .path(&["metadata", "labels", "app.kubernetes.io/part-of"])
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        instance: n
+            .path(&["metadata", "labels", "app.kubernetes.io/instance"])
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        argocd_secret_type: n
+            .path(&["metadata", "labels", "argocd.argoproj.io/secret-type"])
+            .is_some(),
+        ..Default::default()
+    };
+    if let Some(pod) = obj.pod_spec() {
+        f.has_pod = true;
+        for c in crate::model::k8s::containers_of(pod) {
+            if let Some(img) = c.image.and_then(spanned) {
+                f.images.push(img);
+            }
+        }
+        f.pull_secrets = names_of(pod.get("imagePullSecrets"));
+        f.service_account = pod
+            .get("serviceAccountName")
+            .or_else(|| pod.get("serviceAccount"))
+            .and_then(|s| s.as_string())
+            .map(str::to_string);
+    }
+    let group = obj.group();
+    let spec = n.get("spec");
+    match (group, obj.kind) {
+        ("", "ServiceAccount") => f.pull_secrets = names_of(n.get("imagePullSecrets")),
+        ("", "Secret") => {
+            let ty = n.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            if DOCKER_SECRET_TYPES.contains(&ty) {
+                f.provides_pull_secret = f.name.as_ref().map(|s| s.value.clone());
+            }
+        }
+        (g, "SealedSecret") if g.starts_with("bitnami.com") => {
+            f.provides_pull_secret = spec
+                .and_then(|s| s.str_at(&["template", "metadata", "name"]))
+                .map(str::to_string)
+                .or_else(|| f.name.as_ref().map(|s| s.value.clone()));
+        }
+        (g, "ExternalSecret") if g.starts_with("external-secrets.io") => {
+            f.provides_pull_secret = spec
+                .and_then(|s| s.str_at(&["target", "name"]))
+                .map(str::to_string)
+                .or_else(|| f.name.as_ref().map(|s| s.value.clone()));
+        }
+        (g, "Application") if g.starts_with("argoproj.io") => {
+            if let Some(spec) = spec {
+                let mut sources: Vec<NodeRef> = spec.get("source").into_iter().collect();
+                sources.extend(
+                    spec.get("sources")
+                        .map(|s| s.items().collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                );
+                f.app_sources = sources
+                    .into_iter()
+                    .filter_map(|s| s.get("path").and_then(spanned))
+                    .collect();
+                f.app_destination_ns = spec.path(&["destination", "namespace"]).and_then(spanned);
+            }
+        }
+        (g, "AppProject") if g.starts_with("argoproj.io") => {
+            f.project_destinations = spec
+                .and_then(|s| s.get("destinations"))
+                .map(|d| {
+                    d.items()
+                        .filter_map(|i| i.get("namespace").and_then(spanned))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        (g, "Kustomization") if g.starts_with("kustomize.toolkit.fluxcd.io") => {
+            f.flux_path = spec.and_then(|s| s.get("path")).and_then(spanned);
+            f.target_namespace = spec
+                .and_then(|s| s.get("targetNamespace"))
+                .and_then(spanned);
+        }
+        (g, "HelmRelease") if g.starts_with("helm.toolkit.fluxcd.io") => {
+            f.target_namespace = spec
+                .and_then(|s| s.get("targetNamespace"))
+                .and_then(spanned);
+        }
+        _ => {}
+    }
+    f
+}
+
+/// Extracts a Kustomize kustomization's namespace and resources.
+pub fn kustomization(file: FileId, root: NodeRef) -> KustomizationFacts {
+    let mut resources = Vec::new();
+    for key in ["resources", "bases", "components"] {
+        if let Some(list) = root.get(key) {
+            resources.extend(list.items().filter_map(|i| i.as_str()).map(str::to_string));
+        }
+    }
+    KustomizationFacts {
+        file,
+        namespace: root.get("namespace").and_then(spanned),
+        resources,
+    }
+}
+
+/// How an object got its effective namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NsSource {
+    Metadata,
+    Kustomization,
+    ArgoApplication,
+    FluxKustomization,
+}
+
+#[derive(Debug, Clone)]
+pub struct EffectiveNs {
+    pub value: String,
+    /// The node that put the object there (maybe in another file).
+    pub file: FileId,
+    pub span: Span,
+    pub source: NsSource,
+}
+
+/// Joins a relative path onto a directory and normalises `.` and `..`.
+pub fn join_norm(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+/// Files a kustomization dir (or file set) renders, following `resources:`
+/// chains through nested kustomizations. Returns (file, outermost namespace).
+pub struct Renders<'a> {
+    index: &'a RepoIndex,
+    by_dir: HashMap<&'a str, Vec<usize>>,
+    files_by_path: HashMap<&'a str, FileId>,
+}
+
+impl<'a> Renders<'a> {
+    pub fn new(index: &'a RepoIndex) -> Self {
+        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, k) in index.kustomizations.iter().enumerate() {
+            by_dir
+                .entry(dir_of(&index.paths[k.file as usize]))
+                .or_default()
+                .push(i);
+        }
+        let files_by_path = index
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i as FileId))
+            .collect();
+        Renders {
+            index,
+            by_dir,
+            files_by_path,
+        }
+    }
+
+    /// Files rendered from directory `dir`: through its kustomization when it
+    /// has one, else every file under it. Each with the outermost kustomize
+    /// namespace along the chain (and where it was set).
+    pub fn from_dir(&self, dir: &str) -> Vec<(FileId, Option<(FileId, Spanned)>)> {
+        let dir = dir.trim_matches('/').trim_start_matches("./");
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut queue: VecDeque<(String, Option<(FileId, Spanned)>)> = VecDeque::new();
+        queue.push_back((dir.to_string(), None));
+        while let Some((d, ns)) = queue.pop_front() {
+            if !seen.insert(d.clone()) {
+                continue;
+            }
+            match self.by_dir.get(d.as_str()) {
+                Some(ks) => {
+                    for &ki in ks {
+                        let k = &self.index.kustomizations[ki];
+                        let ns = ns
+                            .clone()
+                            .or_else(|| k.namespace.clone().map(|s| (k.file, s)));
+                        for r in &k.resources {
+                            let target = join_norm(&d, r);
+                            match self.files_by_path.get(target.as_str()) {
+                                Some(&f) => out.push((f, ns.clone())),
+                                None => queue.push_back((target, ns.clone())),
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let prefix = if d.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{d}/")
+                    };
+                    for (p, &f) in &self.files_by_path {
+                        if p.starts_with(&prefix) {
+                            out.push((f, ns.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|(f, _)| *f);
+        out.dedup_by_key(|(f, _)| *f);
+        out
+    }
+}
+
+/// Computes every object's effective namespace: `metadata.namespace`; else
+/// the outermost including kustomization's `namespace:`; else an Argo CD
+/// Application's destination namespace (or a Flux Kustomization's
+/// `targetNamespace`) whose source path renders it.
+pub fn finish(index: &mut RepoIndex, _cfg: &Config) {
+    index.effective_ns = effective_namespaces(index);
+}
+
+fn effective_namespaces(index: &RepoIndex) -> Vec<Option<EffectiveNs>> {
+    let renders = Renders::new(index);
+    let mut by_file: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
+    // Kustomize namespaces, from root kustomizations (those nobody includes) outward in.
+    let included: HashSet<FileId> = index
+        .kustomizations
+        .iter()
+        .flat_map(|k| {
+            let d = dir_of(&index.paths[k.file as usize]).to_string();
+            k.resources.iter().map(move |r| join_norm(&d, r))
+        })
+        .flat_map(|target| {
+            index
+                .kustomizations
+                .iter()
+                .filter(move |k| dir_of(&index.paths[k.file as usize]) == target)
+                .map(|k| k.file)
+        })
+        .collect();
+    for k in index
+        .kustomizations
+        .iter()
+        .filter(|k| !included.contains(&k.file))
+    {
+        for (f, ns) in renders.from_dir(dir_of(&index.paths[k.file as usize])) {
+            if let Some((kf, s)) = ns {
+                by_file.entry(f).or_insert(EffectiveNs {
+                    value: s.value,
+                    file: kf,
+                    span: s.span,
+                    source: NsSource::Kustomization,
+                });
+            }
+        }
+    }
+    // Operator destinations, for files no kustomization namespaced.
+    let mut dest: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
+    for o in &index.objects {
+        let (paths, ns, source): (Vec<&Spanned>, Option<&Spanned>, NsSource) =
+            if !o.app_sources.is_empty() {
+                (
+                    o.app_sources.iter().collect(),
+                    o.app_destination_ns.as_ref(),
+                    NsSource::ArgoApplication,
+                )
+            } else if let Some(p) = &o.flux_path {
+                (
+                    vec![p],
+                    o.target_namespace.as_ref(),
+                    NsSource::FluxKustomization,
+                )
+            } else {
+                continue;
+            };
+        let Some(ns) = ns else { continue };
+        for p in paths {
+            for (f, _) in renders.from_dir(&p.value) {
+                dest.entry(f).or_insert(EffectiveNs {
+                    value: ns.value.clone(),
+                    file: o.file,
+                    span: ns.span,
+                    source,
+                });
+            }
+        }
+    }
+    let mut eff = Vec::with_capacity(index.objects.len());
+    for o in &index.objects {
+        let e = match &o.namespace {
+            Some(n) => Some(EffectiveNs {
+                value: n.value.clone(),
+                file: o.file,
+                span: n.span,
+                source: NsSource::Metadata,
+            }),
+            None => by_file.get(&o.file).or_else(|| dest.get(&o.file)).cloned(),
+        };
+        eff.push(e);
+    }
+    eff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_normalises() {
+        assert_eq!(join_norm("overlays/prod", "../../base"), "base");
+        assert_eq!(join_norm("a", "./b.yaml"), "a/b.yaml");
+        assert_eq!(join_norm("", "k8s"), "k8s");
+    }
+}

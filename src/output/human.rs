@@ -1,0 +1,169 @@
+//! Compiler-style diagnostics, rendered with annotate-snippets: the source
+//! line with the node underlined, labels in other files, a help line.
+
+use std::io::Write;
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use crate::engine::Run;
+use crate::finding::{Finding, Severity};
+use crate::report::Sources;
+
+use super::{plural, Summary};
+
+pub struct Options {
+    pub styled: bool,
+    pub elapsed_ms: u128,
+}
+
+fn level(sev: Severity) -> Level<'static> {
+    match sev {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+/// Byte range to underline: never empty when the source has a character there.
+fn visible(src: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+    let start = crate::yaml::lines_floor(src, start.min(src.len()));
+    let end = crate::yaml::lines_floor(src, end.min(src.len())).max(start);
+    if end > start {
+        return start..end;
+    }
+    match src[start..].chars().next() {
+        Some(c) if c != '\n' && c != '\r' => start..start + c.len_utf8(),
+        _ => start..start,
+    }
+}
+
+/// Renders one finding to a string.
+pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -> String {
+    let place = sources.place(f.primary);
+    let title = level(f.severity)
+        .primary_title(f.message.as_str())
+        .id(f.rule);
+    let mut group = Group::with_title(title);
+    let primary_src = sources.get(f.primary.file);
+    // Related labels grouped by file, the primary's file first.
+    let mut related_other: Vec<(crate::finding::FileId, Vec<&crate::finding::Label>)> = Vec::new();
+    let mut related_same = Vec::new();
+    for l in &f.related {
+        if l.at.file == f.primary.file {
+            related_same.push(l);
+        } else if let Some(entry) = related_other.iter_mut().find(|(id, _)| *id == l.at.file) {
+            entry.1.push(l);
+        } else {
+            related_other.push((l.at.file, vec![l]));
+        }
+    }
+    let mut owned_texts = Vec::new();
+    match &primary_src {
+        Some(src) => {
+            let text: &str = &src.text;
+            let mut snippet = Snippet::source(text).path(place.path.clone()).fold(true);
+            let r = visible(
+                text,
+                f.primary.span.start as usize,
+                f.primary.span.end as usize,
+            );
+            let mut ann = AnnotationKind::Primary.span(r);
+            if let Some(label) = &f.label {
+                ann = ann.label(label.as_str());
+            }
+            snippet = snippet.annotation(ann);
+            for l in related_same {
+                let r = visible(text, l.at.span.start as usize, l.at.span.end as usize);
+                snippet =
+                    snippet.annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+            }
+            group = group.element(snippet);
+        }
+        None => {
+            group = group.element(annotate_snippets::Origin::path(place.path.clone()));
+        }
+    }
+    for (file, labels) in &related_other {
+        if let Some(src) = sources.get(*file) {
+            owned_texts.push((sources.path(*file).to_string(), src, labels.clone()));
+        }
+    }
+    for (path, src, labels) in &owned_texts {
+        let text: &str = &src.text;
+        let mut snippet = Snippet::source(text).path(path.as_str()).fold(true);
+        for l in labels {
+            let r = visible(text, l.at.span.start as usize, l.at.span.end as usize);
+            snippet = snippet.annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+        }
+        group = group.element(snippet);
+    }
+    let object_note = f.object.as_ref().map(|o| {
+        let mut s = format!("in {}", o.kind);
+        if let Some(n) = &o.name {
+            s.push_str(&format!(" `{n}`"));
+        }
+        if let Some(ns) = &o.namespace {
+            s.push_str(&format!(" (namespace `{ns}`)"));
+        }
+        s
+    });
+    if let Some(note) = &object_note {
+        group = group.element(Level::NOTE.message(note.as_str()));
+    }
+    if let Some(help) = &f.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    renderer.render(&[group])
+}
+
+pub fn renderer(styled: bool) -> Renderer {
+    let r = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    r.decor_style(DecorStyle::Unicode)
+}
+
+pub fn write(
+    run: &Run,
+    sources: &mut Sources,
+    out: &mut dyn Write,
+    opts: &Options,
+) -> std::io::Result<()> {
+    let renderer = renderer(opts.styled);
+    for f in &run.findings {
+        writeln!(out, "{}\n", render_finding(f, sources, &renderer))?;
+    }
+    let s = Summary::of(run);
+    let mut line = format!(
+        "{}, {}",
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning")
+    );
+    if s.infos > 0 {
+        line.push_str(&format!(", {}", plural(s.infos, "info")));
+    }
+    line.push_str(&format!(
+        " in {} ({}",
+        plural(s.files, "file"),
+        plural(s.documents, "document")
+    ));
+    if s.skipped > 0 {
+        line.push_str(&format!(", {} skipped", s.skipped));
+    }
+    line.push_str(&format!(") in {} ms", opts.elapsed_ms));
+    if opts.styled {
+        let style = if s.errors > 0 {
+            anstyle::AnsiColor::BrightRed.on_default().bold()
+        } else if s.warnings > 0 {
+            anstyle::AnsiColor::BrightYellow.on_default().bold()
+        } else {
+            anstyle::AnsiColor::BrightGreen.on_default().bold()
+        };
+        writeln!(out, "{style}{line}{style:#}")
+    } else {
+        writeln!(out, "{line}")
+    }
+}

@@ -1,0 +1,148 @@
+//! JSON output, version 1: a public contract (docs/json-output.md,
+//! schemas/shipshape-output-v1.schema.json). These structs are frozen and
+//! separate from the internal findings model: change them only with a new version.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::engine::Run;
+use crate::report::{Place, Sources};
+
+use super::Summary;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    summary: JsonSummary,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    documents: usize,
+    skipped: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Serialize)]
+struct Pos {
+    line: usize,
+    column: usize,
+    offset: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Object<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    path: String,
+    start: Pos,
+    end: Pos,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    path: String,
+    start: Pos,
+    end: Pos,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<Object<'a>>,
+    related: Vec<Related<'a>>,
+}
+
+fn pos(p: &crate::report::Position) -> Pos {
+    Pos {
+        line: p.line,
+        column: p.column,
+        offset: p.offset,
+    }
+}
+
+fn located(p: &Place) -> (String, Pos, Pos) {
+    (p.path.clone(), pos(&p.start), pos(&p.end))
+}
+
+pub fn write(run: &Run, sources: &mut Sources, out: &mut dyn Write) -> std::io::Result<()> {
+    let s = Summary::of(run);
+    let findings = run
+        .findings
+        .iter()
+        .map(|f| {
+            let (path, start, end) = located(&sources.place(f.primary));
+            JsonFinding {
+                rule: f.rule,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                help: f.help.as_deref(),
+                path,
+                start,
+                end,
+                object: f.object.as_ref().map(|o| Object {
+                    api_version: &o.api_version,
+                    kind: &o.kind,
+                    name: o.name.as_deref(),
+                    namespace: o.namespace.as_deref(),
+                }),
+                related: f
+                    .related
+                    .iter()
+                    .map(|l| {
+                        let (path, start, end) = located(&sources.place(l.at));
+                        Related {
+                            path,
+                            start,
+                            end,
+                            message: &l.message,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let report = Report {
+        version: 1,
+        tool: Tool {
+            name: "shipshape",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: JsonSummary {
+            files: s.files,
+            documents: s.documents,
+            skipped: s.skipped,
+            findings: s.findings,
+            errors: s.errors,
+            warnings: s.warnings,
+            infos: s.infos,
+        },
+        findings,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}

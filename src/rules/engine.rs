@@ -1,0 +1,159 @@
+//! Rules the engine reports itself, while reading files and applying suppressions.
+
+crate::declare_rule! {
+    /// # invalid-yaml
+    ///
+    /// A file that is not valid YAML (or JSON), has a duplicate key, or uses
+    /// aliases that would expand past the alias budget (a "billion laughs"
+    /// bomb), or nests deeper than the depth limit. Also: a file that is not
+    /// UTF-8 text.
+    ///
+    /// ## Why
+    /// Kubernetes and GitHub read YAML with their own parsers: a duplicate key
+    /// silently keeps one value (which one depends on the parser), and a file
+    /// that does not parse is not deployed at all. The documents before the
+    /// error are still linted; the rest of the file is not.
+    ///
+    /// ## Example
+    /// Fails:
+    /// ```yaml
+    /// metadata:
+    ///   name: web
+    ///   name: api     # duplicate key
+    /// ```
+    /// Passes:
+    /// ```yaml
+    /// metadata:
+    ///   name: web
+    /// ```
+    ///
+    /// ## Options
+    /// `limits.max-depth`, `limits.max-documents`, `limits.max-alias-expansion`.
+    /// This rule cannot be turned off.
+    pub struct InvalidYaml {
+        id: "invalid-yaml",
+        severity: Error,
+        category: "yaml",
+        summary: "syntax errors, duplicate keys, alias bombs, non-UTF-8 text",
+        always_on: true,
+    }
+}
+
+crate::declare_rule! {
+    /// # io-error
+    ///
+    /// A file that was found but could not be read (permissions, deleted
+    /// during the run, a special file).
+    ///
+    /// ## Why
+    /// A required check that silently skips a file it could not read passes
+    /// a change nobody linted. Every other file is still linted, and the run
+    /// exits with code 2.
+    ///
+    /// ## Example
+    /// Fails: `chmod 000 k8s/deployment.yaml`.
+    /// Passes: a readable file.
+    ///
+    /// ## Options
+    /// None. This rule cannot be turned off.
+    pub struct IoError {
+        id: "io-error",
+        severity: Error,
+        category: "meta",
+        summary: "a file could not be read",
+        always_on: true,
+    }
+}
+
+crate::declare_rule! {
+    /// # file-too-large
+    ///
+    /// A file larger than `limits.max-file-size` (default 8 MiB), skipped
+    /// without being read.
+    ///
+    /// ## Why
+    /// Bounded memory: a linter in a required check must not be made to read
+    /// a 2 GB blob someone committed with a `.yaml` name.
+    ///
+    /// ## Example
+    /// Fails: a 200 MB `dump.yaml`.
+    /// Passes: files under the limit, or `exclude: ["dumps/**"]`.
+    ///
+    /// ## Options
+    /// `limits.max-file-size` in the config, or `--max-file-size BYTES`.
+    pub struct FileTooLarge {
+        id: "file-too-large",
+        severity: Warning,
+        category: "meta",
+        summary: "a file over the size limit was skipped",
+    }
+}
+
+crate::declare_rule! {
+    /// # invalid-config
+    ///
+    /// An error in `.shipshape.yaml`: an unknown key, a bad value, an unknown
+    /// rule id. The run stops with exit code 2 before linting.
+    ///
+    /// ## Why
+    /// A typo in a policy file (`registrys:`) must not silently fall back to
+    /// the defaults.
+    ///
+    /// ## Example
+    /// Fails:
+    /// ```yaml
+    /// registrys:
+    ///   allowed: ["*.azurecr.io"]
+    /// ```
+    /// Passes:
+    /// ```yaml
+    /// registries:
+    ///   allowed: ["*.azurecr.io"]
+    /// ```
+    ///
+    /// ## Options
+    /// None. This rule cannot be turned off.
+    pub struct InvalidConfig {
+        id: "invalid-config",
+        severity: Error,
+        category: "meta",
+        summary: "the config file has an error",
+        always_on: true,
+    }
+}
+
+crate::declare_rule! {
+    /// # unused-ignore
+    ///
+    /// A suppression comment `# shipshape: ignore[rule-id] reason` that
+    /// suppresses nothing, names an unknown rule, or gives no reason.
+    ///
+    /// A suppression applies to findings that start on its own line (a
+    /// trailing comment) or, when the comment stands alone on its line, on
+    /// the line directly below it.
+    ///
+    /// ## Why
+    /// Stale suppressions hide the next real finding at that line, and a
+    /// suppression without a reason cannot be reviewed.
+    ///
+    /// ## Example
+    /// Fails:
+    /// ```yaml
+    /// # shipshape: ignore[unpinned-image]
+    /// image: contoso.azurecr.io/web:1.4.2   # pinned: nothing to ignore, and no reason
+    /// ```
+    /// Passes:
+    /// ```yaml
+    /// # shipshape: ignore[untrusted-registry] mirrored to ACR in Q3, tracked in OPS-12
+    /// image: redis:7.2.4
+    /// ```
+    ///
+    /// ## Options
+    /// `--no-ignore` disregards every suppression (and so reports none of these).
+    pub struct UnusedIgnore {
+        id: "unused-ignore",
+        severity: Info,
+        category: "meta",
+        summary: "a suppression that suppresses nothing or gives no reason",
+    }
+}

@@ -1,0 +1,111 @@
+use crate::finding::Finding;
+use crate::image::{self, has_placeholder};
+use crate::model::k8s::Object;
+use crate::rules::{DocCx, Rule, RuleMeta};
+
+crate::declare_rule! {
+    /// # untrusted-registry
+    ///
+    /// A container image whose registry host is not matched by
+    /// `registries.allowed` (default `*.azurecr.io`). An image with no
+    /// registry part comes from Docker Hub: `nginx:1.25` is
+    /// `docker.io/library/nginx:1.25`.
+    ///
+    /// Hosts match exactly, on label boundaries, ignoring case: `*.azurecr.io`
+    /// matches `contoso.azurecr.io` (any port) but not `evilazurecr.io`,
+    /// `azurecr.io` or `contoso.azurecr.io.attacker.example`. A pattern with
+    /// a port (`registry.local:5000`) must match the port too. An image
+    /// whose registry is still a template (`${ACR}.azurecr.io/app`) is not
+    /// checked.
+    ///
+    /// ## Why
+    /// The registry decides who can change what runs in your cluster. Images
+    /// from public registries can be deleted, rate-limited or replaced; a
+    /// private registry under your control (with content trust and scanning)
+    /// is the supply-chain boundary the cluster's admission policy usually
+    /// enforces too. Finding it at commit time is cheaper than a rejected
+    /// deployment.
+    ///
+    /// ## Example
+    /// Fails:
+    /// ```yaml
+    /// image: nginx:1.25                          # docker.io
+    /// image: evilazurecr.io/web:1.0              # not a subdomain of azurecr.io
+    /// ```
+    /// Passes:
+    /// ```yaml
+    /// image: contoso.azurecr.io/web:1.0
+    /// ```
+    ///
+    /// ## Options
+    /// `registries.allowed`: host patterns, e.g.
+    /// `["*.azurecr.io", "mcr.microsoft.com"]`.
+    pub struct UntrustedRegistry {
+        id: "untrusted-registry",
+        severity: Error,
+        category: "image",
+        summary: "an image from a registry outside `registries.allowed`",
+    }
+}
+
+impl Rule for UntrustedRegistry {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_object(&self, obj: &Object, cx: &mut DocCx) {
+        for c in obj.containers() {
+            let Some(node) = c.image else { continue };
+            let Some(text) = node.as_str() else { continue };
+            let Some(r) = concrete_registry(text) else {
+                continue;
+            };
+            if cx.config.allowed_registries.iter().any(|p| p.matches(&r)) {
+                continue;
+            }
+            let allowed: Vec<&str> = cx
+                .config
+                .allowed_registries
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect();
+            let where_ = if r.explicit_registry {
+                format!("registry `{}`", r.registry)
+            } else {
+                "no registry: Docker Hub (`docker.io`)".to_string()
+            };
+            let name = c
+                .name
+                .map(|n| format!(" (container `{n}`)"))
+                .unwrap_or_default();
+            cx.report(
+                Finding::new(
+                    &Self::META,
+                    cx.at(super::unquoted_span(node)),
+                    format!("image `{text}` comes from `{}`, which is not an allowed registry{name}", r.registry),
+                )
+                .label(where_)
+                .help(format!(
+                    "push the image to an allowed registry ({}) and reference it there, or allow this registry in `registries.allowed`",
+                    if allowed.is_empty() { "none is allowed".to_string() } else { allowed.join(", ") }
+                ))
+                .object(Some(obj.object_ref())),
+            );
+        }
+    }
+}
+
+/// The parsed reference when its registry is known: no placeholder in the
+/// registry part. A placeholder in the tag alone does not hide the registry.
+pub fn concrete_registry(text: &str) -> Option<image::ImageRef> {
+    if !has_placeholder(text) {
+        return image::parse(text).ok();
+    }
+    let (first, _) = text.split_once('/')?;
+    let is_registry = first.contains('.') || first.contains(':') || first == "localhost";
+    if !is_registry || has_placeholder(first) {
+        return None;
+    }
+    // Substitute a neutral path and tag to parse the registry alone.
+    image::parse(&format!("{first}/placeholder:0")).ok()
+}

@@ -1,0 +1,169 @@
+//! The rule registry. Each rule lives in its own file, grouped by domain; its
+//! doc comment is its documentation (`shipshape rule <id>` prints it and the
+//! docs are generated from it), captured by `declare_rule!`.
+
+use crate::config::Config;
+use crate::finding::{FileId, Finding, Location, Severity};
+use crate::index::RepoIndex;
+use crate::model::k8s::Object;
+use crate::model::workflow::Workflow;
+use crate::yaml::Span;
+
+pub mod engine;
+pub mod image;
+pub mod namespace;
+pub mod secrets;
+pub mod workflow;
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// Domain: `yaml`, `image`, `secrets`, `workflow`, `namespace`, `meta`.
+    pub category: &'static str,
+    pub summary: &'static str,
+    /// The doc comment, verbatim (each line keeps rustdoc's leading space).
+    pub doc: &'static str,
+    /// Engine rules cannot be turned off (`invalid-yaml`, `io-error`, `invalid-config`).
+    pub always_on: bool,
+}
+
+impl RuleMeta {
+    /// The documentation as Markdown, without rustdoc's leading spaces.
+    pub fn markdown(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Declares a rule's unit struct and its `META`, taking the doc comment as its documentation.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident {
+            id: $id:literal,
+            severity: $sev:ident,
+            category: $cat:literal,
+            summary: $summary:literal
+            $(, always_on: $always:literal)? $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        $vis struct $name;
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                default_severity: $crate::finding::Severity::$sev,
+                category: $cat,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+                always_on: false $(|| $always)?,
+            };
+        }
+    };
+}
+
+/// Per-file context given to rules in the parallel pass.
+pub struct DocCx<'a> {
+    pub file: FileId,
+    pub path: &'a str,
+    pub config: &'a Config,
+    pub findings: &'a mut Vec<Finding>,
+}
+
+impl DocCx<'_> {
+    pub fn at(&self, span: Span) -> Location {
+        Location {
+            file: self.file,
+            span,
+        }
+    }
+    pub fn report(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+}
+
+/// Repository-wide context for cross-file rules.
+pub struct RepoCx<'a> {
+    pub config: &'a Config,
+    pub findings: &'a mut Vec<Finding>,
+}
+
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Called for every Kubernetes object, in the per-file pass.
+    fn check_object(&self, _obj: &Object, _cx: &mut DocCx) {}
+    /// Called for every workflow document, in the per-file pass.
+    fn check_workflow(&self, _wf: &Workflow, _cx: &mut DocCx) {}
+    /// Called once, after every file is indexed.
+    fn check_repo(&self, _index: &RepoIndex, _cx: &mut RepoCx) {}
+}
+
+/// Rules with checks, in registry order.
+pub static RULES: &[&dyn Rule] = &[
+    &image::unpinned_image::UnpinnedImage,
+    &image::untrusted_registry::UntrustedRegistry,
+    &secrets::missing_pull_secret::MissingPullSecret,
+    &secrets::unresolved_pull_secret::UnresolvedPullSecret,
+    &workflow::pull_mode_cluster_credentials::PullModeClusterCredentials,
+    &workflow::workflow_image_mismatch::WorkflowImageMismatch,
+    &namespace::operator_namespace::OperatorNamespace,
+];
+
+/// Rules the engine itself reports.
+pub static ENGINE_RULES: &[&RuleMeta] = &[
+    &engine::InvalidYaml::META,
+    &engine::IoError::META,
+    &engine::FileTooLarge::META,
+    &engine::InvalidConfig::META,
+    &engine::UnusedIgnore::META,
+];
+
+/// Every rule's metadata, sorted by id.
+pub fn all() -> Vec<&'static RuleMeta> {
+    let mut v: Vec<&'static RuleMeta> = RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(ENGINE_RULES.iter().copied())
+        .collect();
+    v.sort_by_key(|m| m.id);
+    v
+}
+
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    all().into_iter().find(|m| m.id == id)
+}
+
+pub fn ids() -> Vec<&'static str> {
+    all().into_iter().map(|m| m.id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let all = all();
+        let mut ids: Vec<_> = all.iter().map(|m| m.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len());
+        for m in all {
+            assert!(
+                m.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                m.id
+            );
+            let md = m.markdown();
+            assert!(md.contains("## Why"), "{} lacks a `## Why` section", m.id);
+            assert!(md.contains("## Example"), "{} lacks examples", m.id);
+        }
+    }
+}

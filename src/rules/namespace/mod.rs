@@ -1,0 +1,2 @@
+//! Rules about namespaces.
+pub mod operator_namespace;

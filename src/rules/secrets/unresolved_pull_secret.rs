@@ -1,0 +1,163 @@
+use crate::finding::{Finding, Location, Severity};
+use crate::index::RepoIndex;
+use crate::rules::{RepoCx, Rule, RuleMeta};
+
+use super::{same_name, same_ns, Same};
+
+crate::declare_rule! {
+    /// # unresolved-pull-secret
+    ///
+    /// An `imagePullSecrets` entry (in a pod spec or a ServiceAccount) naming a
+    /// secret that nothing in the repository provides in the same effective
+    /// namespace. A pull secret is provided by:
+    /// - a `Secret` of type `kubernetes.io/dockerconfigjson` (or `dockercfg`);
+    /// - a `SealedSecret` or `ExternalSecret` whose target has that name;
+    /// - an `azure/k8s-create-secret` step (`secret-name`, `namespace`);
+    /// - `kubectl create secret docker-registry NAME [-n NS]` in a workflow.
+    ///
+    /// Workflow values are resolved from the workflow's literal `env:` and
+    /// input defaults (`${{ env.X }}`, `${{ inputs.X }}`, `$X`). When a
+    /// namespace (or a name) cannot be known, the finding is an info that
+    /// says so. A `Secret` with that name but another type (`Opaque`) does not
+    /// count: the kubelet cannot use it to pull. The finding points at the
+    /// `name` value.
+    ///
+    /// ## Why
+    /// A pull secret that does not exist in the pod's namespace fails exactly
+    /// like a missing one (`ImagePullBackOff`), but looks fine in review.
+    /// Secrets are namespaced: one in `default` does nothing for a pod in `shop`.
+    ///
+    /// ## Example
+    /// Fails (the secret lives in another namespace):
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Secret
+    /// metadata: { name: acr-pull, namespace: default }
+    /// type: kubernetes.io/dockerconfigjson
+    /// ---
+    /// # a Deployment in namespace shop
+    ///       imagePullSecrets:
+    ///         - name: acr-pull
+    /// ```
+    /// Passes: the same Secret with `namespace: shop`, or a workflow step
+    /// `kubectl create secret docker-registry acr-pull -n shop ...`.
+    ///
+    /// ## Options
+    /// None.
+    pub struct UnresolvedPullSecret {
+        id: "unresolved-pull-secret",
+        severity: Error,
+        category: "secrets",
+        summary: "an imagePullSecrets name nothing in the repository provides",
+    }
+}
+
+struct Provider<'a> {
+    name: &'a str,
+    ns: Option<&'a str>,
+    at: Location,
+    what: &'static str,
+}
+
+impl Rule for UnresolvedPullSecret {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
+        let mut providers: Vec<Provider> = Vec::new();
+        for (i, o) in index.objects.iter().enumerate() {
+            if let Some(name) = &o.provides_pull_secret {
+                providers.push(Provider {
+                    name,
+                    ns: index.effective_ns[i].as_ref().map(|e| e.value.as_str()),
+                    at: Location {
+                        file: o.file,
+                        span: o.name.as_ref().map(|n| n.span).unwrap_or(o.kind_span),
+                    },
+                    what: "provided here",
+                });
+            }
+        }
+        for wf in &index.workflows {
+            for s in &wf.secrets_created {
+                providers.push(Provider {
+                    name: &s.name,
+                    ns: s.namespace.as_deref(),
+                    at: Location {
+                        file: wf.file,
+                        span: s.span,
+                    },
+                    what: "created by this workflow step",
+                });
+            }
+        }
+        for (i, o) in index.objects.iter().enumerate() {
+            if o.pull_secrets.is_empty() {
+                continue;
+            }
+            let ns = index.effective_ns[i].as_ref().map(|e| e.value.as_str());
+            for secret in &o.pull_secrets {
+                let mut best = Same::No;
+                let mut candidate: Option<&Provider> = None;
+                let mut elsewhere: Option<&Provider> = None;
+                for p in &providers {
+                    let name = same_name(&secret.value, p.name);
+                    if name == Same::No {
+                        continue;
+                    }
+                    let both = match (name, same_ns(ns, p.ns)) {
+                        (Same::Yes, Same::Yes) => Same::Yes,
+                        (_, Same::No) => Same::No,
+                        _ => Same::Unknown,
+                    };
+                    match both {
+                        Same::Yes => {
+                            best = Same::Yes;
+                            break;
+                        }
+                        Same::Unknown => {
+                            best = Same::Unknown;
+                            candidate.get_or_insert(p);
+                        }
+                        Same::No => {
+                            elsewhere.get_or_insert(p);
+                        }
+                    }
+                }
+                if best == Same::Yes {
+                    continue;
+                }
+                let at = Location {
+                    file: o.file,
+                    span: secret.span,
+                };
+                let in_ns = ns
+                    .map(|n| format!(" in namespace `{n}`"))
+                    .unwrap_or_default();
+                let f = match (best, candidate, elsewhere) {
+                    (Same::Unknown, Some(p), _) => Finding::new(
+                        &Self::META,
+                        at,
+                        format!("cannot prove that pull secret `{}` is provided{in_ns}: a namespace or name is not known", secret.value),
+                    )
+                    .severity(Severity::Info)
+                    .related(p.at, format!("`{}` {} (namespace {})", p.name, p.what, p.ns.map(|n| format!("`{n}`")).unwrap_or_else(|| "unknown".into())))
+                    .help("set `metadata.namespace` (or a kustomization `namespace:`) and give the secret a literal name so it can be checked"),
+                    (_, _, Some(p)) => Finding::new(
+                        &Self::META,
+                        at,
+                        format!("pull secret `{}` is provided only in namespace `{}`, not{in_ns}", secret.value, p.ns.unwrap_or("?")),
+                    )
+                    .label("not in this namespace")
+                    .related(p.at, format!("`{}` {}", p.name, p.what))
+                    .help("secrets are namespaced: create the docker-registry secret in this object's namespace too"),
+                    _ => Finding::new(&Self::META, at, format!("nothing in the repository provides the pull secret `{}`{in_ns}", secret.value))
+                        .label("no such docker-registry secret")
+                        .help("add a Secret of type kubernetes.io/dockerconfigjson (a SealedSecret or ExternalSecret, for real credentials) with this name in the same namespace, or create it in the deploying workflow"),
+                };
+                cx.findings.push(f.object(Some(o.object_ref(ns))));
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Rules about GitHub Actions workflows and what they deploy.
+pub mod mode;
+pub mod pull_mode_cluster_credentials;
+pub mod workflow_image_mismatch;

@@ -1,0 +1,172 @@
+//! Deciding, per workflow, whether it deploys in push or pull (GitOps) mode,
+//! with the evidence, so `--explain-mode` can say why.
+
+use crate::config::{Config, Mode};
+use crate::index::RepoIndex;
+use crate::index_build::Renders;
+use crate::model::workflow_facts::WorkflowFacts;
+use crate::yaml::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WfMode {
+    Push,
+    Pull,
+}
+
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub what: String,
+    /// Where in the workflow, if a step is the evidence.
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub mode: WfMode,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Whether a repository path holds Kubernetes manifests (or could: a YAML file
+/// outside `.github/`).
+fn is_manifest_path(index: &RepoIndex, path: &str) -> bool {
+    if path.starts_with(".github/") || !(path.ends_with(".yaml") || path.ends_with(".yml")) {
+        return false;
+    }
+    match index.paths.iter().position(|p| p == path) {
+        Some(id) => {
+            let id = id as u32;
+            index.objects.iter().any(|o| o.file == id)
+                || index.kustomizations.iter().any(|k| k.file == id)
+        }
+        None => true,
+    }
+}
+
+/// Repository paths that an operator (Argo CD Application, Flux Kustomization) syncs.
+pub fn operator_synced_files(index: &RepoIndex) -> Vec<(String, String)> {
+    let renders = Renders::new(index);
+    let mut out = Vec::new();
+    for o in &index.objects {
+        let label = format!(
+            "{} `{}`",
+            o.kind,
+            o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?")
+        );
+        let paths = o.app_sources.iter().chain(o.flux_path.iter());
+        for p in paths {
+            for (f, _) in renders.from_dir(&p.value) {
+                out.push((index.paths[f as usize].clone(), label.clone()));
+            }
+        }
+    }
+    out
+}
+
+pub fn decide(
+    wf: &WorkflowFacts,
+    index: &RepoIndex,
+    cfg: &Config,
+    synced: &[(String, String)],
+) -> Decision {
+    match cfg.mode {
+        Mode::Pull => {
+            return Decision {
+                mode: WfMode::Pull,
+                evidence: vec![Evidence {
+                    what: "`mode: pull` in the config".into(),
+                    span: None,
+                }],
+            }
+        }
+        Mode::Push => {
+            return Decision {
+                mode: WfMode::Push,
+                evidence: vec![Evidence {
+                    what: "`mode: push` in the config".into(),
+                    span: None,
+                }],
+            }
+        }
+        Mode::Auto => {}
+    }
+    let mut evidence = Vec::new();
+    let manifest_edit = wf.edits.iter().find_map(|e| {
+        e.files
+            .iter()
+            .find(|f| is_manifest_path(index, f))
+            .map(|f| (e, f))
+    });
+    if let (Some((edit, file)), Some(commit)) = (manifest_edit, wf.commits.first()) {
+        evidence.push(Evidence {
+            what: format!("edits the manifest `{file}`"),
+            span: Some(edit.span),
+        });
+        evidence.push(Evidence {
+            what: format!("commits it ({})", commit.what),
+            span: Some(commit.span),
+        });
+        return Decision {
+            mode: WfMode::Pull,
+            evidence,
+        };
+    }
+    for d in &wf.deploys {
+        for p in &d.paths {
+            let prefix = format!("{}/", p.trim_end_matches('/'));
+            if let Some((file, by)) = synced
+                .iter()
+                .find(|(f, _)| f == p || f.starts_with(&prefix))
+            {
+                evidence.push(Evidence {
+                    what: format!("deploys `{file}`, which {by} syncs from this repository"),
+                    span: Some(d.span),
+                });
+                return Decision {
+                    mode: WfMode::Pull,
+                    evidence,
+                };
+            }
+        }
+    }
+    let why = if manifest_edit.is_some() {
+        "edits manifests but never commits them"
+    } else if !wf.commits.is_empty() {
+        "commits, but edits no manifest"
+    } else if !wf.deploys.is_empty() {
+        "deploys manifests no operator syncs"
+    } else {
+        "neither commits manifest changes nor deploys operator-synced manifests"
+    };
+    evidence.push(Evidence {
+        what: why.into(),
+        span: None,
+    });
+    Decision {
+        mode: WfMode::Push,
+        evidence,
+    }
+}
+
+/// `--explain-mode`: each workflow's mode and the evidence, one block per workflow.
+pub fn explain(index: &RepoIndex, cfg: &Config, out: &mut dyn std::io::Write) {
+    let synced = operator_synced_files(index);
+    for wf in &index.workflows {
+        let d = decide(wf, index, cfg, &synced);
+        let mode = match d.mode {
+            WfMode::Push => "push",
+            WfMode::Pull => "pull",
+        };
+        let _ = writeln!(
+            out,
+            "{}: {mode} mode",
+            index
+                .paths
+                .get(wf.file as usize)
+                .map(String::as_str)
+                .unwrap_or("?")
+        );
+        for e in &d.evidence {
+            let _ = writeln!(out, "  - {}", e.what);
+        }
+    }
+}

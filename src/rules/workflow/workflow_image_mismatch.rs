@@ -1,0 +1,275 @@
+use crate::finding::{Finding, Location, Severity};
+use crate::image::{self, has_placeholder};
+use crate::index::{RepoIndex, Spanned};
+use crate::model::workflow_facts::PushFact;
+use crate::rules::{RepoCx, Rule, RuleMeta};
+use crate::script_facts::EditTool;
+
+crate::declare_rule! {
+    /// # workflow-image-mismatch
+    ///
+    /// The image a workflow builds and pushes must be the image the manifests
+    /// deploy. Pushed references come from `docker build -t` / `docker push`,
+    /// `docker buildx ... --push`, `docker/build-push-action` `tags:` and
+    /// `az acr build -r REG -t NAME` (which pushes `REG.azurecr.io/NAME`),
+    /// with the workflow's literal `env:` and input defaults resolved.
+    ///
+    /// Flags:
+    /// - a tag-update step (sed, yq, `kustomize edit set image`, PowerShell
+    ///   `Set-Content`) whose target file does not exist, or holds no image of
+    ///   the pushed repository (the finding points at the command; a related
+    ///   label at the push);
+    /// - an `azure/k8s-deploy` `images:` entry whose repository matches no
+    ///   `image:` in its `manifests:` (k8s-deploy then silently deploys the
+    ///   old image).
+    ///
+    /// A pushed reference whose registry is only known at run time (a step
+    /// output such as `$ACRSERVER`) is compared by repository path alone, and
+    /// the finding is downgraded to a warning.
+    ///
+    /// ## Why
+    /// Both mistakes pass CI and deploy the *previous* image: the pipeline is
+    /// green, the commit says `web:4f2c1e`, and the cluster runs yesterday's
+    /// code. `azure/k8s-deploy` substitutes only `image:` lines whose
+    /// repository equals the `images:` entry, and does nothing otherwise.
+    ///
+    /// ## Example
+    /// Fails (pushes `web`, rewrites a manifest that runs `frontend`):
+    /// ```yaml
+    /// - run: |
+    ///     docker build -t contoso.azurecr.io/web:${{ github.sha }} .
+    ///     docker push contoso.azurecr.io/web:${{ github.sha }}
+    ///     yq -i '.spec.template.spec.containers[0].image = "contoso.azurecr.io/web:${{ github.sha }}"' k8s/frontend.yaml
+    /// ```
+    /// Passes: the same, with `k8s/frontend.yaml` running `contoso.azurecr.io/web:<tag>`.
+    ///
+    /// ## Options
+    /// None.
+    pub struct WorkflowImageMismatch {
+        id: "workflow-image-mismatch",
+        severity: Error,
+        category: "workflow",
+        summary: "a workflow pushes one image and deploys or rewrites another",
+    }
+}
+
+/// A repository identity to compare: (registry if known, repository path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Repo {
+    registry: Option<String>,
+    path: String,
+}
+
+impl Repo {
+    /// Parses a reference, tolerating placeholders in the registry and the tag.
+    fn of(value: &str) -> Option<Repo> {
+        if !has_placeholder(value) {
+            let r = image::parse(value).ok()?;
+            return Some(Repo {
+                registry: Some(r.registry.clone()),
+                path: r.repository,
+            });
+        }
+        // Strip the tag/digest, then split off a registry-looking first part.
+        let no_digest = value.split('@').next()?;
+        let last_slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
+        let name = match no_digest[last_slash..].find(':') {
+            Some(i) => &no_digest[..last_slash + i],
+            None => no_digest,
+        };
+        let (first, rest) = name.split_once('/')?;
+        if has_placeholder(rest) {
+            return None;
+        }
+        let registry = (!has_placeholder(first)).then(|| first.to_ascii_lowercase());
+        Some(Repo {
+            registry,
+            path: rest.to_string(),
+        })
+    }
+
+    /// Some(exact) when the two can be the same repository: exact when both registries are known.
+    fn matches(&self, other: &Repo) -> Option<bool> {
+        if self.path != other.path {
+            return None;
+        }
+        match (&self.registry, &other.registry) {
+            (Some(a), Some(b)) => (a == b).then_some(true),
+            _ => Some(false),
+        }
+    }
+}
+
+fn file_id(index: &RepoIndex, path: &str) -> Option<u32> {
+    index.paths.iter().position(|p| p == path).map(|i| i as u32)
+}
+
+fn images_in(index: &RepoIndex, file: u32) -> Vec<(u32, &Spanned)> {
+    index
+        .objects
+        .iter()
+        .filter(|o| o.file == file)
+        .flat_map(|o| o.images.iter().map(move |i| (o.file, i)))
+        .collect()
+}
+
+impl Rule for WorkflowImageMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
+        for wf in &index.workflows {
+            let pushed: Vec<(&PushFact, Repo)> = wf
+                .pushes
+                .iter()
+                .filter_map(|p| Repo::of(&p.image).map(|r| (p, r)))
+                .collect();
+            // Tag-update steps.
+            if let Some((push, _)) = pushed.first() {
+                for edit in &wf.edits {
+                    let is_tag_update =
+                        !edit.images.is_empty() || edit.tool == EditTool::KustomizeEditSetImage;
+                    if !is_tag_update {
+                        continue;
+                    }
+                    for file in &edit.files {
+                        if has_placeholder(file) {
+                            continue;
+                        }
+                        let at = Location {
+                            file: wf.file,
+                            span: edit.span,
+                        };
+                        let Some(id) = file_id(index, file) else {
+                            cx.findings.push(
+                                Finding::new(&Self::META, at, format!("the tag-update step writes `{file}`, which does not exist in the repository"))
+                                    .label("no such file")
+                                    .related(Location { file: wf.file, span: push.span }, "the image this workflow pushes")
+                                    .help("point the step at the manifest that deploys the pushed image"),
+                            );
+                            continue;
+                        };
+                        if edit.tool == EditTool::KustomizeEditSetImage {
+                            continue;
+                        }
+                        let in_file = images_in(index, id);
+                        if in_file.is_empty() {
+                            continue;
+                        }
+                        let best = in_file
+                            .iter()
+                            .filter_map(|(_, img)| Repo::of(&img.value))
+                            .flat_map(|r| pushed.iter().filter_map(move |(_, p)| p.matches(&r)))
+                            .max();
+                        if best == Some(true) {
+                            continue;
+                        }
+                        if best == Some(false) && pushed.iter().all(|(_, p)| p.registry.is_none()) {
+                            // Repository paths agree and the registry is only known at run time.
+                            continue;
+                        }
+                        let names: Vec<String> =
+                            pushed.iter().map(|(_, p)| display_repo(p)).collect();
+                        let mut f = Finding::new(
+                            &Self::META,
+                            at,
+                            format!("the tag-update step rewrites `{file}`, which holds no image of the pushed repository `{}`", names.join("`, `")),
+                        )
+                        .label("updates the wrong manifest")
+                        .related(Location { file: wf.file, span: push.span }, "pushed here")
+                        .help("update the manifest that runs the pushed image, or push the image this manifest runs");
+                        for (f_id, img) in in_file.iter().take(3) {
+                            f = f.related(
+                                Location {
+                                    file: *f_id,
+                                    span: img.span,
+                                },
+                                format!("`{file}` runs `{}`", img.value),
+                            );
+                        }
+                        if pushed.iter().any(|(_, p)| p.registry.is_none()) {
+                            f = f.severity(Severity::Warning);
+                        }
+                        cx.findings.push(f);
+                    }
+                }
+            }
+            // azure/k8s-deploy `images:` against its `manifests:`.
+            for d in wf.deploys.iter().filter(|d| !d.images.is_empty()) {
+                let manifest_images: Vec<(u32, &Spanned)> = d
+                    .paths
+                    .iter()
+                    .filter_map(|p| file_id(index, p))
+                    .flat_map(|id| images_in(index, id))
+                    .collect();
+                if manifest_images.is_empty() {
+                    continue;
+                }
+                for entry in &d.images {
+                    let Some(want) = Repo::of(&entry.value) else {
+                        continue;
+                    };
+                    let best = manifest_images
+                        .iter()
+                        .filter_map(|(_, i)| Repo::of(&i.value))
+                        .filter_map(|r| want.matches(&r))
+                        .max();
+                    if best.is_some() {
+                        continue;
+                    }
+                    let mut f = Finding::new(
+                        &Self::META,
+                        Location { file: wf.file, span: entry.span },
+                        format!("`azure/k8s-deploy` substitutes `{}`, but no manifest it deploys runs that repository", display_repo(&want)),
+                    )
+                    .label("matches no `image:` in `manifests:`")
+                    .help("k8s-deploy only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image");
+                    for (fid, img) in manifest_images.iter().take(3) {
+                        f = f.related(
+                            Location {
+                                file: *fid,
+                                span: img.span,
+                            },
+                            format!("manifest image `{}`", img.value),
+                        );
+                    }
+                    if want.registry.is_none() {
+                        f = f.severity(Severity::Warning);
+                    }
+                    cx.findings.push(f);
+                }
+            }
+        }
+    }
+}
+
+fn display_repo(r: &Repo) -> String {
+    match &r.registry {
+        Some(reg) => format!("{reg}/{}", r.path),
+        None => format!("<registry known at run time>/{}", r.path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repos_with_placeholders() {
+        let r = Repo::of("$ACRSERVER/flask:${{ github.sha }}").unwrap();
+        assert_eq!((r.registry, r.path.as_str()), (None, "flask"));
+        let r = Repo::of("contoso.azurecr.io/web:${{ github.sha }}").unwrap();
+        assert_eq!(r.registry.as_deref(), Some("contoso.azurecr.io"));
+        assert!(Repo::of("${{ env.IMAGE }}").is_none());
+        let a = Repo::of("contoso.azurecr.io/web:1").unwrap();
+        assert_eq!(
+            a.matches(&Repo::of("contoso.azurecr.io/web:2").unwrap()),
+            Some(true)
+        );
+        assert_eq!(
+            a.matches(&Repo::of("contoso.azurecr.io/api:2").unwrap()),
+            None
+        );
+    }
+}

@@ -1,0 +1,597 @@
+//! Builds `Document`s from saphyr-parser events, enforcing the limits.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle as PStyle};
+
+use super::tree::{Document, Node, NodeId, Scalar, ScalarStyle, Span, Value};
+
+/// Resource limits for one file. Every limit hit is a diagnostic, never a crash.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest nesting of collections in a document.
+    pub max_depth: usize,
+    /// Most documents read from one file; the rest of the file is skipped.
+    pub max_documents: usize,
+    /// Most nodes one document may expand to when its aliases are followed.
+    pub max_alias_expansion: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 1_000,
+            max_documents: 200_000,
+            max_alias_expansion: 1_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    Syntax,
+    DuplicateKey,
+    AliasBomb,
+    RecursiveAlias,
+    TooDeep,
+    TooManyDocuments,
+}
+
+#[derive(Debug, Clone)]
+pub struct YamlError {
+    pub kind: YamlErrorKind,
+    pub message: String,
+    pub span: Span,
+    /// A second place worth showing (the first occurrence of a duplicate key).
+    pub related: Option<(Span, String)>,
+}
+
+/// The result of reading a YAML stream: the documents that parsed (a document
+/// with an error is dropped, the ones before it are kept) and the errors.
+#[derive(Debug, Default)]
+pub struct ParsedStream<'s> {
+    pub docs: Vec<Document<'s>>,
+    pub errors: Vec<YamlError>,
+}
+
+/// Converts saphyr's character indexes to byte offsets with a forward-moving
+/// cursor: O(1) memory, amortised O(1) per lookup since events arrive in order.
+struct CharToByte<'s> {
+    src: &'s str,
+    ascii: bool,
+    chars: usize,
+    bytes: usize,
+}
+
+impl<'s> CharToByte<'s> {
+    fn new(src: &'s str) -> Self {
+        CharToByte {
+            src,
+            ascii: src.is_ascii(),
+            chars: 0,
+            bytes: 0,
+        }
+    }
+    fn byte(&mut self, char_idx: usize) -> usize {
+        if self.ascii {
+            return char_idx.min(self.src.len());
+        }
+        if char_idx < self.chars {
+            self.chars = 0;
+            self.bytes = 0;
+        }
+        let mut it = self.src[self.bytes..].chars();
+        while self.chars < char_idx {
+            match it.next() {
+                Some(c) => {
+                    self.chars += 1;
+                    self.bytes += c.len_utf8();
+                }
+                None => break,
+            }
+        }
+        self.bytes
+    }
+    fn span(&mut self, sp: &saphyr_parser::Span) -> Span {
+        let s = self.byte(sp.start.index());
+        let e = self.byte(sp.end.index());
+        Span::new(s, e)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Seq,
+    Map,
+}
+
+struct Frame {
+    id: NodeId,
+    kind: FrameKind,
+    pending_key: Option<NodeId>,
+    anchor: usize,
+    expanded_at_open: u64,
+}
+
+struct Anchor {
+    node: NodeId,
+    /// Expanded size once the node is closed; `None` while it is still open.
+    size: Option<u64>,
+}
+
+struct Builder<'s, 'l> {
+    limits: &'l Limits,
+    doc: Document<'s>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchor>,
+    expanded: u64,
+    /// Set when the current document hit an error: events are drained, not built.
+    poisoned: bool,
+    in_doc: bool,
+}
+
+impl<'s, 'l> Builder<'s, 'l> {
+    fn new(limits: &'l Limits) -> Self {
+        Builder {
+            limits,
+            doc: Document::default(),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            expanded: 0,
+            poisoned: false,
+            in_doc: false,
+        }
+    }
+
+    fn start_doc(&mut self, index: usize, start: usize) {
+        self.doc = Document {
+            index,
+            span: Span::new(start, start),
+            ..Default::default()
+        };
+        self.stack.clear();
+        self.anchors.clear();
+        self.expanded = 0;
+        self.poisoned = false;
+        self.in_doc = true;
+    }
+
+    fn push_node(&mut self, value: Value<'s>, span: Span) -> NodeId {
+        let id = self.doc.nodes.len() as NodeId;
+        self.doc.nodes.push(Node { value, span });
+        id
+    }
+
+    fn attach(&mut self, id: NodeId) {
+        let Some(frame) = self.stack.last_mut() else {
+            if self.doc.root.is_none() {
+                self.doc.root = Some(id);
+            }
+            return;
+        };
+        match frame.kind {
+            FrameKind::Seq => {
+                if let Value::Seq(v) = &mut self.doc.nodes[frame.id as usize].value {
+                    v.push(id);
+                }
+            }
+            FrameKind::Map => match frame.pending_key.take() {
+                Some(k) => {
+                    if let Value::Map(v) = &mut self.doc.nodes[frame.id as usize].value {
+                        v.push((k, id));
+                    }
+                }
+                None => frame.pending_key = Some(id),
+            },
+        }
+    }
+
+    fn open(&mut self, kind: FrameKind, anchor: usize, span: Span) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(YamlError {
+                kind: YamlErrorKind::TooDeep,
+                message: format!(
+                    "nesting is deeper than the limit of {} levels",
+                    self.limits.max_depth
+                ),
+                span,
+                related: None,
+            });
+        }
+        let value = match kind {
+            FrameKind::Seq => Value::Seq(Vec::new()),
+            FrameKind::Map => Value::Map(Vec::new()),
+        };
+        let id = self.push_node(value, span);
+        self.expanded += 1;
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchor {
+                    node: id,
+                    size: None,
+                },
+            );
+        }
+        self.stack.push(Frame {
+            id,
+            kind,
+            pending_key: None,
+            anchor,
+            expanded_at_open: self.expanded - 1,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, end_span: Span) -> Result<(), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let node_end = {
+            let node = &self.doc.nodes[frame.id as usize];
+            let last_child = match &node.value {
+                Value::Seq(v) => v.last().copied(),
+                Value::Map(v) => v.last().map(|&(_, v)| v),
+                _ => None,
+            };
+            let child_end = last_child
+                .map(|c| self.doc.nodes[c as usize].span.end)
+                .unwrap_or(node.span.end);
+            // Flow collections end at their bracket; block ones at their last child.
+            if !end_span.is_empty() {
+                end_span.end.max(child_end)
+            } else {
+                child_end
+            }
+        };
+        let node = &mut self.doc.nodes[frame.id as usize];
+        node.span.end = node_end.max(node.span.start);
+        if node.span.is_empty() && !end_span.is_empty() {
+            node.span.end = end_span.end;
+        }
+        if frame.kind == FrameKind::Map {
+            self.check_duplicates(frame.id)?;
+        }
+        if frame.anchor != 0 {
+            let size = self.expanded - frame.expanded_at_open;
+            if let Some(a) = self.anchors.get_mut(&frame.anchor) {
+                a.size = Some(size);
+            }
+        }
+        self.attach(frame.id);
+        Ok(())
+    }
+
+    fn check_duplicates(&self, map: NodeId) -> Result<(), YamlError> {
+        let Value::Map(pairs) = &self.doc.nodes[map as usize].value else {
+            return Ok(());
+        };
+        let key_text = |id: NodeId| -> Option<&str> {
+            let mut n = &self.doc.nodes[id as usize];
+            if let Value::Alias(t) = n.value {
+                n = &self.doc.nodes[t as usize];
+            }
+            match &n.value {
+                Value::Scalar(s) if s.text != "<<" => Some(s.text.as_ref()),
+                _ => None,
+            }
+        };
+        let dup = |first: NodeId, second: NodeId, text: &str| YamlError {
+            kind: YamlErrorKind::DuplicateKey,
+            message: format!("duplicate key `{text}`"),
+            span: self.doc.nodes[second as usize].span,
+            related: Some((
+                self.doc.nodes[first as usize].span,
+                "first defined here".into(),
+            )),
+        };
+        if pairs.len() <= 12 {
+            for (i, &(k, _)) in pairs.iter().enumerate() {
+                let Some(t) = key_text(k) else { continue };
+                if let Some(&(first, _)) = pairs[..i].iter().find(|(p, _)| key_text(*p) == Some(t))
+                {
+                    return Err(dup(first, k, t));
+                }
+            }
+        } else {
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(pairs.len());
+            for &(k, _) in pairs {
+                let Some(t) = key_text(k) else { continue };
+                if let Some(&first) = seen.get(t) {
+                    return Err(dup(first, k, t));
+                }
+                seen.insert(t, k);
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &mut self,
+        text: std::borrow::Cow<'s, str>,
+        style: PStyle,
+        anchor: usize,
+        span: Span,
+    ) {
+        let style = match style {
+            PStyle::Plain => ScalarStyle::Plain,
+            PStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+            PStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+            PStyle::Literal => ScalarStyle::Literal,
+            PStyle::Folded => ScalarStyle::Folded,
+        };
+        let id = self.push_node(Value::Scalar(Scalar { text, style }), span);
+        self.expanded += 1;
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchor {
+                    node: id,
+                    size: Some(1),
+                },
+            );
+        }
+        self.attach(id);
+    }
+
+    fn alias(&mut self, anchor: usize, span: Span) -> Result<(), YamlError> {
+        let Some(a) = self.anchors.get(&anchor) else {
+            return Err(YamlError {
+                kind: YamlErrorKind::Syntax,
+                message: "alias to an unknown anchor".into(),
+                span,
+                related: None,
+            });
+        };
+        let Some(size) = a.size else {
+            return Err(YamlError {
+                kind: YamlErrorKind::RecursiveAlias,
+                message: "alias refers to a node that contains it (a recursive alias)".into(),
+                span,
+                related: Some((
+                    self.doc.nodes[a.node as usize].span,
+                    "anchor defined here".into(),
+                )),
+            });
+        };
+        let target = a.node;
+        self.expanded = self.expanded.saturating_add(size);
+        if self.expanded > self.limits.max_alias_expansion {
+            return Err(YamlError {
+                kind: YamlErrorKind::AliasBomb,
+                message: format!(
+                    "aliases expand this document past {} nodes (an alias bomb?)",
+                    self.limits.max_alias_expansion
+                ),
+                span,
+                related: None,
+            });
+        }
+        let id = self.push_node(Value::Alias(target), span);
+        self.attach(id);
+        Ok(())
+    }
+}
+
+/// Parses every document of `src`. Never panics; errors are returned with spans.
+pub fn parse_stream<'s>(src: &'s str, limits: &Limits) -> ParsedStream<'s> {
+    let mut out = ParsedStream::default();
+    let mut conv = CharToByte::new(src);
+    let mut b = Builder::new(limits);
+    let mut doc_index = 0usize;
+    for item in Parser::new_from_str(src) {
+        let (ev, psp) = match item {
+            Ok(x) => x,
+            Err(e) => {
+                let at = conv.byte(e.marker().index());
+                let end = next_char_end(src, at);
+                out.errors.push(YamlError {
+                    kind: YamlErrorKind::Syntax,
+                    message: e.info().to_string(),
+                    span: Span::new(at, end),
+                    related: None,
+                });
+                break;
+            }
+        };
+        let span = conv.span(&psp);
+        if b.poisoned && !matches!(ev, Event::DocumentEnd | Event::StreamEnd) {
+            continue;
+        }
+        let res = match ev {
+            Event::DocumentStart(_) => {
+                if out.docs.len() >= limits.max_documents {
+                    out.errors.push(YamlError {
+                        kind: YamlErrorKind::TooManyDocuments,
+                        message: format!(
+                            "more than {} documents in one file; the rest is not read",
+                            limits.max_documents
+                        ),
+                        span: Span::new(
+                            span.start as usize,
+                            next_char_end(src, span.start as usize),
+                        ),
+                        related: None,
+                    });
+                    return out;
+                }
+                b.start_doc(doc_index, span.start as usize);
+                doc_index += 1;
+                Ok(())
+            }
+            Event::DocumentEnd => {
+                if b.in_doc && !b.poisoned {
+                    let mut doc = std::mem::take(&mut b.doc);
+                    if let Some(r) = doc.root {
+                        let rs = doc.nodes[r as usize].span;
+                        doc.span = Span::new(rs.start as usize, rs.end as usize);
+                    }
+                    out.docs.push(doc);
+                }
+                b.in_doc = false;
+                b.poisoned = false;
+                Ok(())
+            }
+            Event::Scalar(text, style, anchor, _) => {
+                b.scalar(text, style, anchor, span);
+                Ok(())
+            }
+            Event::SequenceStart(anchor, _) => b.open(FrameKind::Seq, anchor, span),
+            Event::MappingStart(anchor, _) => b.open(FrameKind::Map, anchor, span),
+            Event::SequenceEnd | Event::MappingEnd => b.close(span),
+            Event::Alias(anchor) => b.alias(anchor, span),
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+        };
+        if let Err(e) = res {
+            out.errors.push(e);
+            b.poisoned = true;
+            b.doc = Document::default();
+            b.stack.clear();
+        }
+    }
+    out
+}
+
+fn next_char_end(src: &str, at: usize) -> usize {
+    let at = super::lines::floor_char_boundary(src, at);
+    src[at..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n' && *c != '\r')
+        .map(|c| at + c.len_utf8())
+        .unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> ParsedStream<'_> {
+        parse_stream(src, &Limits::default())
+    }
+
+    #[test]
+    fn spans_are_bytes_and_cover_values() {
+        let src = "a: \"é\"\nbé: plain value\nc: [1, {k: v}]\n";
+        let p = parse(src);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let root = p.docs[0].root().unwrap();
+        let b = root.get("bé").unwrap();
+        assert_eq!(&src[b.span().range()], "plain value");
+        let a = root.get("a").unwrap();
+        assert_eq!(&src[a.span().range()], "\"é\"");
+        let c = root.get("c").unwrap();
+        assert_eq!(&src[c.span().range()], "[1, {k: v}]");
+        let k = c.items().nth(1).unwrap().get("k").unwrap();
+        assert_eq!(&src[k.span().range()], "v");
+    }
+
+    #[test]
+    fn block_collections_span_their_children() {
+        let src = "top:\n  a: 1\n  list:\n  - x\n  - y\nnext: 2\n";
+        let p = parse(src);
+        let top = p.docs[0].root().unwrap().get("top").unwrap();
+        assert_eq!(&src[top.span().range()], "a: 1\n  list:\n  - x\n  - y");
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_spans() {
+        let src = "a: 1\nb: 2\na: 3\n";
+        let p = parse(src);
+        assert_eq!(p.errors.len(), 1);
+        let e = &p.errors[0];
+        assert_eq!(e.kind, YamlErrorKind::DuplicateKey);
+        assert_eq!(e.span.start, 10);
+        assert_eq!(e.related.as_ref().unwrap().0.start, 0);
+        assert!(p.docs.is_empty());
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_maps() {
+        let mut src = String::new();
+        for i in 0..40 {
+            src.push_str(&format!("k{i}: {i}\n"));
+        }
+        src.push_str("k7: again\n");
+        let p = parse(&src);
+        assert_eq!(p.errors[0].kind, YamlErrorKind::DuplicateKey);
+    }
+
+    #[test]
+    fn billion_laughs_is_a_diagnostic() {
+        let mut src = String::from(
+            "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for i in 1..10 {
+            let p = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"
+            ));
+        }
+        let p = parse(&src);
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].kind, YamlErrorKind::AliasBomb);
+    }
+
+    #[test]
+    fn recursive_alias_is_a_diagnostic() {
+        let p = parse("- &a [*a]\n");
+        assert_eq!(p.errors[0].kind, YamlErrorKind::RecursiveAlias);
+    }
+
+    #[test]
+    fn aliases_resolve_without_copying() {
+        let src = "base: &b {image: nginx}\nuse: *b\nmerged:\n  <<: *b\n  extra: 1\n";
+        let p = parse(src);
+        let root = p.docs[0].root().unwrap();
+        assert_eq!(root.str_at(&["use", "image"]), Some("nginx"));
+        assert_eq!(root.str_at(&["merged", "image"]), Some("nginx"));
+        assert_eq!(root.str_at(&["merged", "extra"]), Some("1"));
+    }
+
+    #[test]
+    fn deep_nesting_hits_the_limit_without_overflow() {
+        // Flow nesting: the parser's own recursion guard answers first.
+        let depth = 10_000;
+        let src = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let p = parse(&src);
+        assert_eq!(p.errors[0].kind, YamlErrorKind::Syntax);
+        // Block nesting: ours.
+        let mut src = String::new();
+        for i in 0..1_500 {
+            src.push_str(&" ".repeat(i));
+            src.push_str("k:\n");
+        }
+        let p = parse(&src);
+        assert_eq!(p.errors[0].kind, YamlErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn syntax_error_keeps_earlier_documents() {
+        let src = "a: 1\n---\nb: [x\n";
+        let p = parse(src);
+        assert_eq!(p.docs.len(), 1);
+        assert_eq!(p.errors[0].kind, YamlErrorKind::Syntax);
+    }
+
+    #[test]
+    fn multi_document_and_empty_documents() {
+        let p = parse("---\n---\na: 1\n---\n# only a comment\n");
+        assert!(p.errors.is_empty());
+        assert!(p
+            .docs
+            .iter()
+            .any(|d| d.root().and_then(|r| r.get("a")).is_some()));
+    }
+
+    #[test]
+    fn core_schema_strings() {
+        let p = parse("a: 1\nb: \"1\"\nc: yes\nd: null\ne: 1.5e3\n");
+        let r = p.docs[0].root().unwrap();
+        assert_eq!(r.get("a").unwrap().as_string(), None);
+        assert_eq!(r.get("b").unwrap().as_string(), Some("1"));
+        assert_eq!(r.get("c").unwrap().as_string(), Some("yes"));
+        assert_eq!(r.get("d").unwrap().as_string(), None);
+        assert_eq!(r.get("e").unwrap().as_string(), None);
+    }
+}
