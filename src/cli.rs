@@ -215,6 +215,7 @@ fn load_config(args: &CheckArgs, first_path: &std::path::Path) -> Result<Config,
                 kind: crate::classify::FileKind::Manifest,
                 text: Some(std::sync::Arc::from(text.as_str())),
                 error: None,
+                focus: true,
             }];
             let cfg = Config::default();
             let mut sources = Sources::new(&entry, &cfg);
@@ -311,12 +312,17 @@ fn check(args: CheckArgs) -> i32 {
                 .unwrap_or(1)
         })
         .max(1);
+    // Files named one by one (pre-commit) or a buffer on stdin (editors): index the
+    // whole working directory too, so cross-file rules see the repository.
+    let named_files = paths.iter().any(|p| !p.is_dir());
+    let context = (named_files || stdin.is_some()).then(|| PathBuf::from("."));
     let opts = Options {
         paths,
         stdin,
         threads,
         no_ignore: args.no_ignore,
         config,
+        context,
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
     let run = match pool {

@@ -27,6 +27,12 @@ pub struct Options {
     pub threads: usize,
     pub no_ignore: bool,
     pub config: Config,
+    /// When set, this directory is also walked for context: its files feed
+    /// the repository index (so cross-file rules see the whole repository),
+    /// but only the files in `paths` (and stdin) are linted and reported.
+    /// The CLI sets it to the working directory when files are named one by
+    /// one (pre-commit) or a buffer comes on stdin (editors).
+    pub context: Option<PathBuf>,
 }
 
 /// A file of the run.
@@ -40,6 +46,8 @@ pub struct FileEntry {
     pub text: Option<Arc<str>>,
     /// Why the file could not even be opened (a named path that does not exist, a walk error).
     pub error: Option<String>,
+    /// Linted and reported (false: read only for the repository index).
+    pub focus: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -110,15 +118,15 @@ pub fn run(opts: &Options) -> Run {
     let cfg = &opts.config;
     let excludes = discover::build_excludes(&cfg.exclude);
     let disc = discover::discover(&opts.paths, &excludes, &cfg.root, opts.threads);
-
-    // The repository root that Argo/Flux paths are relative to: the first directory linted.
-    let repo_root = opts
-        .paths
-        .iter()
-        .find(|p| p.is_dir())
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
-    let repo_root_abs = std::fs::canonicalize(&repo_root).unwrap_or(repo_root);
+    let context = match &opts.context {
+        Some(dir) => discover::discover(
+            std::slice::from_ref(dir),
+            &excludes,
+            &cfg.root,
+            opts.threads,
+        ),
+        None => discover::Discovery::default(),
+    };
 
     let mut files: Vec<FileEntry> = disc
         .files
@@ -132,6 +140,7 @@ pub fn run(opts: &Options) -> Run {
                 fs_path: f.path.clone(),
                 text: None,
                 error: None,
+                focus: true,
             }
         })
         .collect();
@@ -145,6 +154,7 @@ pub fn run(opts: &Options) -> Run {
             fs_path: as_path.clone(),
             text: Some(Arc::from(text.as_str())),
             error: None,
+            focus: true,
         });
     }
     for (path, err) in &disc.errors {
@@ -154,7 +164,25 @@ pub fn run(opts: &Options) -> Run {
             kind: FileKind::Manifest,
             text: None,
             error: Some(err.clone()),
+            focus: true,
         });
+    }
+    // Context files: everything else in the context directory, index only.
+    if !context.files.is_empty() {
+        let named: std::collections::HashSet<String> =
+            files.iter().map(|f| f.path.clone()).collect();
+        let chart_dirs = &context.chart_dirs;
+        files.extend(context.files.iter().filter_map(|f| {
+            let path = display_path(&f.path, &cwd);
+            (!named.contains(&path)).then(|| FileEntry {
+                kind: classify::file_kind(&path, discover::in_chart(&f.path, chart_dirs, false)),
+                path,
+                fs_path: f.path.clone(),
+                text: None,
+                error: None,
+                focus: false,
+            })
+        }));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let walk = t0.elapsed();
@@ -175,24 +203,25 @@ pub fn run(opts: &Options) -> Run {
 
     // The index.
     let t2 = Instant::now();
-    let mut index = RepoIndex {
-        paths: files
-            .iter()
-            .map(|f| {
-                let abs =
-                    std::fs::canonicalize(&f.fs_path).unwrap_or_else(|_| cwd.join(&f.fs_path));
-                abs.strip_prefix(&repo_root_abs)
-                    .map(|p| p.to_string_lossy().replace('\\', "/"))
-                    .unwrap_or_else(|_| f.path.clone())
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let mut index = RepoIndex::default();
+    let mut roots = RepoRoots::new(&opts.paths, &cwd);
+    for (i, f) in files.iter().enumerate() {
+        let abs = std::fs::canonicalize(&f.fs_path).unwrap_or_else(|_| cwd.join(&f.fs_path));
+        let (repo, root) = roots.of(&abs);
+        let rel = abs
+            .strip_prefix(&root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| f.path.clone());
+        index.by_path.insert((repo, rel.clone()), i as FileId);
+        index.paths.push(rel);
+        index.repos.push(repo);
+    }
     let mut findings = Vec::new();
     let mut suppressions: Vec<(FileId, Vec<Suppression>)> = Vec::new();
     let mut counts = Counts::default();
     let mut bytes = 0;
     for (i, r) in results.into_iter().enumerate() {
+        let focus = files[i].focus;
         findings.extend(r.findings);
         index.objects.extend(r.facts.objects);
         index.kustomizations.extend(r.facts.kustomizations);
@@ -200,11 +229,14 @@ pub fn run(opts: &Options) -> Run {
         if !r.suppressions.is_empty() {
             suppressions.push((i as FileId, r.suppressions));
         }
+        bytes += r.bytes;
+        if !focus {
+            continue;
+        }
         counts.documents += r.documents;
         counts.skipped += usize::from(r.skipped);
         counts.unreadable += usize::from(r.unreadable);
         counts.files += usize::from(r.linted);
-        bytes += r.bytes;
     }
     crate::index_build::finish(&mut index, cfg);
     let index_time = t2.elapsed();
@@ -219,6 +251,7 @@ pub fn run(opts: &Options) -> Run {
         rule.check_repo(&index, &mut cx);
     }
     let repo_rules = t3.elapsed();
+    findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
 
     let t4 = Instant::now();
     let findings = finish(findings, &files, suppressions, cfg, opts.no_ignore);
@@ -236,6 +269,78 @@ pub fn run(opts: &Options) -> Run {
             bytes,
         },
         index,
+    }
+}
+
+/// Finds each file's repository root: the nearest ancestor holding `.git` or
+/// `.github`, searching no higher than the linted directory that holds the
+/// file (the working directory, for files named one by one); without a marker,
+/// the linted directory itself. So several repositories side by side (a
+/// monorepo of examples, the test corpus) each keep their own paths, and the
+/// directory you lint is the repository unless it holds smaller ones.
+struct RepoRoots {
+    /// Canonical linted directories, longest first.
+    linted: Vec<PathBuf>,
+    by_dir: std::collections::HashMap<PathBuf, PathBuf>,
+    ids: Vec<PathBuf>,
+}
+
+impl RepoRoots {
+    fn new(paths: &[PathBuf], cwd: &Path) -> Self {
+        let mut linted: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        linted.push(std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf()));
+        linted.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+        RepoRoots {
+            linted,
+            by_dir: Default::default(),
+            ids: Vec::new(),
+        }
+    }
+
+    fn root_of_dir(&mut self, dir: &Path) -> PathBuf {
+        if let Some(hit) = self.by_dir.get(dir) {
+            return hit.clone();
+        }
+        let stop = self.linted.iter().find(|l| dir.starts_with(l)).cloned();
+        let mut chain = Vec::new();
+        let mut cur = Some(dir);
+        let mut found = None;
+        while let Some(d) = cur {
+            if let Some(hit) = self.by_dir.get(d) {
+                found = Some(hit.clone());
+                break;
+            }
+            chain.push(d.to_path_buf());
+            if d.join(".git").exists() || d.join(".github").is_dir() {
+                found = Some(d.to_path_buf());
+                break;
+            }
+            if Some(d) == stop.as_deref() {
+                break;
+            }
+            cur = d.parent();
+        }
+        let root = found.or(stop).unwrap_or_else(|| dir.to_path_buf());
+        for d in chain {
+            self.by_dir.insert(d, root.clone());
+        }
+        root
+    }
+
+    fn of(&mut self, file: &Path) -> (u32, PathBuf) {
+        let root = self.root_of_dir(file.parent().unwrap_or(Path::new("/")));
+        let id = match self.ids.iter().position(|r| *r == root) {
+            Some(i) => i,
+            None => {
+                self.ids.push(root.clone());
+                self.ids.len() - 1
+            }
+        };
+        (id as u32, root)
     }
 }
 
@@ -335,6 +440,8 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
             r.findings.push(finding);
         }
     }
+    // Context files feed the index only: no per-file rules, nothing reported.
+    let active: &[&'static dyn Rule] = if f.focus { active } else { &[] };
     let mut cx = DocCx {
         file: id,
         path: &f.path,
@@ -374,7 +481,11 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
             }
         }
     }
-    r.suppressions = suppress::scan(src, &parsed.docs);
+    if f.focus {
+        r.suppressions = suppress::scan(src, &parsed.docs);
+    } else {
+        r.findings.clear();
+    }
     r
 }
 

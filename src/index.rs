@@ -92,11 +92,25 @@ pub struct KustomizationFacts {
     pub resources: Vec<String>,
 }
 
+impl RepoIndex {
+    pub fn repo(&self, file: FileId) -> u32 {
+        self.repos.get(file as usize).copied().unwrap_or(0)
+    }
+    /// The file at a repository-relative path.
+    pub fn file_at(&self, repo: u32, path: &str) -> Option<FileId> {
+        self.by_path.get(&(repo, path.to_string())).copied()
+    }
+}
+
 /// The index over the whole run.
 #[derive(Debug, Default)]
 pub struct RepoIndex {
-    /// Repository-relative path of every file (by `FileId`), `/`-separated.
+    /// Path of every file (by `FileId`) relative to its repository root, `/`-separated.
     pub paths: Vec<String>,
+    /// Repository of every file (by `FileId`): files in one repository share an id.
+    pub repos: Vec<u32>,
+    /// (repository, path) → file.
+    pub by_path: std::collections::HashMap<(u32, String), FileId>,
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,

@@ -182,50 +182,53 @@ pub fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
-/// Files a kustomization dir (or file set) renders, following `resources:`
-/// chains through nested kustomizations. Returns (file, outermost namespace).
+/// Files a directory renders, following `resources:` chains through nested
+/// kustomizations, within one repository.
 pub struct Renders<'a> {
     index: &'a RepoIndex,
-    by_dir: HashMap<&'a str, Vec<usize>>,
-    files_by_path: HashMap<&'a str, FileId>,
+    by_dir: HashMap<(u32, &'a str), Vec<usize>>,
+    /// Files of each repository, sorted by path, for prefix lookups.
+    sorted: HashMap<u32, Vec<(&'a str, FileId)>>,
 }
 
 impl<'a> Renders<'a> {
     pub fn new(index: &'a RepoIndex) -> Self {
-        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_dir: HashMap<(u32, &str), Vec<usize>> = HashMap::new();
         for (i, k) in index.kustomizations.iter().enumerate() {
-            by_dir
-                .entry(dir_of(&index.paths[k.file as usize]))
-                .or_default()
-                .push(i);
+            let key = (index.repo(k.file), dir_of(&index.paths[k.file as usize]));
+            by_dir.entry(key).or_default().push(i);
         }
-        let files_by_path = index
-            .paths
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.as_str(), i as FileId))
-            .collect();
+        let mut sorted: HashMap<u32, Vec<(&str, FileId)>> = HashMap::new();
+        for (i, p) in index.paths.iter().enumerate() {
+            sorted
+                .entry(index.repo(i as FileId))
+                .or_default()
+                .push((p.as_str(), i as FileId));
+        }
+        for v in sorted.values_mut() {
+            v.sort();
+        }
         Renders {
             index,
             by_dir,
-            files_by_path,
+            sorted,
         }
     }
 
-    /// Files rendered from directory `dir`: through its kustomization when it
-    /// has one, else every file under it. Each with the outermost kustomize
-    /// namespace along the chain (and where it was set).
-    pub fn from_dir(&self, dir: &str) -> Vec<(FileId, Option<(FileId, Spanned)>)> {
-        let dir = dir.trim_matches('/').trim_start_matches("./");
+    /// Files rendered from directory `dir` of repository `repo`: through its
+    /// kustomization when it has one, else every file under it. Each with the
+    /// outermost kustomize namespace along the chain (and where it was set).
+    pub fn from_dir(&self, repo: u32, dir: &str) -> Vec<(FileId, Option<(FileId, Spanned)>)> {
+        let dir = dir.trim_start_matches("./").trim_matches('/');
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut queue: VecDeque<(String, Option<(FileId, Spanned)>)> = VecDeque::new();
-        queue.push_back((dir.to_string(), None));
+        queue.push_back((join_norm("", dir), None));
         while let Some((d, ns)) = queue.pop_front() {
             if !seen.insert(d.clone()) {
                 continue;
             }
-            match self.by_dir.get(d.as_str()) {
+            match self.by_dir.get(&(repo, d.as_str())) {
                 Some(ks) => {
                     for &ki in ks {
                         let k = &self.index.kustomizations[ki];
@@ -234,8 +237,8 @@ impl<'a> Renders<'a> {
                             .or_else(|| k.namespace.clone().map(|s| (k.file, s)));
                         for r in &k.resources {
                             let target = join_norm(&d, r);
-                            match self.files_by_path.get(target.as_str()) {
-                                Some(&f) => out.push((f, ns.clone())),
+                            match self.index.file_at(repo, &target) {
+                                Some(f) => out.push((f, ns.clone())),
                                 None => queue.push_back((target, ns.clone())),
                             }
                         }
@@ -247,10 +250,13 @@ impl<'a> Renders<'a> {
                     } else {
                         format!("{d}/")
                     };
-                    for (p, &f) in &self.files_by_path {
-                        if p.starts_with(&prefix) {
-                            out.push((f, ns.clone()));
-                        }
+                    let files = self.sorted.get(&repo).map(Vec::as_slice).unwrap_or(&[]);
+                    let first = files.partition_point(|(p, _)| *p < prefix.as_str());
+                    for &(_, f) in files[first..]
+                        .iter()
+                        .take_while(|(p, _)| p.starts_with(&prefix))
+                    {
+                        out.push((f, ns.clone()));
                     }
                 }
             }
@@ -272,28 +278,30 @@ pub fn finish(index: &mut RepoIndex, _cfg: &Config) {
 fn effective_namespaces(index: &RepoIndex) -> Vec<Option<EffectiveNs>> {
     let renders = Renders::new(index);
     let mut by_file: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
-    // Kustomize namespaces, from root kustomizations (those nobody includes) outward in.
-    let included: HashSet<FileId> = index
-        .kustomizations
-        .iter()
-        .flat_map(|k| {
-            let d = dir_of(&index.paths[k.file as usize]).to_string();
-            k.resources.iter().map(move |r| join_norm(&d, r))
-        })
-        .flat_map(|target| {
-            index
-                .kustomizations
-                .iter()
-                .filter(move |k| dir_of(&index.paths[k.file as usize]) == target)
-                .map(|k| k.file)
-        })
-        .collect();
+    // Kustomize namespaces, from root kustomizations (those nobody includes) inwards.
+    let mut kdirs: HashMap<(u32, &str), Vec<FileId>> = HashMap::new();
+    for k in &index.kustomizations {
+        kdirs
+            .entry((index.repo(k.file), dir_of(&index.paths[k.file as usize])))
+            .or_default()
+            .push(k.file);
+    }
+    let mut included: HashSet<FileId> = HashSet::new();
+    for k in &index.kustomizations {
+        let repo = index.repo(k.file);
+        let d = dir_of(&index.paths[k.file as usize]);
+        for r in &k.resources {
+            if let Some(files) = kdirs.get(&(repo, join_norm(d, r).as_str())) {
+                included.extend(files.iter().copied());
+            }
+        }
+    }
     for k in index
         .kustomizations
         .iter()
         .filter(|k| !included.contains(&k.file))
     {
-        for (f, ns) in renders.from_dir(dir_of(&index.paths[k.file as usize])) {
+        for (f, ns) in renders.from_dir(index.repo(k.file), dir_of(&index.paths[k.file as usize])) {
             if let Some((kf, s)) = ns {
                 by_file.entry(f).or_insert(EffectiveNs {
                     value: s.value,
@@ -325,7 +333,7 @@ fn effective_namespaces(index: &RepoIndex) -> Vec<Option<EffectiveNs>> {
             };
         let Some(ns) = ns else { continue };
         for p in paths {
-            for (f, _) in renders.from_dir(&p.value) {
+            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
                 dest.entry(f).or_insert(EffectiveNs {
                     value: ns.value.clone(),
                     file: o.file,
@@ -335,9 +343,10 @@ fn effective_namespaces(index: &RepoIndex) -> Vec<Option<EffectiveNs>> {
             }
         }
     }
-    let mut eff = Vec::with_capacity(index.objects.len());
-    for o in &index.objects {
-        let e = match &o.namespace {
+    index
+        .objects
+        .iter()
+        .map(|o| match &o.namespace {
             Some(n) => Some(EffectiveNs {
                 value: n.value.clone(),
                 file: o.file,
@@ -345,10 +354,8 @@ fn effective_namespaces(index: &RepoIndex) -> Vec<Option<EffectiveNs>> {
                 source: NsSource::Metadata,
             }),
             None => by_file.get(&o.file).or_else(|| dest.get(&o.file)).cloned(),
-        };
-        eff.push(e);
-    }
-    eff
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -50,7 +50,10 @@ pub struct Edit {
     pub tool: EditTool,
     pub files: Vec<PathRef>,
     /// Image values written, when visible (sed replacement text after
-    /// `image:`, yq assigned string, kustomize `name=newName:tag` value).
+    /// `image:`, yq assigned string, kustomize `name=newName:tag` value,
+    /// PowerShell string after `image:`; also the whole replacement of a
+    /// substitution whose pattern is the same `REGISTRY/REPO:` followed by a
+    /// regex, e.g. `s|r.io/app:.*|r.io/app:v2|`).
     pub images: Vec<String>,
     /// The whole command.
     pub range: Range<usize>,
@@ -101,8 +104,9 @@ pub struct ScriptFacts {
 pub fn analyze(script: &str) -> ScriptFacts {
     let cmds = shell::commands(script);
     let mut facts = ScriptFacts::default();
-    for cmd in &cmds {
-        analyze_command(cmd, &mut facts);
+    for (i, cmd) in cmds.iter().enumerate() {
+        let piped_from = pipe_source(script, cmds.get(..i).unwrap_or(&[]), cmd);
+        analyze_command(cmd, piped_from, &mut facts);
     }
     if facts
         .edits
@@ -121,8 +125,18 @@ pub fn analyze(script: &str) -> ScriptFacts {
     facts
 }
 
-fn analyze_command(cmd: &Command, f: &mut ScriptFacts) {
-    let env_hit = kubeconfig_via_github_env(cmd, f);
+/// The command piping into `cmd` (`src | cmd`), among the few before it.
+fn pipe_source<'c>(script: &str, before: &'c [Command], cmd: &Command) -> Option<&'c Command> {
+    let start = cmd.range().start;
+    before.iter().rev().take(8).find(|c| {
+        script.get(c.range().end..start).is_some_and(|gap| {
+            matches!(gap.trim_matches([' ', '\t', '\\', '\r', '\n']), "|" | "|&")
+        })
+    })
+}
+
+fn analyze_command(cmd: &Command, piped_from: Option<&Command>, f: &mut ScriptFacts) {
+    let env_hit = kubeconfig_via_github_env(cmd, piped_from, f);
     if !env_hit {
         kubeconfig_assignments(cmd, f);
     }
@@ -138,6 +152,7 @@ fn analyze_command(cmd: &Command, f: &mut ScriptFacts) {
         "helm" => helm(cmd, pw, args, f),
         "az" => az(pw, args, f),
         "kubelogin" => kubelogin(pw, args, f),
+        "aws" | "gcloud" | "doctl" => cloud_kubeconfig(prog, pw, args, f),
         "docker" | "podman" => docker(args, f),
         "git" => git(pw, args, f),
         "sed" | "gsed" => sed(cmd, args, f),
@@ -333,6 +348,12 @@ fn path_ref(value: &str, range: Range<usize>, cwd: Option<&str>) -> PathRef {
         }
     };
     PathRef { value, range }
+}
+
+/// Stdin or a process substitution rather than a file: `-`, `/dev/stdin`,
+/// `<(...)`.
+fn is_stream(p: &str) -> bool {
+    p == "-" || p == "/dev/stdin" || p.starts_with("<(") || p.starts_with(">(")
 }
 
 /// Splits a comma-separated list flag value (`-f a.yaml,b.yaml`), except
@@ -582,7 +603,7 @@ fn kubectl(cmd: &Command, pw: &Word, args: &[Word], f: &mut ScriptFacts) {
                 .into_iter()
                 .map(move |p| (p, v.range.clone()))
         })
-        .filter(|(p, _)| *p != "-")
+        .filter(|(p, _)| !is_stream(p))
         .map(|(p, r)| path_ref(p, r, cwd))
         .collect();
     f.deploys.push(Deploy {
@@ -699,7 +720,7 @@ fn helm(cmd: &Command, pw: &Word, args: &[Word], f: &mut ScriptFacts) {
         }
     }
     for v in values(&parsed, &["-f", "--values"]) {
-        for p in split_list(v.text).into_iter().filter(|p| *p != "-") {
+        for p in split_list(v.text).into_iter().filter(|p| !is_stream(p)) {
             paths.push(path_ref(p, v.range.clone(), cwd));
         }
     }
@@ -804,6 +825,57 @@ fn has_literal_dot(t: &str) -> bool {
     }
 }
 
+const CLOUD_VALUE_FLAGS: &[&str] = &[
+    "--region",
+    "--profile",
+    "--output",
+    "--endpoint-url",
+    "--name",
+    "--role-arn",
+    "--alias",
+    "--kubeconfig",
+    "--query",
+    "--zone",
+    "--project",
+    "--location",
+    "--context",
+    "-t",
+    "--access-token",
+    "-c",
+    "--config",
+    "--account",
+    "--configuration",
+    "--format",
+    "--impersonate-service-account",
+    "--verbosity",
+];
+
+/// Other clouds' commands that write a kubeconfig: `aws eks
+/// update-kubeconfig`, `gcloud [alpha|beta] container clusters
+/// get-credentials`, `doctl kubernetes cluster kubeconfig save`.
+fn cloud_kubeconfig(prog: &str, pw: &Word, args: &[Word], f: &mut ScriptFacts) {
+    let parsed = parse_args(args, CLOUD_VALUE_FLAGS);
+    let pos = positionals(&parsed);
+    let t: Vec<&str> = pos.iter().take(5).map(|w| w.text.as_str()).collect();
+    let n = match (prog, t.as_slice()) {
+        ("aws", ["eks", "update-kubeconfig", ..]) => 2,
+        ("gcloud", ["container", "clusters", "get-credentials", ..]) => 3,
+        ("gcloud", ["alpha" | "beta", "container", "clusters", "get-credentials", ..]) => 4,
+        (
+            "doctl",
+            ["kubernetes" | "k8s" | "kube", "cluster" | "clusters" | "c", "kubeconfig" | "kcfg" | "config", "save" | "s", ..],
+        ) => 4,
+        _ => return,
+    };
+    let (Some(words), Some(last)) = (t.get(..n), pos.get(n - 1)) else {
+        return;
+    };
+    f.cluster_access.push(Hit {
+        what: format!("{prog} {}", words.join(" ")),
+        range: pw.range.start..last.range.end,
+    });
+}
+
 fn kubelogin(pw: &Word, args: &[Word], f: &mut ScriptFacts) {
     let parsed = parse_args(args, &["-l", "--login", "--kubeconfig", "--context", "--v"]);
     if let Some(sub) = positionals(&parsed).first() {
@@ -892,9 +964,14 @@ fn is_github_env(t: &str) -> bool {
     t == "$GITHUB_ENV" || t == "${GITHUB_ENV}" || t.eq_ignore_ascii_case("$env:GITHUB_ENV")
 }
 
-/// `echo "KUBECONFIG=..." >> $GITHUB_ENV` (also printf, `| tee` is not
-/// seen); returns whether the command writes to `$GITHUB_ENV` at all.
-fn kubeconfig_via_github_env(cmd: &Command, f: &mut ScriptFacts) -> bool {
+/// `echo "KUBECONFIG=..." >> $GITHUB_ENV` (also printf, and `echo ... |
+/// tee -a $GITHUB_ENV` / `... | Out-File $env:GITHUB_ENV`); returns whether
+/// the command writes to `$GITHUB_ENV` at all.
+fn kubeconfig_via_github_env(
+    cmd: &Command,
+    piped_from: Option<&Command>,
+    f: &mut ScriptFacts,
+) -> bool {
     let by_redirect = cmd
         .redirects
         .iter()
@@ -908,14 +985,22 @@ fn kubeconfig_via_github_env(cmd: &Command, f: &mut ScriptFacts) -> bool {
     if !(by_redirect || by_arg) {
         return false;
     }
-    if cmd
-        .words
-        .iter()
-        .any(|w| w.text.trim_start().starts_with("KUBECONFIG="))
-    {
+    let sets = |c: &Command| {
+        c.words
+            .iter()
+            .any(|w| w.text.trim_start().starts_with("KUBECONFIG="))
+    };
+    let range = if sets(cmd) {
+        Some(cmd.range())
+    } else {
+        piped_from
+            .filter(|src| by_arg && sets(src))
+            .map(|src| src.range().start..cmd.range().end)
+    };
+    if let Some(range) = range {
         f.cluster_access.push(Hit {
             what: "KUBECONFIG >> $GITHUB_ENV".to_string(),
-            range: cmd.range(),
+            range,
         });
     }
     true
@@ -1088,7 +1173,7 @@ fn files_of(cmd: &Command, words: &[&Word]) -> Vec<PathRef> {
     let cwd = cmd.cwd.as_deref();
     words
         .iter()
-        .filter(|w| w.text != "-")
+        .filter(|w| !is_stream(&w.text))
         .map(|w| path_ref(&w.text, w.range.clone(), cwd))
         .collect()
 }
@@ -1304,15 +1389,78 @@ fn trim_value(v: &str) -> String {
 /// back-references) when only the pattern mentions `image`.
 fn sed_images(script: &str, out: &mut Vec<String>) {
     for (pattern, replacement) in sed_substitutions(script) {
-        let v = if let Some(p) = replacement.find("image:") {
-            trim_value(replacement.get(p + "image:".len()..).unwrap_or(""))
-        } else if pattern.to_ascii_lowercase().contains("image") {
-            trim_value(strip_backrefs(&replacement))
-        } else {
-            continue;
-        };
-        push_unique(out, v);
+        if let Some(v) = substitution_image(&pattern, &replacement) {
+            push_unique(out, v);
+        }
     }
+}
+
+/// The image a substitution writes: the replacement text after `image:`;
+/// the whole replacement (minus leading back-references) when the pattern
+/// mentions `image`; or the whole replacement when it starts with the
+/// pattern's literal `REGISTRY/REPO:` prefix (`s|r.io/app:.*|r.io/app:v2|`).
+fn substitution_image(pattern: &str, replacement: &str) -> Option<String> {
+    let v = if let Some(p) = replacement.find("image:") {
+        trim_value(replacement.get(p + "image:".len()..).unwrap_or(""))
+    } else if pattern.to_ascii_lowercase().contains("image") {
+        trim_value(strip_backrefs(replacement))
+    } else {
+        let prefix = regex_literal_prefix(pattern);
+        let repo = prefix.strip_suffix(':')?;
+        let replacement = replacement.trim();
+        let plain = |t: &str| !without_expressions(t).contains(char::is_whitespace);
+        let is_tag_update = repo.contains('/')
+            && plain(repo)
+            && plain(replacement)
+            && replacement.starts_with(prefix.as_str());
+        if !is_tag_update {
+            return None;
+        }
+        replacement.to_string()
+    };
+    Some(v).filter(|v| !v.is_empty())
+}
+
+/// The literal text a regex starts with (`^` dropped, `\.` unescaped), up to
+/// its first metacharacter.
+fn regex_literal_prefix(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut it = pattern
+        .strip_prefix('^')
+        .unwrap_or(pattern)
+        .chars()
+        .peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => match it.next() {
+                Some(n) if n.is_ascii_punctuation() && n != '(' && n != '{' => out.push(n),
+                _ => break,
+            },
+            '.' if matches!(it.peek(), Some('*' | '+' | '?' | '{')) => break,
+            '*' | '+' | '?' | '[' | '(' | '{' | '$' | '|' => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `t` with its `${{ ... }}` expressions removed.
+fn without_expressions(t: &str) -> String {
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(p) = rest.find("${{") {
+        out.push_str(rest.get(..p).unwrap_or(""));
+        let after = rest.get(p + 3..).unwrap_or("");
+        match after.find("}}") {
+            Some(q) => rest = after.get(q + 2..).unwrap_or(""),
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn strip_backrefs(mut r: &str) -> &str {
@@ -1697,6 +1845,28 @@ fn powershell_write(cmd: &Command, pw: &Word, prog: &str, args: &[Word], f: &mut
 /// (e.g. a `-replace` replacement), skipping regex-looking ones.
 fn powershell_images(script: &str, cmds: &[Command]) -> Vec<String> {
     let mut out = Vec::new();
+    // `-replace 'PATTERN', 'REPLACEMENT'`
+    for c in cmds {
+        for (k, w) in c.words.iter().enumerate() {
+            let op = w.text.to_ascii_lowercase();
+            if !matches!(op.as_str(), "-replace" | "-ireplace" | "-creplace") {
+                continue;
+            }
+            let segments: Vec<&str> = c
+                .words
+                .iter()
+                .skip(k + 1)
+                .take(2)
+                .filter_map(|n| script.get(n.range.clone()))
+                .flat_map(quoted_segments)
+                .collect();
+            if let [pattern, replacement, ..] = segments.as_slice() {
+                if let Some(v) = substitution_image(pattern, replacement) {
+                    push_unique(&mut out, v);
+                }
+            }
+        }
+    }
     for w in cmds.iter().flat_map(|c| c.words.iter()) {
         let Some(raw) = script.get(w.range.clone()) else {
             continue;
@@ -1978,6 +2148,26 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
             v(&["kubelogin get-token"])
         );
         assert_eq!(access("az aks show -n x -g y"), Vec::<String>::new());
+        let s = "aws --region eu-west-1 eks update-kubeconfig --name c";
+        let f = analyze(s);
+        assert_eq!(access(s), v(&["aws eks update-kubeconfig"]));
+        assert_eq!(
+            &s[f.cluster_access[0].range.clone()],
+            "aws --region eu-west-1 eks update-kubeconfig"
+        );
+        assert_eq!(
+            access("gcloud container clusters get-credentials c --zone z\ngcloud beta container clusters get-credentials c"),
+            v(&["gcloud container clusters get-credentials", "gcloud beta container clusters get-credentials"])
+        );
+        assert_eq!(
+            access("doctl kubernetes cluster kubeconfig save c\ndoctl k8s c kcfg s c"),
+            v(&[
+                "doctl kubernetes cluster kubeconfig save",
+                "doctl k8s c kcfg s"
+            ])
+        );
+        let s = "aws eks describe-cluster --name c\ngcloud container clusters list\ndoctl kubernetes cluster kubeconfig show c";
+        assert_eq!(access(s), Vec::<String>::new());
         for sub in [
             "install a b",
             "upgrade a b",
@@ -2083,6 +2273,16 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
             access("echo \"FOO=KUBECONFIG=x\" >> $GITHUB_ENV"),
             Vec::<String>::new()
         );
+        let s = "echo \"KUBECONFIG=$PWD/kc\" | sudo tee -a $GITHUB_ENV";
+        let f = analyze(s);
+        assert_eq!(access(s), v(&["KUBECONFIG >> $GITHUB_ENV"]));
+        assert_eq!(&s[f.cluster_access[0].range.clone()], s);
+        let s = "Write-Output \"KUBECONFIG=$HOME/kc\" | Out-File -FilePath $env:GITHUB_ENV -Append";
+        assert_eq!(access(s), v(&["KUBECONFIG >> $GITHUB_ENV"]));
+        let s = "echo \"KUBECONFIG=x\"; tee -a $GITHUB_ENV < f";
+        assert_eq!(access(s), Vec::<String>::new());
+        let s = "echo \"KUBECONFIG=x\" | grep K | tee -a $GITHUB_ENV";
+        assert_eq!(access(s), Vec::<String>::new());
         assert_eq!(
             access("echo \"KUBECONFIG=x\" >> other.env"),
             Vec::<String>::new()
@@ -2118,6 +2318,8 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
         let f = analyze("kubectl apply --kustomize ./k8s/overlays/dev");
         assert_eq!(paths(&f.deploys[0]), vec!["k8s/overlays/dev"]);
         assert!(analyze("kubectl create namespace x").deploys.is_empty());
+        let f = analyze("cd k8s; kubectl apply -f <(envsubst < app.yaml) -f /dev/stdin");
+        assert!(f.deploys[0].paths.is_empty());
         assert!(analyze("kubectl apply view-last-applied deploy/x")
             .deploys
             .is_empty());
@@ -2218,6 +2420,17 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
         let f = analyze("sed -i '' 's/replicas: 1/replicas: 2/' a.yaml");
         assert_eq!(files(&f.edits[0]), vec!["a.yaml"]);
         assert!(f.edits[0].images.is_empty());
+        let s = "sed -i \"s|contoso.azurecr.io/shop/api:.*|contoso.azurecr.io/shop/api:${{ github.sha }}|\" a.yaml";
+        let f = analyze(s);
+        assert_eq!(
+            f.edits[0].images,
+            v(&["contoso.azurecr.io/shop/api:${{ github.sha }}"])
+        );
+        let s = "sed -i 's/^\\(\\s*\\)r\\.io\\/app:[a-z0-9]*/r.io\\/app:v2/' a.yaml\nsed -i 's|version:.*|version:2|' b\nsed -i 's|app:.*|app:3|' c\nsed -i 's|r.io/app:.*|x r.io/app:3|' d";
+        let f = analyze(s);
+        assert!(f.edits.iter().all(|e| e.images.is_empty()), "{:?}", f.edits);
+        let f = analyze("sed -i 's/r\\.io\\/app:.*/r.io\\/app:v2/' a.yaml");
+        assert_eq!(f.edits[0].images, v(&["r.io/app:v2"]));
         let f = analyze("sed -Ei 's/a\\/b/c/;s|x|image: z|' f");
         assert_eq!(f.edits[0].images, v(&["z"]));
         // not in place
@@ -2276,6 +2489,13 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
         assert_eq!(f.edits[0].tool, EditTool::PowerShellSetContent);
         assert_eq!(files(&f.edits[0]), vec!["k8s/app.yaml"]);
         assert_eq!(f.edits[0].images, v(&["$env:ACR/app:$env:TAG"]));
+        let s = "$content = Get-Content workloads/api/deployment.yaml\n$content -replace 'contoso\\.azurecr\\.io/shop/api:.*', 'contoso.azurecr.io/shop/api:${{ github.run_number }}' | Set-Content workloads/api/deployment.yaml";
+        let f = analyze(s);
+        assert_eq!(
+            f.edits[0].images,
+            v(&["contoso.azurecr.io/shop/api:${{ github.run_number }}"])
+        );
+        assert_eq!(files(&f.edits[0]), vec!["workloads/api/deployment.yaml"]);
         let f = analyze("$x | Out-File -FilePath out/a.yaml\n$y | sc b.yaml\n$z | set-content -LiteralPath:c.yaml");
         assert_eq!(
             f.edits.iter().flat_map(|e| files(e)).collect::<Vec<_>>(),
@@ -2346,6 +2566,14 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
             f.deploys[0].namespace.as_deref(),
             Some("${{ github.event_name == 'push' && 'prod' || 'dev' }}")
         );
+    }
+
+    #[test]
+    fn never_panics_on_random_scripts() {
+        let mut seed = 7;
+        for _ in 0..20_000 {
+            let _ = analyze(&crate::shell::tests::random_script(&mut seed));
+        }
     }
 
     #[test]

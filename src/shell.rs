@@ -502,6 +502,14 @@ impl Lexer<'_> {
                         1
                     };
                 }
+                b'(' if next == Some(b'(') => {
+                    // Arithmetic command `(( ... ))` (also `for (( ...; ...; ... ))`).
+                    self.finish(&mut cur, &mut out);
+                    i = self.skip_balanced(i + 2, limit, Ctx::Paren);
+                    if self.at(i, limit) == Some(b')') {
+                        i += 1;
+                    }
+                }
                 b'(' => {
                     self.finish(&mut cur, &mut out);
                     groups.push(self.save_dirs());
@@ -1093,7 +1101,7 @@ fn into_string(bytes: Vec<u8>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Words of each command.
@@ -1251,7 +1259,7 @@ mod tests {
     fn deep_nesting_does_not_overflow() {
         let s = "$(".repeat(20_000) + &")".repeat(20_000);
         let _ = commands(&s);
-        let s = "((((".repeat(10_000) + "a";
+        let s = "( ".repeat(40_000) + "a";
         assert_eq!(texts(&s), vec![v(&["a"])]);
         let s = "\"$(".repeat(5_000);
         let _ = commands(&s);
@@ -1436,6 +1444,10 @@ mod tests {
             programs("while read l; do echo $l; done < f"),
             v(&["read", "echo"])
         );
+        assert_eq!(
+            programs("(( n = 1 << 2 ))\nfor (( i=0; i<3; i++ )); do kubectl get ns; done"),
+            v(&["for", "kubectl"])
+        );
         let s = "x=$(case $1 in\n  prod|production) kubectl apply -f p ;;\n  (*) echo no ;;\nesac)\nhelm list";
         assert_eq!(programs(s), v(&["case", "kubectl", "echo", "helm"]));
         // a word `if` not at command start is an argument
@@ -1580,6 +1592,37 @@ mod tests {
             for w in cuts.windows(2) {
                 check(&format!("{}{}", &s[..w[0]], &s[w[1]..]));
             }
+        }
+    }
+
+    /// Tokens random scripts are made of.
+    pub(crate) const FUZZ_TOKENS: &[&str] = &[
+        " ", "\n", "\r\n", "\t", ";", ";;", "&", "&&", "|", "||", "(", ")", "{", "}", "\"", "'",
+        "`", "\\", "$", "$(", "${", "${{", "}}", "$((", "))", "<", ">", ">>", "<<", "<<-", "<<<",
+        "2>&1", "&>", "<(", "#", "<#", "#>", "@\"", "\"@", "=", "-", "--", "EOF", "E", "kubectl",
+        "apply", "-f", "cd", "..", "/", "case", "in", "esac", "if", "then", "fi", "é", "日本", "x",
+        "a=(",
+    ];
+
+    /// A deterministic pseudo-random script.
+    pub(crate) fn random_script(seed: &mut u64) -> String {
+        let mut next = || {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (*seed >> 33) as usize
+        };
+        let len = next() % 40;
+        (0..len)
+            .map(|_| FUZZ_TOKENS[next() % FUZZ_TOKENS.len()])
+            .collect()
+    }
+
+    #[test]
+    fn never_panics_on_random_scripts() {
+        let mut seed = 42;
+        for _ in 0..20_000 {
+            check(&random_script(&mut seed));
         }
     }
 

@@ -77,6 +77,8 @@ pub struct EditFact {
     pub files: Vec<String>,
     /// Image values written, when visible (expanded).
     pub images: Vec<String>,
+    /// The command's text, expanded: what it mentions decides whether it updates a tag.
+    pub text: String,
     pub span: Span,
 }
 
@@ -200,10 +202,12 @@ impl Cx<'_, '_, '_> {
         for e in sf.edits {
             let files = e.files.iter().map(|p| self.path(&p.value)).collect();
             let images = e.images.iter().map(|i| self.vars.expand(i)).collect();
+            let text = self.vars.expand(text.get(e.range.clone()).unwrap_or(""));
             self.facts.edits.push(EditFact {
                 tool: e.tool,
                 files,
                 images,
+                text,
                 span: span(e.range),
             });
         }
@@ -357,10 +361,15 @@ impl Cx<'_, '_, '_> {
                         .map(|(v, _)| vec![v])
                         .unwrap_or_default();
                     let files = vec![self.path(&file)];
+                    let text = self
+                        .with_str("propertyPath")
+                        .map(|(v, _)| v)
+                        .unwrap_or_default();
                     self.facts.edits.push(EditFact {
                         tool: EditTool::Yq,
                         files,
                         images,
+                        text,
                         span: unquoted_span(n),
                     });
                 }
@@ -471,7 +480,7 @@ mod tests {
             items.iter().map(|i| i.0.as_str()).collect::<Vec<_>>(),
             ["a.yaml", "b.yaml", "c.yaml"]
         );
-        assert_eq!(items[2].1, 18..24);
+        assert_eq!(items[2].1, 17..23);
     }
 
     #[test]

@@ -94,9 +94,10 @@ pub fn is_operator_config(o: &ObjectFacts) -> bool {
     let group = o.group();
     let name = o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("");
     group.starts_with("argoproj.io")
-        || group.ends_with("toolkit.fluxcd.io")
+        || group.ends_with("fluxcd.io")
         || name.starts_with("argocd-")
         || name.starts_with("gotk-")
+        || name.starts_with("flux-")
         || o.argocd_secret_type
         || matches!(
             o.part_of.as_deref(),
@@ -226,7 +227,7 @@ impl Rule for OperatorNamespace {
             let is_helm_release = o.kind == "HelmRelease";
             let rendered: Vec<usize> = sources
                 .iter()
-                .flat_map(|p| renders.from_dir(&p.value))
+                .flat_map(|p| renders.from_dir(index.repo(o.file), &p.value))
                 .flat_map(|(f, _)| {
                     index
                         .objects

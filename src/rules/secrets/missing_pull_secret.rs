@@ -74,7 +74,7 @@ impl Rule for MissingPullSecret {
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
         let synced = operator_synced_files(index);
         // Files deployed with k8s-deploy `imagepullsecrets:` by push workflows.
-        let mut injected: Vec<&str> = Vec::new();
+        let mut injected: Vec<(u32, &str)> = Vec::new();
         for wf in &index.workflows {
             let deploys: Vec<_> = wf
                 .deploys
@@ -84,10 +84,11 @@ impl Rule for MissingPullSecret {
             if deploys.is_empty() || decide(wf, index, cx.config, &synced).mode != WfMode::Push {
                 continue;
             }
+            let repo = index.repo(wf.file);
             injected.extend(
                 deploys
                     .iter()
-                    .flat_map(|d| d.paths.iter().map(String::as_str)),
+                    .flat_map(|d| d.paths.iter().map(move |p| (repo, p.as_str()))),
             );
         }
         for (i, o) in index.objects.iter().enumerate() {
@@ -103,10 +104,11 @@ impl Rule for MissingPullSecret {
                 continue;
             };
             let path = &index.paths[o.file as usize];
-            if injected
-                .iter()
-                .any(|p| p == path || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
-            {
+            let repo = index.repo(o.file);
+            if injected.iter().any(|(r, p)| {
+                *r == repo
+                    && (p == path || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+            }) {
                 continue;
             }
             let ns = index.effective_ns[i].as_ref().map(|e| e.value.as_str());

@@ -28,13 +28,12 @@ pub struct Decision {
 
 /// Whether a repository path holds Kubernetes manifests (or could: a YAML file
 /// outside `.github/`).
-fn is_manifest_path(index: &RepoIndex, path: &str) -> bool {
+fn is_manifest_path(index: &RepoIndex, repo: u32, path: &str) -> bool {
     if path.starts_with(".github/") || !(path.ends_with(".yaml") || path.ends_with(".yml")) {
         return false;
     }
-    match index.paths.iter().position(|p| p == path) {
+    match index.file_at(repo, path) {
         Some(id) => {
-            let id = id as u32;
             index.objects.iter().any(|o| o.file == id)
                 || index.kustomizations.iter().any(|k| k.file == id)
         }
@@ -43,7 +42,7 @@ fn is_manifest_path(index: &RepoIndex, path: &str) -> bool {
 }
 
 /// Repository paths that an operator (Argo CD Application, Flux Kustomization) syncs.
-pub fn operator_synced_files(index: &RepoIndex) -> Vec<(String, String)> {
+pub fn operator_synced_files(index: &RepoIndex) -> Vec<(u32, String, String)> {
     let renders = Renders::new(index);
     let mut out = Vec::new();
     for o in &index.objects {
@@ -54,8 +53,12 @@ pub fn operator_synced_files(index: &RepoIndex) -> Vec<(String, String)> {
         );
         let paths = o.app_sources.iter().chain(o.flux_path.iter());
         for p in paths {
-            for (f, _) in renders.from_dir(&p.value) {
-                out.push((index.paths[f as usize].clone(), label.clone()));
+            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
+                out.push((
+                    index.repo(f),
+                    index.paths[f as usize].clone(),
+                    label.clone(),
+                ));
             }
         }
     }
@@ -66,8 +69,9 @@ pub fn decide(
     wf: &WorkflowFacts,
     index: &RepoIndex,
     cfg: &Config,
-    synced: &[(String, String)],
+    synced: &[(u32, String, String)],
 ) -> Decision {
+    let repo = index.repo(wf.file);
     match cfg.mode {
         Mode::Pull => {
             return Decision {
@@ -93,7 +97,7 @@ pub fn decide(
     let manifest_edit = wf.edits.iter().find_map(|e| {
         e.files
             .iter()
-            .find(|f| is_manifest_path(index, f))
+            .find(|f| is_manifest_path(index, repo, f))
             .map(|f| (e, f))
     });
     if let (Some((edit, file)), Some(commit)) = (manifest_edit, wf.commits.first()) {
@@ -113,9 +117,9 @@ pub fn decide(
     for d in &wf.deploys {
         for p in &d.paths {
             let prefix = format!("{}/", p.trim_end_matches('/'));
-            if let Some((file, by)) = synced
+            if let Some((_, file, by)) = synced
                 .iter()
-                .find(|(f, _)| f == p || f.starts_with(&prefix))
+                .find(|(r, f, _)| *r == repo && (f == p || f.starts_with(&prefix)))
             {
                 evidence.push(Evidence {
                     what: format!("deploys `{file}`, which {by} syncs from this repository"),

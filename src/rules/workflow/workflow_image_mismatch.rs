@@ -100,10 +100,6 @@ impl Repo {
     }
 }
 
-fn file_id(index: &RepoIndex, path: &str) -> Option<u32> {
-    index.paths.iter().position(|p| p == path).map(|i| i as u32)
-}
-
 fn images_in(index: &RepoIndex, file: u32) -> Vec<(u32, &Spanned)> {
     index
         .objects
@@ -128,20 +124,27 @@ impl Rule for WorkflowImageMismatch {
             // Tag-update steps.
             if let Some((push, _)) = pushed.first() {
                 for edit in &wf.edits {
-                    let is_tag_update =
-                        !edit.images.is_empty() || edit.tool == EditTool::KustomizeEditSetImage;
+                    // A tag update writes an image, or names `image` or a pushed repository.
+                    let is_tag_update = !edit.images.is_empty()
+                        || edit.tool == EditTool::KustomizeEditSetImage
+                        || edit.text.contains("image")
+                        || pushed
+                            .iter()
+                            .any(|(_, p)| edit.text.contains(&format!("{}:", p.path)));
                     if !is_tag_update {
                         continue;
                     }
                     for file in &edit.files {
-                        if has_placeholder(file) {
+                        let manifest_like =
+                            [".yaml", ".yml", ".json"].iter().any(|e| file.ends_with(e));
+                        if has_placeholder(file) || !manifest_like {
                             continue;
                         }
                         let at = Location {
                             file: wf.file,
                             span: edit.span,
                         };
-                        let Some(id) = file_id(index, file) else {
+                        let Some(id) = index.file_at(index.repo(wf.file), file) else {
                             cx.findings.push(
                                 Finding::new(&Self::META, at, format!("the tag-update step writes `{file}`, which does not exist in the repository"))
                                     .label("no such file")
@@ -200,7 +203,7 @@ impl Rule for WorkflowImageMismatch {
                 let manifest_images: Vec<(u32, &Spanned)> = d
                     .paths
                     .iter()
-                    .filter_map(|p| file_id(index, p))
+                    .filter_map(|p| index.file_at(index.repo(wf.file), p))
                     .flat_map(|id| images_in(index, id))
                     .collect();
                 if manifest_images.is_empty() {

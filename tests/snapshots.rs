@@ -1,0 +1,63 @@
+//! Snapshots of the human and JSON output on the fixtures: what users see.
+
+mod common;
+
+use common::*;
+
+fn human(dir: &str) -> String {
+    let out = check(&fixture(dir), &["."]);
+    scrub(&String::from_utf8_lossy(&out.stdout))
+}
+
+#[test]
+fn human_push_voting_app() {
+    insta::assert_snapshot!(human("push-voting-app"));
+}
+
+#[test]
+fn human_pull_flask_app() {
+    insta::assert_snapshot!(human("pull-flask-app"));
+}
+
+#[test]
+fn json_pull_flask_app() {
+    let out = check(&fixture("pull-flask-app"), &["--format", "json", "."]);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn human_reference_early_pull() {
+    insta::assert_snapshot!(human("reference/early-pull-aks"));
+}
+
+macro_rules! rule_snapshots {
+    ($($name:ident => $dir:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(human($dir));
+            }
+        )*
+    };
+}
+
+rule_snapshots! {
+    rule_invalid_yaml_fail => "rules/invalid-yaml/fail",
+    rule_invalid_yaml_pass => "rules/invalid-yaml/pass",
+    rule_unpinned_image_fail => "rules/unpinned-image/fail",
+    rule_unpinned_image_pass => "rules/unpinned-image/pass",
+    rule_untrusted_registry_fail => "rules/untrusted-registry/fail",
+    rule_untrusted_registry_pass => "rules/untrusted-registry/pass",
+    rule_missing_pull_secret_fail => "rules/missing-pull-secret/fail",
+    rule_missing_pull_secret_pass => "rules/missing-pull-secret/pass",
+    rule_unresolved_pull_secret_fail => "rules/unresolved-pull-secret/fail",
+    rule_unresolved_pull_secret_pass => "rules/unresolved-pull-secret/pass",
+    rule_pull_mode_cluster_credentials_fail => "rules/pull-mode-cluster-credentials/fail",
+    rule_pull_mode_cluster_credentials_pass => "rules/pull-mode-cluster-credentials/pass",
+    rule_operator_namespace_fail => "rules/operator-namespace/fail",
+    rule_operator_namespace_pass => "rules/operator-namespace/pass",
+    rule_workflow_image_mismatch_fail => "rules/workflow-image-mismatch/fail",
+    rule_workflow_image_mismatch_pass => "rules/workflow-image-mismatch/pass",
+    rule_unused_ignore_fail => "rules/unused-ignore/fail",
+    rule_unused_ignore_pass => "rules/unused-ignore/pass",
+}
