@@ -395,3 +395,21 @@ fn the_corpus_is_linted_without_a_crash() {
         "recursive anchors not reported"
     );
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rules() {
+    let out = shipshape()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let path = root().join("docs/rules.md");
+    if std::env::var_os("SHIPSHAPE_UPDATE_DOCS").is_some() {
+        fs::write(&path, &generated).unwrap();
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: run `SHIPSHAPE_UPDATE_DOCS=1 cargo test --test cli docs_rules`"
+    );
+}

@@ -98,7 +98,7 @@ impl Rule for MissingPullSecret {
             let private = o.images.iter().find_map(|img| {
                 let r = concrete_registry(&img.value)?;
                 let p = cx.config.private_registry(&r)?;
-                (p.auth == Auth::PullSecret).then(|| (img, r, p))
+                (p.auth == Auth::PullSecret).then_some((img, r, p))
             });
             let Some((img, r, pattern)) = private else {
                 continue;
