@@ -357,22 +357,26 @@ fn check(args: CheckArgs) -> i32 {
         Err(_) => engine::run(&opts),
     };
     let out_start = Instant::now();
-    let mut sources = Sources::new(&run.files, &opts.config);
-    let stdout = anstream::stdout();
+    let mut sources = Sources::new(&run.files, &opts.config)
+        .with_positions(&run.positions)
+        .with_redactions(&run.redactions);
     let styled = args.format == Format::Human
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let mut out = stdout.lock();
     let res = match args.format {
         Format::Human => {
             let o = output::human::Options {
                 styled,
                 elapsed_ms: start.elapsed().as_millis(),
             };
-            output::human::write(&run, &mut sources, &mut out, &o)
+            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+            output::human::write(&run, &mut sources, &mut out, &o).and_then(|_| out.flush())
         }
-        Format::Json => output::json::write(&run, &mut sources, &mut out),
+        // Machine formats never carry escapes: write them straight, buffered.
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            output::json::write(&run, &mut sources, &mut out).and_then(|_| out.flush())
+        }
     };
-    let _ = out.flush();
     if args.explain_mode {
         crate::rules::workflow::mode::explain(&run.index, &opts.config, &mut std::io::stderr());
     }

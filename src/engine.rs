@@ -79,11 +79,18 @@ pub struct Run {
     pub counts: Counts,
     pub stats: Stats,
     pub index: RepoIndex,
+    /// Line/column of the offsets per-file findings mention, computed in the parallel pass.
+    pub positions: crate::report::PositionCache,
+    /// Secret value spans per file: every display of a source redacts them.
+    pub redactions: std::collections::HashMap<FileId, Vec<Span>>,
 }
 
 #[derive(Default)]
 struct FileResult {
     findings: Vec<Finding>,
+    /// Spans of secret values, redacted whenever this file is shown.
+    redact: Vec<Span>,
+    positions: Vec<(u32, crate::report::Position)>,
     facts: FileFacts,
     suppressions: Vec<Suppression>,
     documents: usize,
@@ -205,8 +212,9 @@ pub fn run(opts: &Options) -> Run {
     let t2 = Instant::now();
     let mut index = RepoIndex::default();
     let mut roots = RepoRoots::new(&opts.paths, &cwd);
+    let mut canon = CanonicalDirs::default();
     for (i, f) in files.iter().enumerate() {
-        let abs = std::fs::canonicalize(&f.fs_path).unwrap_or_else(|_| cwd.join(&f.fs_path));
+        let abs = canon.file(&f.fs_path, &cwd);
         let (repo, root) = roots.of(&abs);
         let rel = abs
             .strip_prefix(&root)
@@ -219,10 +227,20 @@ pub fn run(opts: &Options) -> Run {
     let mut findings = Vec::new();
     let mut suppressions: Vec<(FileId, Vec<Suppression>)> = Vec::new();
     let mut counts = Counts::default();
+    let mut positions = crate::report::PositionCache::new();
+    let mut redactions = std::collections::HashMap::new();
     let mut bytes = 0;
     for (i, r) in results.into_iter().enumerate() {
         let focus = files[i].focus;
         findings.extend(r.findings);
+        if !r.redact.is_empty() {
+            redactions.insert(i as FileId, r.redact);
+        }
+        positions.extend(
+            r.positions
+                .into_iter()
+                .map(|(off, p)| ((i as FileId, off), p)),
+        );
         index.objects.extend(r.facts.objects);
         index.kustomizations.extend(r.facts.kustomizations);
         index.workflows.extend(r.facts.workflows);
@@ -269,6 +287,30 @@ pub fn run(opts: &Options) -> Run {
             bytes,
         },
         index,
+        positions,
+        redactions,
+    }
+}
+
+/// Absolute, symlink-free paths, resolving each directory once rather than
+/// every file (a `canonicalize` costs a syscall per path component).
+#[derive(Default)]
+struct CanonicalDirs(std::collections::HashMap<PathBuf, PathBuf>);
+
+impl CanonicalDirs {
+    fn file(&mut self, path: &Path, cwd: &Path) -> PathBuf {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let dir = self
+            .0
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(parent).unwrap_or_else(|_| cwd.join(parent)));
+        match path.file_name() {
+            Some(name) => dir.join(name),
+            None => dir.clone(),
+        }
     }
 }
 
@@ -368,7 +410,27 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         ));
         return r;
     }
-    let text = match load_text(f, cfg) {
+    // Files are read into a per-thread buffer that keeps its capacity, and
+    // borrowed as text when they are plain UTF-8: no allocation per file.
+    let mut buf = ReadBuffer::take();
+    let owned: source::Text;
+    let loaded = match &f.text {
+        Some(t) => Ok(source::decode(t.as_bytes().to_vec())),
+        None => source::read_into(&f.fs_path, cfg.limits.max_file_size, &mut buf.0).map(|()| {
+            match source::as_plain_utf8(&buf.0) {
+                Some(_) => source::Text {
+                    text: String::new(),
+                    problem: None,
+                },
+                None => source::decode(buf.0.clone()),
+            }
+        }),
+    };
+    let borrowed = f.text.is_none()
+        && loaded
+            .as_ref()
+            .is_ok_and(|t| t.text.is_empty() && t.problem.is_none());
+    let text = match loaded {
         Ok(t) => t,
         Err(source::LoadError::TooLarge { size, limit }) => {
             r.skipped = true;
@@ -392,9 +454,15 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
             return r;
         }
     };
+    owned = text;
+    let src: &str = if borrowed {
+        source::as_plain_utf8(&buf.0).unwrap_or("")
+    } else {
+        owned.text.as_str()
+    };
+    let text = &owned;
     r.linted = true;
-    r.bytes = text.text.len() as u64;
-    let src = text.text.as_str();
+    r.bytes = src.len() as u64;
     let is_json = f.path.ends_with(".json");
     if let Some(problem) = &text.problem {
         let (offset, msg) = match problem {
@@ -481,12 +549,43 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
             }
         }
     }
+    r.redact = crate::redact::secret_spans(f.kind, &parsed.docs);
+    if let Some(first) = parsed.errors.iter().map(|e| e.span.start as usize).min() {
+        r.redact
+            .extend(crate::redact::fallback_spans(src, first, f.kind));
+    }
     if f.focus {
         r.suppressions = suppress::scan(src, &parsed.docs);
+        r.positions = crate::report::positions_for(id, src, &r.findings);
     } else {
         r.findings.clear();
     }
     r
+}
+
+thread_local! {
+    static READ_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The calling thread's read buffer, given back when dropped.
+struct ReadBuffer(Vec<u8>);
+
+impl ReadBuffer {
+    fn take() -> Self {
+        ReadBuffer(READ_BUFFER.with(|b| b.take()))
+    }
+}
+
+impl Drop for ReadBuffer {
+    fn drop(&mut self) {
+        let mut v = std::mem::take(&mut self.0);
+        // Do not keep an unusually large buffer alive between files.
+        if v.capacity() > 16 << 20 {
+            v = Vec::new();
+        }
+        v.clear();
+        READ_BUFFER.with(|b| b.set(v));
+    }
 }
 
 fn looks_like_manifest(src: &str) -> bool {

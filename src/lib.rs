@@ -18,6 +18,7 @@ pub mod index;
 pub mod index_build;
 pub mod model;
 pub mod output;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod script_facts;

@@ -30,6 +30,42 @@ pub struct Place {
     pub end: Position,
 }
 
+/// Positions already computed (by the parallel pass, while each file's text
+/// was in memory), by (file, byte offset).
+pub type PositionCache = HashMap<(FileId, u32), Position>;
+
+/// Computes the positions of every offset a file's own findings mention.
+pub fn positions_for(
+    file: FileId,
+    src: &str,
+    findings: &[crate::finding::Finding],
+) -> Vec<(u32, Position)> {
+    if findings.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(src);
+    let mut out = Vec::new();
+    let spans = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.at)))
+        .filter(|l| l.file == file);
+    for loc in spans {
+        for off in [loc.span.start, loc.span.end] {
+            let o = crate::yaml::lines_floor(src, off as usize);
+            let (line, column) = lines.position(src, o);
+            out.push((
+                off,
+                Position {
+                    line,
+                    column,
+                    offset: o,
+                },
+            ));
+        }
+    }
+    out
+}
+
 pub struct Loaded {
     pub text: String,
     pub lines: LineIndex,
@@ -40,6 +76,8 @@ const CACHE_FILES: usize = 32;
 pub struct Sources<'a> {
     files: &'a [FileEntry],
     config: &'a Config,
+    positions: Option<&'a PositionCache>,
+    redactions: Option<&'a HashMap<FileId, Vec<Span>>>,
     cache: HashMap<FileId, Option<Rc<Loaded>>>,
     order: VecDeque<FileId>,
 }
@@ -49,6 +87,8 @@ impl<'a> Sources<'a> {
         Sources {
             files,
             config,
+            positions: None,
+            redactions: None,
             cache: HashMap::new(),
             order: VecDeque::new(),
         }
@@ -61,6 +101,18 @@ impl<'a> Sources<'a> {
             .unwrap_or("")
     }
 
+    /// Redacts these secret value spans from every source shown.
+    pub fn with_redactions(mut self, r: &'a HashMap<FileId, Vec<Span>>) -> Self {
+        self.redactions = Some(r);
+        self
+    }
+
+    /// Uses positions computed earlier, reading files only for the rest.
+    pub fn with_positions(mut self, cache: &'a PositionCache) -> Self {
+        self.positions = Some(cache);
+        self
+    }
+
     /// The text of a file, or None if it cannot be read (any more).
     pub fn get(&mut self, file: FileId) -> Option<Rc<Loaded>> {
         if let Some(hit) = self.cache.get(&file) {
@@ -70,7 +122,11 @@ impl<'a> Sources<'a> {
             if f.error.is_some() {
                 return None;
             }
-            crate::engine::load_text(f, self.config).ok().map(|t| {
+            let redact = self.redactions.and_then(|r| r.get(&file));
+            crate::engine::load_text(f, self.config).ok().map(|mut t| {
+                if let Some(spans) = redact {
+                    crate::redact::apply(&mut t.text, spans);
+                }
                 let lines = LineIndex::new(&t.text);
                 Rc::new(Loaded {
                     text: t.text,
@@ -90,6 +146,20 @@ impl<'a> Sources<'a> {
 
     pub fn place(&mut self, loc: Location) -> Place {
         let path = self.path(loc.file).to_string();
+        if let Some(cache) = self.positions {
+            if let (Some(&start), Some(&end)) = (
+                cache.get(&(loc.file, loc.span.start)),
+                cache.get(&(loc.file, loc.span.end)),
+            ) {
+                return Place {
+                    path,
+                    file: loc.file,
+                    span: loc.span,
+                    start,
+                    end,
+                };
+            }
+        }
         let (start, end) = match self.get(loc.file) {
             Some(src) => {
                 let pos = |off: usize| {

@@ -42,23 +42,41 @@ impl std::fmt::Display for LoadError {
 
 /// Reads a file, refusing (without reading) anything larger than `limit` bytes.
 pub fn load(path: &Path, limit: u64) -> Result<Text, LoadError> {
+    let mut bytes = Vec::new();
+    read_into(path, limit, &mut bytes)?;
+    Ok(decode(bytes))
+}
+
+/// Reads a file into `buf` (cleared first, capacity kept), refusing (without
+/// reading) anything larger than `limit` bytes.
+pub fn read_into(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), LoadError> {
+    buf.clear();
     let file = std::fs::File::open(path).map_err(LoadError::Io)?;
     let size = file.metadata().map_err(LoadError::Io)?.len();
     if size > limit {
         return Err(LoadError::TooLarge { size, limit });
     }
-    let mut bytes = Vec::with_capacity(size as usize + 1);
+    buf.reserve(size as usize + 1);
     // Read at most limit+1 bytes in case the file grew after the stat.
     file.take(limit + 1)
-        .read_to_end(&mut bytes)
+        .read_to_end(buf)
         .map_err(LoadError::Io)?;
-    if bytes.len() as u64 > limit {
+    if buf.len() as u64 > limit {
         return Err(LoadError::TooLarge {
-            size: bytes.len() as u64,
+            size: buf.len() as u64,
             limit,
         });
     }
-    Ok(decode(bytes))
+    Ok(())
+}
+
+/// The bytes as text when `decode` would return them unchanged with no
+/// problem (the common case), without copying.
+pub fn as_plain_utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.contains(&0) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// Decodes bytes into text. UTF-8 (with or without BOM) is kept byte for byte;
@@ -90,7 +108,12 @@ pub fn decode(bytes: Vec<u8>) -> Text {
 }
 
 fn with_nul_check(text: String, problem: Option<TextProblem>) -> Text {
-    let nul = text.as_bytes().iter().position(|&b| b == 0);
+    let bytes = text.as_bytes();
+    let nul = if bytes.contains(&0) {
+        bytes.iter().position(|&b| b == 0)
+    } else {
+        None
+    };
     let problem = match (nul, problem) {
         (Some(offset), p)
             if p.as_ref()

@@ -76,9 +76,19 @@ impl<'s> CharToByte<'s> {
         if self.ascii {
             return char_idx.min(self.src.len());
         }
+        // Spans arrive nearly in order; step back (rarely, and a little) rather than restart.
         if char_idx < self.chars {
-            self.chars = 0;
-            self.bytes = 0;
+            let mut back = self.src[..self.bytes].chars().rev();
+            while self.chars > char_idx {
+                match back.next() {
+                    Some(c) => {
+                        self.chars -= 1;
+                        self.bytes -= c.len_utf8();
+                    }
+                    None => break,
+                }
+            }
+            return self.bytes;
         }
         let mut it = self.src[self.bytes..].chars();
         while self.chars < char_idx {
