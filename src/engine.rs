@@ -413,25 +413,17 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
     // Files are read into a per-thread buffer that keeps its capacity, and
     // borrowed as text when they are plain UTF-8: no allocation per file.
     let mut buf = ReadBuffer::take();
-    let owned: source::Text;
-    let loaded = match &f.text {
-        Some(t) => Ok(source::decode(t.as_bytes().to_vec())),
+    // `None`: the buffer holds plain UTF-8, borrowed as is; `Some`: decoded text.
+    let decoded = match &f.text {
+        Some(t) => Ok(Some(source::decode(t.as_bytes().to_vec()))),
         None => source::read_into(&f.fs_path, cfg.limits.max_file_size, &mut buf.0).map(|()| {
-            match source::as_plain_utf8(&buf.0) {
-                Some(_) => source::Text {
-                    text: String::new(),
-                    problem: None,
-                },
-                None => source::decode(buf.0.clone()),
-            }
+            source::as_plain_utf8(&buf.0)
+                .is_none()
+                .then(|| source::decode(buf.0.clone()))
         }),
     };
-    let borrowed = f.text.is_none()
-        && loaded
-            .as_ref()
-            .is_ok_and(|t| t.text.is_empty() && t.problem.is_none());
-    let text = match loaded {
-        Ok(t) => t,
+    let decoded = match decoded {
+        Ok(d) => d,
         Err(source::LoadError::TooLarge { size, limit }) => {
             r.skipped = true;
             r.findings.push(
@@ -454,17 +446,14 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
             return r;
         }
     };
-    owned = text;
-    let src: &str = if borrowed {
-        source::as_plain_utf8(&buf.0).unwrap_or("")
-    } else {
-        owned.text.as_str()
+    let (src, problem): (&str, Option<&TextProblem>) = match &decoded {
+        Some(t) => (t.text.as_str(), t.problem.as_ref()),
+        None => (source::as_plain_utf8(&buf.0).unwrap_or(""), None),
     };
-    let text = &owned;
     r.linted = true;
     r.bytes = src.len() as u64;
     let is_json = f.path.ends_with(".json");
-    if let Some(problem) = &text.problem {
+    if let Some(problem) = problem {
         let (offset, msg) = match problem {
             TextProblem::NotUtf8 { offset } => (
                 *offset,
