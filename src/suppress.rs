@@ -4,7 +4,7 @@
 //! alone on its line applies to the line below. Text inside a scalar (a
 //! `run: |` script, a quoted string) is never a suppression.
 
-use crate::yaml::{Document, Span, Value};
+use crate::yaml::{Document, Span};
 
 #[derive(Debug, Clone)]
 pub struct Suppression {
@@ -83,9 +83,8 @@ fn inside_scalar(offset: u32, docs: &[Document]) -> bool {
     docs.iter()
         .filter(|d| d.span.start <= offset && offset < d.span.end.max(d.span.start + 1))
         .any(|d| {
-            d.nodes.iter().any(|n| {
-                matches!(n.value, Value::Scalar(_)) && n.span.start <= offset && offset < n.span.end
-            })
+            d.scalar_spans()
+                .any(|sp| sp.start <= offset && offset < sp.end)
         })
 }
 

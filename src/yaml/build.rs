@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as PStyle};
 
-use super::tree::{Document, Node, NodeId, Scalar, ScalarStyle, Span, Value};
+use super::tree::{Document, Kind, Node, NodeId, ScalarStyle, Span, Value};
 
 /// Resource limits for one file. Every limit hit is a diagnostic, never a crash.
 #[derive(Debug, Clone)]
@@ -118,9 +118,10 @@ enum FrameKind {
 struct Frame {
     id: NodeId,
     kind: FrameKind,
-    pending_key: Option<NodeId>,
     anchor: usize,
     expanded_at_open: u64,
+    /// Where this collection's children start in `Builder::pending`.
+    children_start: usize,
 }
 
 struct Anchor {
@@ -130,9 +131,14 @@ struct Anchor {
 }
 
 struct Builder<'s, 'l> {
+    src: &'s str,
     limits: &'l Limits,
     doc: Document<'s>,
     stack: Vec<Frame>,
+    /// Children of the open collections, innermost last; moved into
+    /// `doc.edges` when their collection closes, so each collection's
+    /// children end up contiguous without a `Vec` of their own.
+    pending: Vec<NodeId>,
     anchors: HashMap<usize, Anchor>,
     expanded: u64,
     /// Set when the current document hit an error: events are drained, not built.
@@ -141,11 +147,13 @@ struct Builder<'s, 'l> {
 }
 
 impl<'s, 'l> Builder<'s, 'l> {
-    fn new(limits: &'l Limits) -> Self {
+    fn new(src: &'s str, limits: &'l Limits) -> Self {
         Builder {
+            src,
             limits,
             doc: Document::default(),
             stack: Vec::new(),
+            pending: Vec::new(),
             anchors: HashMap::new(),
             expanded: 0,
             poisoned: false,
@@ -155,44 +163,32 @@ impl<'s, 'l> Builder<'s, 'l> {
 
     fn start_doc(&mut self, index: usize, start: usize) {
         self.doc = Document {
+            src: self.src,
             index,
             span: Span::new(start, start),
             ..Default::default()
         };
         self.stack.clear();
+        self.pending.clear();
         self.anchors.clear();
         self.expanded = 0;
         self.poisoned = false;
         self.in_doc = true;
     }
 
-    fn push_node(&mut self, value: Value<'s>, span: Span) -> NodeId {
+    fn push_node(&mut self, kind: Kind, a: u32, b: u32, span: Span) -> NodeId {
         let id = self.doc.nodes.len() as NodeId;
-        self.doc.nodes.push(Node { value, span });
+        self.doc.nodes.push(Node { span, a, b, kind });
         id
     }
 
     fn attach(&mut self, id: NodeId) {
-        let Some(frame) = self.stack.last_mut() else {
+        if self.stack.is_empty() {
             if self.doc.root.is_none() {
                 self.doc.root = Some(id);
             }
-            return;
-        };
-        match frame.kind {
-            FrameKind::Seq => {
-                if let Value::Seq(v) = &mut self.doc.nodes[frame.id as usize].value {
-                    v.push(id);
-                }
-            }
-            FrameKind::Map => match frame.pending_key.take() {
-                Some(k) => {
-                    if let Value::Map(v) = &mut self.doc.nodes[frame.id as usize].value {
-                        v.push((k, id));
-                    }
-                }
-                None => frame.pending_key = Some(id),
-            },
+        } else {
+            self.pending.push(id);
         }
     }
 
@@ -208,11 +204,11 @@ impl<'s, 'l> Builder<'s, 'l> {
                 related: None,
             });
         }
-        let value = match kind {
-            FrameKind::Seq => Value::Seq(Vec::new()),
-            FrameKind::Map => Value::Map(Vec::new()),
+        let node_kind = match kind {
+            FrameKind::Seq => Kind::Seq,
+            FrameKind::Map => Kind::Map,
         };
-        let id = self.push_node(value, span);
+        let id = self.push_node(node_kind, 0, 0, span);
         self.expanded += 1;
         if anchor != 0 {
             self.anchors.insert(
@@ -226,9 +222,9 @@ impl<'s, 'l> Builder<'s, 'l> {
         self.stack.push(Frame {
             id,
             kind,
-            pending_key: None,
             anchor,
             expanded_at_open: self.expanded - 1,
+            children_start: self.pending.len(),
         });
         Ok(())
     }
@@ -237,31 +233,37 @@ impl<'s, 'l> Builder<'s, 'l> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
-        let node_end = {
-            let node = &self.doc.nodes[frame.id as usize];
-            let last_child = match &node.value {
-                Value::Seq(v) => v.last().copied(),
-                Value::Map(v) => v.last().map(|&(_, v)| v),
-                _ => None,
-            };
-            let child_end = last_child
-                .map(|c| self.doc.nodes[c as usize].span.end)
-                .unwrap_or(node.span.end);
-            // Flow collections end at their bracket; block ones at their last child.
-            if !end_span.is_empty() {
-                end_span.end.max(child_end)
-            } else {
-                child_end
-            }
-        };
-        let node = &mut self.doc.nodes[frame.id as usize];
-        node.span.end = node_end.max(node.span.start);
-        if node.span.is_empty() && !end_span.is_empty() {
-            node.span.end = end_span.end;
-        }
+        let start = frame.children_start.min(self.pending.len());
+        let mut count = self.pending.len() - start;
         if frame.kind == FrameKind::Map {
-            self.check_duplicates(frame.id)?;
+            // A key without a value cannot come from the parser; never trust it.
+            if count % 2 == 1 {
+                self.pending.pop();
+                count -= 1;
+            }
+            self.check_duplicates(start)?;
         }
+        let child_end = self.pending[start..]
+            .last()
+            .map(|&c| self.doc.nodes[c as usize].span.end);
+        let edges_start = self.doc.edges.len();
+        self.doc.edges.extend_from_slice(&self.pending[start..]);
+        self.pending.truncate(start);
+        let node = &mut self.doc.nodes[frame.id as usize];
+        node.a = edges_start as u32;
+        node.b = if frame.kind == FrameKind::Map {
+            (count / 2) as u32
+        } else {
+            count as u32
+        };
+        // Flow collections end at their bracket; block ones at their last child.
+        let child_end = child_end.unwrap_or(node.span.end);
+        let end = if end_span.is_empty() {
+            child_end
+        } else {
+            end_span.end.max(child_end)
+        };
+        node.span.end = end.max(node.span.start);
         if frame.anchor != 0 {
             let size = self.expanded - frame.expanded_at_open;
             if let Some(a) = self.anchors.get_mut(&frame.anchor) {
@@ -272,20 +274,20 @@ impl<'s, 'l> Builder<'s, 'l> {
         Ok(())
     }
 
-    fn check_duplicates(&self, map: NodeId) -> Result<(), YamlError> {
-        let Value::Map(pairs) = &self.doc.nodes[map as usize].value else {
-            return Ok(());
-        };
-        let key_text = |id: NodeId| -> Option<&str> {
-            let mut n = &self.doc.nodes[id as usize];
-            if let Value::Alias(t) = n.value {
-                n = &self.doc.nodes[t as usize];
-            }
-            match &n.value {
-                Value::Scalar(s) if s.text != "<<" => Some(s.text.as_ref()),
-                _ => None,
-            }
-        };
+    /// The text of a key node (following one alias), unless it is a merge key.
+    fn key_text(&self, id: NodeId) -> Option<&str> {
+        let mut id = id;
+        if self.doc.nodes[id as usize].kind == Kind::Alias {
+            id = self.doc.nodes[id as usize].a;
+        }
+        match self.doc.value(id) {
+            Value::Scalar(s) if s.text != "<<" => Some(s.text),
+            _ => None,
+        }
+    }
+
+    fn check_duplicates(&self, start: usize) -> Result<(), YamlError> {
+        let keys: Vec<NodeId> = self.pending[start..].iter().step_by(2).copied().collect();
         let dup = |first: NodeId, second: NodeId, text: &str| YamlError {
             kind: YamlErrorKind::DuplicateKey,
             message: format!("duplicate key `{text}`"),
@@ -295,18 +297,17 @@ impl<'s, 'l> Builder<'s, 'l> {
                 "first defined here".into(),
             )),
         };
-        if pairs.len() <= 12 {
-            for (i, &(k, _)) in pairs.iter().enumerate() {
-                let Some(t) = key_text(k) else { continue };
-                if let Some(&(first, _)) = pairs[..i].iter().find(|(p, _)| key_text(*p) == Some(t))
-                {
+        if keys.len() <= 12 {
+            for (i, &k) in keys.iter().enumerate() {
+                let Some(t) = self.key_text(k) else { continue };
+                if let Some(&first) = keys[..i].iter().find(|&&p| self.key_text(p) == Some(t)) {
                     return Err(dup(first, k, t));
                 }
             }
         } else {
-            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(pairs.len());
-            for &(k, _) in pairs {
-                let Some(t) = key_text(k) else { continue };
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(keys.len());
+            for &k in &keys {
+                let Some(t) = self.key_text(k) else { continue };
                 if let Some(&first) = seen.get(t) {
                     return Err(dup(first, k, t));
                 }
@@ -316,13 +317,7 @@ impl<'s, 'l> Builder<'s, 'l> {
         Ok(())
     }
 
-    fn scalar(
-        &mut self,
-        text: std::borrow::Cow<'s, str>,
-        style: PStyle,
-        anchor: usize,
-        span: Span,
-    ) {
+    fn scalar(&mut self, text: &str, style: PStyle, anchor: usize, span: Span) {
         let style = match style {
             PStyle::Plain => ScalarStyle::Plain,
             PStyle::SingleQuoted => ScalarStyle::SingleQuoted,
@@ -330,7 +325,24 @@ impl<'s, 'l> Builder<'s, 'l> {
             PStyle::Literal => ScalarStyle::Literal,
             PStyle::Folded => ScalarStyle::Folded,
         };
-        let id = self.push_node(Value::Scalar(Scalar { text, style }), span);
+        // Most scalars read exactly as written: point into the source.
+        let (s, e) = (span.start as usize, span.end as usize);
+        let inner = match style {
+            ScalarStyle::Plain => Some(s),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if e >= s + 2 => Some(s + 1),
+            _ => None,
+        };
+        let (kind, a) = match inner {
+            Some(i) if self.src.get(i..i + text.len()) == Some(text) => {
+                (Kind::SrcScalar(style), i as u32)
+            }
+            _ => {
+                let at = self.doc.pool.len() as u32;
+                self.doc.pool.push_str(text);
+                (Kind::PoolScalar(style), at)
+            }
+        };
+        let id = self.push_node(kind, a, text.len() as u32, span);
         self.expanded += 1;
         if anchor != 0 {
             self.anchors.insert(
@@ -377,7 +389,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 related: None,
             });
         }
-        let id = self.push_node(Value::Alias(target), span);
+        let id = self.push_node(Kind::Alias, target, 0, span);
         self.attach(id);
         Ok(())
     }
@@ -387,7 +399,7 @@ impl<'s, 'l> Builder<'s, 'l> {
 pub fn parse_stream<'s>(src: &'s str, limits: &Limits) -> ParsedStream<'s> {
     let mut out = ParsedStream::default();
     let mut conv = CharToByte::new(src);
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(src, limits);
     let mut doc_index = 0usize;
     for item in Parser::new_from_str(src) {
         let (ev, psp) = match item {
@@ -443,7 +455,7 @@ pub fn parse_stream<'s>(src: &'s str, limits: &Limits) -> ParsedStream<'s> {
                 Ok(())
             }
             Event::Scalar(text, style, anchor, _) => {
-                b.scalar(text, style, anchor, span);
+                b.scalar(&text, style, anchor, span);
                 Ok(())
             }
             Event::SequenceStart(anchor, _) => b.open(FrameKind::Seq, anchor, span),
@@ -457,6 +469,7 @@ pub fn parse_stream<'s>(src: &'s str, limits: &Limits) -> ParsedStream<'s> {
             b.poisoned = true;
             b.doc = Document::default();
             b.stack.clear();
+            b.pending.clear();
         }
     }
     out

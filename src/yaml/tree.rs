@@ -1,7 +1,5 @@
 //! The arena tree and a borrowed handle (`NodeRef`) to navigate it.
 
-use std::borrow::Cow;
-
 /// Index of a node in its document's arena.
 pub type NodeId = u32;
 
@@ -39,37 +37,76 @@ pub enum ScalarStyle {
     Folded,
 }
 
-#[derive(Debug, Clone)]
-pub struct Scalar<'s> {
-    pub text: Cow<'s, str>,
+/// A scalar's text and style.
+#[derive(Debug, Clone, Copy)]
+pub struct Scalar<'d> {
+    pub text: &'d str,
     pub style: ScalarStyle,
 }
 
-#[derive(Debug, Clone)]
-pub enum Value<'s> {
-    Scalar(Scalar<'s>),
-    Seq(Vec<NodeId>),
-    /// Key/value pairs in source order (duplicates are reported, the first wins on lookup).
-    Map(Vec<(NodeId, NodeId)>),
+/// What a node is. Collections hand out their children as slices of ids.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'d> {
+    Scalar(Scalar<'d>),
+    Seq(&'d [NodeId]),
+    /// Keys and values interleaved (`k0, v0, k1, v1, ...`), in source order.
+    /// Duplicate keys are reported; the first wins on lookup.
+    Map(&'d [NodeId]),
     /// An alias to an anchored node, never expanded.
     Alias(NodeId),
 }
 
-#[derive(Debug, Clone)]
-pub struct Node<'s> {
-    pub value: Value<'s>,
-    pub span: Span,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Text is `src[a..a + b]`: the scalar reads exactly as written.
+    SrcScalar(ScalarStyle),
+    /// Text is `pool[a..a + b]`: unescaped or folded, so it differs from the source.
+    PoolScalar(ScalarStyle),
+    /// Children are `edges[a..a + b]`.
+    Seq,
+    /// Keys and values are `edges[a..a + 2b]`.
+    Map,
+    /// Target node id is `a`.
+    Alias,
 }
 
-/// One YAML document of a stream.
-#[derive(Debug, Default)]
+/// A node: 20 bytes, no allocation of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Node {
+    pub span: Span,
+    pub(crate) a: u32,
+    pub(crate) b: u32,
+    pub(crate) kind: Kind,
+}
+
+/// One YAML document of a stream: a flat arena of nodes, the children of
+/// every collection in one edge list, and one string pool for scalars whose
+/// text is not a slice of the source.
+#[derive(Debug)]
 pub struct Document<'s> {
-    pub nodes: Vec<Node<'s>>,
+    pub(crate) src: &'s str,
+    pub nodes: Vec<Node>,
+    pub(crate) edges: Vec<NodeId>,
+    pub(crate) pool: String,
     pub root: Option<NodeId>,
     /// 0-based position of the document in its file.
     pub index: usize,
     /// Byte extent of the document's content.
     pub span: Span,
+}
+
+impl Default for Document<'_> {
+    fn default() -> Self {
+        Document {
+            src: "",
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            pool: String::new(),
+            root: None,
+            index: 0,
+            span: Span::default(),
+        }
+    }
 }
 
 impl<'s> Document<'s> {
@@ -78,6 +115,34 @@ impl<'s> Document<'s> {
     }
     pub fn node(&self, id: NodeId) -> NodeRef<'_, 's> {
         NodeRef { doc: self, id }
+    }
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+    /// The value of a node as written (an alias stays an alias).
+    pub fn value(&self, id: NodeId) -> Value<'_> {
+        let n = &self.nodes[id as usize];
+        let (a, b) = (n.a as usize, n.b as usize);
+        match n.kind {
+            Kind::SrcScalar(style) => Value::Scalar(Scalar {
+                text: self.src.get(a..a + b).unwrap_or(""),
+                style,
+            }),
+            Kind::PoolScalar(style) => Value::Scalar(Scalar {
+                text: self.pool.get(a..a + b).unwrap_or(""),
+                style,
+            }),
+            Kind::Seq => Value::Seq(self.edges.get(a..a + b).unwrap_or(&[])),
+            Kind::Map => Value::Map(self.edges.get(a..a + 2 * b).unwrap_or(&[])),
+            Kind::Alias => Value::Alias(n.a),
+        }
+    }
+    /// Spans of every scalar node.
+    pub fn scalar_spans(&self) -> impl Iterator<Item = Span> + '_ {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, Kind::SrcScalar(_) | Kind::PoolScalar(_)))
+            .map(|n| n.span)
     }
 }
 
@@ -98,7 +163,7 @@ impl std::fmt::Debug for NodeRef<'_, '_> {
 const MAX_ALIAS_HOPS: usize = 64;
 
 impl<'d, 's> NodeRef<'d, 's> {
-    fn raw(&self) -> &'d Node<'s> {
+    fn raw(&self) -> &'d Node {
         &self.doc.nodes[self.id as usize]
     }
 
@@ -111,11 +176,12 @@ impl<'d, 's> NodeRef<'d, 's> {
     pub fn resolve(self) -> NodeRef<'d, 's> {
         let mut cur = self;
         for _ in 0..MAX_ALIAS_HOPS {
-            match cur.raw().value {
-                Value::Alias(t) if (t as usize) < self.doc.nodes.len() => {
+            let raw = cur.raw();
+            match raw.kind {
+                Kind::Alias if (raw.a as usize) < self.doc.nodes.len() => {
                     cur = NodeRef {
                         doc: self.doc,
-                        id: t,
+                        id: raw.a,
                     }
                 }
                 _ => break,
@@ -125,14 +191,16 @@ impl<'d, 's> NodeRef<'d, 's> {
     }
 
     pub fn is_alias(&self) -> bool {
-        matches!(self.raw().value, Value::Alias(_))
+        self.raw().kind == Kind::Alias
     }
 
-    pub fn value(&self) -> &'d Value<'s> {
-        &self.resolve().raw().value
+    /// The value, aliases followed.
+    pub fn value(&self) -> Value<'d> {
+        let r = self.resolve();
+        r.doc.value(r.id)
     }
 
-    pub fn scalar(&self) -> Option<&'d Scalar<'s>> {
+    pub fn scalar(&self) -> Option<Scalar<'d>> {
         match self.value() {
             Value::Scalar(s) => Some(s),
             _ => None,
@@ -141,22 +209,22 @@ impl<'d, 's> NodeRef<'d, 's> {
 
     /// The text of any scalar, whatever type it resolves to.
     pub fn as_str(&self) -> Option<&'d str> {
-        self.scalar().map(|s| s.text.as_ref())
+        self.scalar().map(|s| s.text)
     }
 
     /// The text of a scalar that is a string under the YAML 1.2 core schema
     /// (quoted, block, or plain and not null, bool or number).
     pub fn as_string(&self) -> Option<&'d str> {
         let s = self.scalar()?;
-        if s.style != ScalarStyle::Plain || !plain_is_non_string(&s.text) {
-            Some(s.text.as_ref())
+        if s.style != ScalarStyle::Plain || !plain_is_non_string(s.text) {
+            Some(s.text)
         } else {
             None
         }
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.scalar(), Some(s) if s.style == ScalarStyle::Plain && is_null_text(&s.text))
+        matches!(self.scalar(), Some(s) if s.style == ScalarStyle::Plain && is_null_text(s.text))
     }
 
     pub fn is_map(&self) -> bool {
@@ -180,13 +248,12 @@ impl<'d, 's> NodeRef<'d, 's> {
     /// Mapping entries as (key, value), in source order (empty for anything else).
     pub fn entries(self) -> impl Iterator<Item = (NodeRef<'d, 's>, NodeRef<'d, 's>)> + 'd {
         let doc = self.doc;
-        let pairs: &'d [(NodeId, NodeId)] = match self.value() {
+        let flat: &'d [NodeId] = match self.value() {
             Value::Map(v) => v,
             _ => &[],
         };
-        pairs
-            .iter()
-            .map(move |&(k, v)| (NodeRef { doc, id: k }, NodeRef { doc, id: v }))
+        flat.chunks_exact(2)
+            .map(move |kv| (NodeRef { doc, id: kv[0] }, NodeRef { doc, id: kv[1] }))
     }
 
     /// The key node and value of `key` in a mapping; falls back to `<<` merge keys.
