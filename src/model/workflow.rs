@@ -193,7 +193,7 @@ pub fn value_range_span(src: &str, node: NodeRef, range: std::ops::Range<usize>)
     if node.is_alias() {
         return whole;
     }
-    let value: &str = &scalar.text;
+    let value: &str = scalar.text;
     if range.end > value.len() || range.start > range.end {
         return whole;
     }

@@ -82,7 +82,7 @@ pub struct Node {
 /// One YAML document of a stream: a flat arena of nodes, the children of
 /// every collection in one edge list, and one string pool for scalars whose
 /// text is not a slice of the source.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Document<'s> {
     pub(crate) src: &'s str,
     pub nodes: Vec<Node>,
@@ -95,19 +95,6 @@ pub struct Document<'s> {
     pub span: Span,
 }
 
-impl Default for Document<'_> {
-    fn default() -> Self {
-        Document {
-            src: "",
-            nodes: Vec::new(),
-            edges: Vec::new(),
-            pool: String::new(),
-            root: None,
-            index: 0,
-            span: Span::default(),
-        }
-    }
-}
 
 impl<'s> Document<'s> {
     pub fn root(&self) -> Option<NodeRef<'_, 's>> {
