@@ -351,11 +351,7 @@ fn check(args: CheckArgs) -> i32 {
         config,
         context,
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
-    let run = match pool {
-        Ok(pool) => pool.install(|| engine::run(&opts)),
-        Err(_) => engine::run(&opts),
-    };
+    let run = engine::run(&opts);
     let out_start = Instant::now();
     let mut sources = Sources::new(&run.files, &opts.config)
         .with_positions(&run.positions)

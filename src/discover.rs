@@ -51,7 +51,9 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
     let mut out = Discovery::default();
     let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     for p in paths {
-        let meta = match std::fs::symlink_metadata(p) {
+        // A path named on the command line is followed, even a symlink: the
+        // user asked for it. Links met while walking are not.
+        let meta = match std::fs::metadata(p) {
             Ok(m) => m,
             Err(e) => {
                 out.errors.push((p.clone(), e.to_string()));

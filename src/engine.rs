@@ -100,6 +100,9 @@ struct FileResult {
     bytes: u64,
 }
 
+/// Below this many files, lint on the calling thread.
+const PARALLEL_MIN_FILES: usize = 64;
+
 /// Display form of a path: relative to the working directory when under it, `/`-separated.
 pub fn display_path(p: &Path, cwd: &Path) -> String {
     let rel = if p.is_absolute() {
@@ -201,11 +204,21 @@ pub fn run(opts: &Options) -> Run {
         .copied()
         .filter(|r| cfg.level(r.meta()) != Level::Off)
         .collect();
-    let results: Vec<FileResult> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| lint_file(i as FileId, f, cfg, &active))
-        .collect();
+    let lint_one = |(i, f): (usize, &FileEntry)| lint_file(i as FileId, f, cfg, &active);
+    // Threads cost more than they save on a handful of files (the pre-commit
+    // case): a pool is only started when there is work to share.
+    let pool = (opts.threads > 1 && files.len() >= PARALLEL_MIN_FILES)
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(opts.threads)
+                .build()
+                .ok()
+        })
+        .flatten();
+    let results: Vec<FileResult> = match &pool {
+        Some(pool) => pool.install(|| files.par_iter().enumerate().map(lint_one).collect()),
+        None => files.iter().enumerate().map(lint_one).collect(),
+    };
     let lint = t1.elapsed();
 
     // The index.
@@ -406,7 +419,7 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         r.findings.push(Finding::new(
             &er::IoError::META,
             at(Span::default()),
-            format!("could not read: {err}"),
+            format!("could not read the file: {err}"),
         ));
         return r;
     }

@@ -182,59 +182,133 @@ impl Vars {
     }
 }
 
-/// Maps a byte range of a scalar's *value* (e.g. a command inside a `run: |`
-/// script) back to a span in the file. Falls back to the scalar's span when
-/// the mapping cannot be proven (folded or multi-line flow scalars).
-pub fn value_range_span(src: &str, node: NodeRef, range: std::ops::Range<usize>) -> Span {
-    let whole = node.span();
-    let Some(scalar) = node.scalar() else {
-        return whole;
-    };
-    if node.is_alias() {
-        return whole;
-    }
-    let value: &str = scalar.text;
-    if range.end > value.len() || range.start > range.end {
-        return whole;
-    }
-    let start = whole.start as usize;
-    match scalar.style {
-        ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-            if !value.contains('\n') =>
-        {
-            let base = start + usize::from(scalar.style != ScalarStyle::Plain);
-            let (s, e) = (base + range.start, base + range.end);
-            if src.get(s..e) == value.get(range.clone()) {
-                Span::new(s, e)
-            } else {
-                whole
-            }
+/// Maps byte ranges of a scalar's *value* (e.g. a command inside a `run: |`
+/// script) back to spans in the file. Built once per scalar; each lookup is a
+/// binary search. Falls back to the scalar's whole span when the mapping
+/// cannot be proven (folded or multi-line flow scalars).
+pub struct ValueMap<'a> {
+    whole: Span,
+    value_len: usize,
+    mode: MapMode,
+    _src: std::marker::PhantomData<&'a str>,
+}
+
+enum MapMode {
+    Whole,
+    /// Single-line scalar: value offset + base = file offset.
+    Shift(usize),
+    /// Literal block: where each value line starts, in the value and in the file.
+    Lines {
+        value_starts: Vec<usize>,
+        file_starts: Vec<usize>,
+    },
+}
+
+impl<'a> ValueMap<'a> {
+    pub fn new(src: &'a str, node: NodeRef) -> Self {
+        let whole = node.span();
+        let fallback = |value_len| ValueMap {
+            whole,
+            value_len,
+            mode: MapMode::Whole,
+            _src: std::marker::PhantomData,
+        };
+        let Some(scalar) = node.scalar() else {
+            return fallback(0);
+        };
+        let value = scalar.text;
+        if node.is_alias() {
+            return fallback(value.len());
         }
-        ScalarStyle::Literal => {
-            let line_start = src[..start.min(src.len())]
-                .rfind('\n')
-                .map(|i| i + 1)
-                .unwrap_or(0);
-            let indent = start - line_start;
-            let map = |off: usize| -> Option<usize> {
-                let line_no = value[..off].matches('\n').count();
-                let col = off - value[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
-                let mut pos = line_start;
-                for _ in 0..line_no {
-                    pos += src.get(pos..)?.find('\n')? + 1;
+        let start = whole.start as usize;
+        let mode = match scalar.style {
+            ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                if !value.contains('\n') =>
+            {
+                let base = start + usize::from(scalar.style != ScalarStyle::Plain);
+                if src.get(base..base + value.len()) == Some(value) {
+                    MapMode::Shift(base)
+                } else {
+                    MapMode::Whole
                 }
-                let at = pos + indent + col;
-                let vline_start = off - col;
-                let vline = value[vline_start..].split('\n').next().unwrap_or("");
-                src.get(pos + indent..)?.starts_with(vline).then_some(at)
-            };
-            match (map(range.start), map(range.end)) {
-                (Some(s), Some(e)) => Span::new(s, e),
-                _ => whole,
+            }
+            ScalarStyle::Literal => {
+                let line_start = src[..start.min(src.len())]
+                    .rfind('\n')
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                let indent = start - line_start;
+                let mut value_starts = Vec::new();
+                let mut file_starts = Vec::new();
+                let mut file_line = line_start;
+                let mut voff = 0;
+                let mut ok = true;
+                for vline in value.split('\n') {
+                    let content = file_line + indent;
+                    if !vline.is_empty()
+                        && !src
+                            .get(content..)
+                            .is_some_and(|rest| rest.starts_with(vline))
+                    {
+                        ok = false;
+                        break;
+                    }
+                    value_starts.push(voff);
+                    file_starts.push(content);
+                    voff += vline.len() + 1;
+                    match src.get(file_line..).and_then(|rest| rest.find('\n')) {
+                        Some(nl) => file_line += nl + 1,
+                        None => break,
+                    }
+                }
+                if ok {
+                    MapMode::Lines {
+                        value_starts,
+                        file_starts,
+                    }
+                } else {
+                    MapMode::Whole
+                }
+            }
+            _ => MapMode::Whole,
+        };
+        ValueMap {
+            whole,
+            value_len: value.len(),
+            mode,
+            _src: std::marker::PhantomData,
+        }
+    }
+
+    fn offset(&self, off: usize) -> Option<usize> {
+        match &self.mode {
+            MapMode::Whole => None,
+            MapMode::Shift(base) => Some(base + off),
+            MapMode::Lines {
+                value_starts,
+                file_starts,
+            } => {
+                let line = value_starts.partition_point(|&s| s <= off).checked_sub(1)?;
+                Some(file_starts.get(line)? + (off - value_starts[line]))
             }
         }
-        _ => whole,
     }
+
+    /// The file span of `range` in the value.
+    pub fn span(&self, range: std::ops::Range<usize>) -> Span {
+        if range.end > self.value_len || range.start > range.end {
+            return self.whole;
+        }
+        match (self.offset(range.start), self.offset(range.end)) {
+            (Some(s), Some(e)) if e >= s => Span::new(s, e),
+            _ => self.whole,
+        }
+    }
+}
+
+/// One-off form of `ValueMap::span`.
+pub fn value_range_span(src: &str, node: NodeRef, range: std::ops::Range<usize>) -> Span {
+    ValueMap::new(src, node).span(range)
 }
 
 #[cfg(test)]

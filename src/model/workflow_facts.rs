@@ -6,7 +6,7 @@
 
 use crate::finding::FileId;
 use crate::index::Spanned;
-use crate::model::workflow::{action_name, value_range_span, Step, Vars, Workflow};
+use crate::model::workflow::{action_name, value_range_span, Step, ValueMap, Vars, Workflow};
 use crate::rules::image::unquoted_span;
 use crate::script_facts::{self, EditTool};
 use crate::yaml::{NodeRef, Span};
@@ -186,7 +186,8 @@ impl Cx<'_, '_, '_> {
     fn script(&mut self, node: NodeRef) {
         let Some(text) = node.as_str() else { return };
         let sf = script_facts::analyze(text);
-        let span = |r: std::ops::Range<usize>| value_range_span(self.src, node, r);
+        let map = ValueMap::new(self.src, node);
+        let span = |r: std::ops::Range<usize>| map.span(r);
         for h in sf.cluster_access {
             self.facts.cluster_access.push(Hit {
                 what: format!("`{}`", h.what),

@@ -10,8 +10,10 @@ impl LineIndex {
     pub fn new(src: &str) -> Self {
         let mut starts = Vec::with_capacity(src.len() / 32 + 1);
         starts.push(0);
-        for (i, b) in src.bytes().enumerate() {
-            if b == b'\n' {
+        // Line breaks as YAML knows them: `\n`, `\r\n`, and a lone `\r`.
+        let bytes = src.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
                 starts.push((i + 1) as u32);
             }
         }
@@ -42,6 +44,12 @@ impl LineIndex {
         let offset = floor_char_boundary(src, offset.min(src.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line).min(offset);
+        // A byte-order mark is not a column.
+        let start = if start == 0 && src.starts_with('\u{feff}') {
+            3.min(offset)
+        } else {
+            start
+        };
         let col = src[start..offset].chars().count();
         (line + 1, col + 1)
     }
@@ -86,5 +94,11 @@ mod tests {
         // Offset inside é clamps to its start.
         assert_eq!(idx.position(src, 4), (1, 4));
         assert_eq!(idx.position(src, 999), (3, 1));
+        // Old Mac line endings, and a BOM on line 1.
+        let cr = "a: 1\rb: 2\r";
+        assert_eq!(LineIndex::new(cr).position(cr, 5), (2, 1));
+        let bom = "\u{feff}a: 1\n";
+        assert_eq!(LineIndex::new(bom).position(bom, 3), (1, 1));
+        assert_eq!(LineIndex::new(bom).position(bom, 6), (1, 4));
     }
 }

@@ -95,7 +95,6 @@ pub struct Document<'s> {
     pub span: Span,
 }
 
-
 impl<'s> Document<'s> {
     pub fn root(&self) -> Option<NodeRef<'_, 's>> {
         self.root.map(|id| NodeRef { doc: self, id })

@@ -92,6 +92,18 @@ impl Rule for UnresolvedPullSecret {
                 });
             }
         }
+        // Providers by literal name; those whose name still holds a variable
+        // may match anything and are checked for every reference.
+        let mut by_name: std::collections::HashMap<&str, Vec<&Provider>> =
+            std::collections::HashMap::new();
+        let mut wild: Vec<&Provider> = Vec::new();
+        for p in &providers {
+            if crate::image::has_placeholder(p.name) {
+                wild.push(p);
+            } else {
+                by_name.entry(p.name).or_default().push(p);
+            }
+        }
         for (i, o) in index.objects.iter().enumerate() {
             if o.pull_secrets.is_empty() {
                 continue;
@@ -101,7 +113,18 @@ impl Rule for UnresolvedPullSecret {
                 let mut best = Same::No;
                 let mut candidate: Option<&Provider> = None;
                 let mut elsewhere: Option<&Provider> = None;
-                for p in &providers {
+                let candidates: Vec<&Provider> = if crate::image::has_placeholder(&secret.value) {
+                    providers.iter().collect()
+                } else {
+                    by_name
+                        .get(secret.value.as_str())
+                        .into_iter()
+                        .flatten()
+                        .chain(wild.iter())
+                        .copied()
+                        .collect()
+                };
+                for p in candidates {
                     let name = same_name(&secret.value, p.name);
                     if name == Same::No {
                         continue;
