@@ -23,12 +23,22 @@ fn yaml(c: &mut Criterion) {
     let mut g = c.benchmark_group("yaml");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("saphyr events (floor)", |b| {
-        b.iter(|| saphyr_parser::Parser::new_from_str(black_box(&text)).take_while(Result::is_ok).count())
+        b.iter(|| {
+            saphyr_parser::Parser::new_from_str(black_box(&text))
+                .take_while(Result::is_ok)
+                .count()
+        })
     });
     g.bench_function("parse_stream (span arena)", |b| {
-        b.iter(|| shipshape::yaml::parse_stream(black_box(&text), &shipshape::yaml::Limits::default()).docs.len())
+        b.iter(|| {
+            shipshape::yaml::parse_stream(black_box(&text), &shipshape::yaml::Limits::default())
+                .docs
+                .len()
+        })
     });
-    g.bench_function("line index", |b| b.iter(|| shipshape::yaml::LineIndex::new(black_box(&text)).line_count()));
+    g.bench_function("line index", |b| {
+        b.iter(|| shipshape::yaml::LineIndex::new(black_box(&text)).line_count())
+    });
     g.finish();
 }
 
@@ -56,7 +66,13 @@ fn scripts(c: &mut Criterion) {
         .repeat(20);
     let mut g = c.benchmark_group("workflow");
     g.throughput(Throughput::Bytes(script.len() as u64));
-    g.bench_function("script analysis", |b| b.iter(|| shipshape::script_facts::analyze(black_box(&script)).pushes.len()));
+    g.bench_function("script analysis", |b| {
+        b.iter(|| {
+            shipshape::script_facts::analyze(black_box(&script))
+                .pushes
+                .len()
+        })
+    });
     g.finish();
 }
 
@@ -73,7 +89,9 @@ fn whole_run(c: &mut Criterion) {
         config: shipshape::config::Config::default(),
         context: None,
     };
-    c.bench_function("engine::run, 200 manifests, 1 thread", |b| b.iter(|| shipshape::engine::run(black_box(&opts)).findings.len()));
+    c.bench_function("engine::run, 200 manifests, 1 thread", |b| {
+        b.iter(|| shipshape::engine::run(black_box(&opts)).findings.len())
+    });
 }
 
 criterion_group!(benches, yaml, images, scripts, whole_run);
