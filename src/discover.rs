@@ -69,79 +69,85 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
             continue;
         }
         let base_abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        let rel_to_root = |entry: &Path| -> Option<PathBuf> {
-            let tail = entry.strip_prefix(p).ok()?;
+        // Excluded paths are pruned in the walker itself, so excluded
+        // directories are never entered.
+        let (walk_root, excl, root_abs2) = (p.clone(), excludes.clone(), root_abs.clone());
+        let excluded = move |entry: &Path| -> bool {
+            if excl.is_empty() {
+                return false;
+            }
+            let Ok(tail) = entry.strip_prefix(&walk_root) else {
+                return false;
+            };
             base_abs
                 .join(tail)
-                .strip_prefix(&root_abs)
-                .ok()
-                .map(Path::to_path_buf)
+                .strip_prefix(&root_abs2)
+                .is_ok_and(|r| excl.is_match(r))
         };
-        let excluded = |entry: &Path| {
-            !excludes.is_empty() && rel_to_root(entry).is_some_and(|r| excludes.is_match(&r))
-        };
-        let walker = WalkBuilder::new(p)
+        let mut builder = WalkBuilder::new(p);
+        builder
             .hidden(false)
             .require_git(false)
             .follow_links(false)
             .threads(threads.max(1))
-            .filter_entry(move |e| e.file_name() != ".git")
-            .build_parallel();
+            .filter_entry(move |e| e.file_name() != ".git" && !excluded(e.path()));
         let errors = Mutex::new(Vec::new());
-        walker.run(|| {
-            let found = &found;
-            let charts = &charts;
-            let errors = &errors;
-            let excluded = &excluded;
-            Box::new(move |entry| {
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(e) => {
-                        // Loops are impossible (links are not followed); report the rest.
-                        errors
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(e.to_string());
-                        return WalkState::Continue;
-                    }
-                };
-                let Some(ft) = entry.file_type() else {
-                    return WalkState::Continue;
-                };
-                if excluded(entry.path()) {
-                    return if ft.is_dir() {
-                        WalkState::Skip
-                    } else {
-                        WalkState::Continue
-                    };
+        let visit = |entry: Result<ignore::DirEntry, ignore::Error>| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    // Loops are impossible (links are not followed); report the rest.
+                    errors
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(e.to_string());
+                    return;
                 }
-                if !ft.is_file() {
-                    return WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|ft| ft.is_file()) {
+                return;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if name == "Chart.yaml" {
+                if let Some(parent) = entry.path().parent() {
+                    charts
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(parent.to_path_buf());
                 }
-                let name = entry.file_name().to_string_lossy();
-                if name == "Chart.yaml" {
-                    if let Some(parent) = entry.path().parent() {
-                        charts
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .insert(parent.to_path_buf());
-                    }
-                }
-                if is_candidate(&name) {
-                    found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
-                        path: entry.into_path(),
-                        explicit: false,
-                    });
-                }
-                WalkState::Continue
-            })
-        });
+            }
+            if is_candidate(&name) {
+                found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
+                    path: entry.into_path(),
+                    explicit: false,
+                });
+            }
+        };
+        if threads <= 1 {
+            // No walker threads: on a small repository (a pre-commit hook)
+            // their start-up costs more than the walk.
+            builder.build().for_each(visit);
+        } else {
+            builder.build_parallel().run(|| {
+                let visit = &visit;
+                Box::new(move |entry| {
+                    visit(entry);
+                    WalkState::Continue
+                })
+            });
+        }
         for e in errors.into_inner().unwrap_or_default() {
             out.errors.push((p.clone(), e));
         }
     }
     let mut files = found.into_inner().unwrap_or_default();
-    files.sort();
+    // Byte order, not `Path`'s component-wise order: same determinism, cheaper.
+    files.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .cmp(b.path.as_os_str())
+            .then(a.explicit.cmp(&b.explicit))
+    });
     files.dedup_by(|a, b| a.path == b.path);
     out.files = files;
     out.chart_dirs = charts.into_inner().unwrap_or_default();
@@ -151,6 +157,9 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
 /// Whether `path` lies under a Helm chart directory (one holding `Chart.yaml`).
 /// Explicitly named files outside any walked directory are checked on disk.
 pub fn in_chart(path: &Path, chart_dirs: &BTreeSet<PathBuf>, check_disk: bool) -> bool {
+    if chart_dirs.is_empty() && !check_disk {
+        return false;
+    }
     let mut dir = path.parent();
     while let Some(d) = dir {
         if d.as_os_str().is_empty() {
