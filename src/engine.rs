@@ -486,6 +486,14 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         return r;
     }
     let parsed = yaml::parse_stream(src, &cfg.limits.yaml);
+    // A template that is not YAML until rendered (Go templates outside a Helm
+    // chart, as in kustomize generators or test data) is skipped and counted,
+    // like a chart file, rather than reported as a syntax error.
+    if !parsed.errors.is_empty() && is_template(src) {
+        r.linted = false;
+        r.skipped = true;
+        return r;
+    }
     // A JSON file that does not parse is only ours to report if it is a manifest.
     if !(is_json && !parsed.errors.is_empty() && !looks_like_manifest(src)) {
         for e in &parsed.errors {
@@ -588,6 +596,16 @@ impl Drop for ReadBuffer {
         v.clear();
         READ_BUFFER.with(|b| b.set(v));
     }
+}
+
+/// Whether text carries Go template actions: `{{ .Field }}`, trim markers
+/// `{{-` / `-}}`, comments `{{/*`, or a line that starts with `{{`.
+fn is_template(src: &str) -> bool {
+    src.contains("{{")
+        && (["{{ .", "{{.", "{{-", "-}}", "{{/*"]
+            .iter()
+            .any(|m| src.contains(m))
+            || src.lines().any(|l| l.trim_start().starts_with("{{")))
 }
 
 fn looks_like_manifest(src: &str) -> bool {

@@ -413,3 +413,22 @@ fn docs_rules_md_is_generated_from_the_rules() {
         "docs/rules.md is stale: run `SHIPSHAPE_UPDATE_DOCS=1 cargo test --test cli docs_rules`"
     );
 }
+
+#[test]
+fn go_templates_outside_charts_are_skipped_not_reported() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "gen/services.yaml",
+        "{{- range $i := until .Count }}\n- name: svc-{{ $i }}\n  image: redis\n{{- end }}\n",
+    );
+    write(d.path(), "ok.yaml", "# a value that merely mentions braces is linted as usual\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  tpl: \"{{ .Values.x }}\"\n");
+    write(d.path(), "broken.yaml", "a: [1\n");
+    let (v, _) = json(d.path(), &["--no-config"]);
+    assert_eq!(
+        triples(&v),
+        vec![("invalid-yaml".into(), "broken.yaml".into(), 2)]
+    );
+    assert_eq!(v["summary"]["skipped"], 1);
+    assert_eq!(v["summary"]["files"], 2);
+}
