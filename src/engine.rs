@@ -479,7 +479,15 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         if !is_json || looks_like_manifest(src) {
             r.findings.push(Finding::new(
                 &er::InvalidYaml::META,
-                at(Span::new(offset, offset + 1)),
+                // The whole character: U+FFFD (from a bad byte) is three bytes.
+                at(Span::new(
+                    offset,
+                    offset
+                        + src
+                            .get(offset..)
+                            .and_then(|t| t.chars().next())
+                            .map_or(1, char::len_utf8),
+                )),
                 msg,
             ));
         }
