@@ -257,7 +257,7 @@ fn load_config(args: &CheckArgs, first_path: &std::path::Path) -> Result<Config,
                     },
                     e.message,
                 );
-                f.help = e.help;
+                f.help = e.help.map(Into::into);
                 let _ = writeln!(
                     err,
                     "{}\n",

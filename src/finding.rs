@@ -2,6 +2,8 @@
 //! Rules never format text for a terminal; they give byte spans in files and
 //! the engine turns them into lines and columns once.
 
+use std::borrow::Cow;
+
 use crate::yaml::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,10 +62,11 @@ pub struct Finding {
     /// caps it with the configured level.
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    /// What to do instead (mostly static text: no allocation).
+    pub help: Option<Cow<'static, str>>,
     pub primary: Location,
     /// Text shown under the primary span in human output.
-    pub label: Option<String>,
+    pub label: Option<Cow<'static, str>>,
     pub related: Vec<Label>,
     pub object: Option<ObjectRef>,
 }
@@ -85,11 +88,11 @@ impl Finding {
             object: None,
         }
     }
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }
-    pub fn label(mut self, label: impl Into<String>) -> Self {
+    pub fn label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.label = Some(label.into());
         self
     }

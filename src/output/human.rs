@@ -70,7 +70,7 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
             );
             let mut ann = AnnotationKind::Primary.span(r);
             if let Some(label) = &f.label {
-                ann = ann.label(label.as_str());
+                ann = ann.label(label.as_ref());
             }
             snippet = snippet.annotation(ann);
             for l in related_same {
@@ -112,7 +112,7 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
         group = group.element(Level::NOTE.message(note.as_str()));
     }
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(help.as_ref()));
     }
     renderer.render(&[group])
 }
