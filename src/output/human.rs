@@ -38,6 +38,39 @@ fn visible(src: &str, start: usize, end: usize) -> std::ops::Range<usize> {
     }
 }
 
+/// The whole lines holding `ranges`: (text, its first line number, its byte
+/// offset). The renderer is given only these, so its cost does not grow with
+/// the file (a 4 MB file with a thousand findings would otherwise be scanned
+/// a thousand times).
+fn window<'t>(
+    text: &'t str,
+    lines: &crate::yaml::LineIndex,
+    ranges: &[std::ops::Range<usize>],
+) -> (&'t str, usize, usize) {
+    let lo = ranges
+        .iter()
+        .map(|r| r.start)
+        .min()
+        .unwrap_or(0)
+        .min(text.len());
+    let hi = ranges
+        .iter()
+        .map(|r| r.end)
+        .max()
+        .unwrap_or(0)
+        .clamp(lo, text.len());
+    let first = lines.line_of(lo);
+    let last = lines.line_of(hi.saturating_sub(1).max(lo));
+    let start = lines.line_start(first).min(lo);
+    let end = if last + 1 < lines.line_count() {
+        lines.line_start(last + 1)
+    } else {
+        text.len()
+    };
+    let end = end.clamp(hi, text.len());
+    (&text[start..end], first + 1, start)
+}
+
 /// Renders one finding to a string.
 pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -> String {
     let place = sources.place(f.primary);
@@ -62,21 +95,33 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
     match &primary_src {
         Some(src) => {
             let text: &str = &src.text;
-            let mut snippet = Snippet::source(text).path(place.path.clone()).fold(true);
-            let r = visible(
+            let mut ranges = vec![visible(
                 text,
                 f.primary.span.start as usize,
                 f.primary.span.end as usize,
+            )];
+            ranges.extend(
+                related_same
+                    .iter()
+                    .map(|l| visible(text, l.at.span.start as usize, l.at.span.end as usize)),
             );
-            let mut ann = AnnotationKind::Primary.span(r);
+            let (window, line_start, base) = window(text, &src.lines, &ranges);
+            let shift = |r: &std::ops::Range<usize>| r.start - base..r.end - base;
+            let mut snippet = Snippet::source(window)
+                .line_start(line_start)
+                .path(place.path.clone())
+                .fold(true);
+            let mut ann = AnnotationKind::Primary.span(shift(&ranges[0]));
             if let Some(label) = &f.label {
                 ann = ann.label(label.as_ref());
             }
             snippet = snippet.annotation(ann);
-            for l in related_same {
-                let r = visible(text, l.at.span.start as usize, l.at.span.end as usize);
-                snippet =
-                    snippet.annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+            for (l, r) in related_same.iter().zip(&ranges[1..]) {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(shift(r))
+                        .label(l.message.as_str()),
+                );
             }
             group = group.element(snippet);
         }
@@ -91,10 +136,21 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
     }
     for (path, src, labels) in &owned_texts {
         let text: &str = &src.text;
-        let mut snippet = Snippet::source(text).path(path.as_str()).fold(true);
-        for l in labels {
-            let r = visible(text, l.at.span.start as usize, l.at.span.end as usize);
-            snippet = snippet.annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+        let ranges: Vec<_> = labels
+            .iter()
+            .map(|l| visible(text, l.at.span.start as usize, l.at.span.end as usize))
+            .collect();
+        let (window, line_start, base) = window(text, &src.lines, &ranges);
+        let mut snippet = Snippet::source(window)
+            .line_start(line_start)
+            .path(path.as_str())
+            .fold(true);
+        for (l, r) in labels.iter().zip(&ranges) {
+            snippet = snippet.annotation(
+                AnnotationKind::Context
+                    .span(r.start - base..r.end - base)
+                    .label(l.message.as_str()),
+            );
         }
         group = group.element(snippet);
     }
