@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer targets one after the other on ONE core, each for a time
+# budget, restarting a target after a crash (up to MAX_RESTARTS times) so one
+# finding does not end its run. Logs go to logs/<target>.log, findings to
+# artifacts/<target>/ (both gitignored), and a summary table is printed.
+#
+# usage: fuzz/run-libfuzzer.sh [SECONDS_PER_TARGET] [TARGET...]
+#   env: FUZZ_CPU (core to pin to, default 1), MAX_RESTARTS (default 20),
+#        MAX_LEN (default 16384), SHIPSHAPE_FUZZ_STRICT=1 (known issues fail)
+# Needs cargo-fuzz (`cargo install cargo-fuzz`); works on stable Rust through
+# RUSTC_BOOTSTRAP=1 (cargo fuzz passes -Z flags to rustc).
+set -u
+cd "$(dirname "$0")"
+per=${1:-600}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(yaml lint config shell)
+cpu=${FUZZ_CPU:-1}
+export RUSTC_BOOTSTRAP=1
+
+cargo fuzz build || exit 1
+bin=target/x86_64-unknown-linux-gnu/release
+[ -d corpus/yaml ] || "$bin/seed"
+mkdir -p logs
+
+summary=()
+for t in "${targets[@]}"; do
+    case $t in yaml|lint) dict=dict/yaml.dict ;; *) dict=dict/$t.dict ;; esac
+    mkdir -p "artifacts/$t" "corpus/$t"
+    log=logs/$t.log
+    : > "$log"
+    start=$SECONDS
+    end=$((SECONDS + per))
+    runs=0
+    while [ $SECONDS -lt $end ] && [ $runs -le "${MAX_RESTARTS:-20}" ]; do
+        left=$((end - SECONDS))
+        echo "=== run $runs of $t: ${left}s left ($(date -u +%FT%TZ))" >> "$log"
+        taskset -c "$cpu" "$bin/$t" -artifact_prefix="artifacts/$t/" \
+            -max_total_time="$left" -timeout=2 -rss_limit_mb=4096 \
+            -max_len="${MAX_LEN:-16384}" -dict="$dict" -print_final_stats=1 \
+            "corpus/$t" >> "$log" 2>&1
+        echo "=== exit $?" >> "$log"
+        runs=$((runs + 1))
+    done
+    secs=$((SECONDS - start))
+    execs=$(grep -h '^stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')
+    # A run that crashed prints no final stats: take its last status line.
+    crashes=$(ls "artifacts/$t" 2>/dev/null | grep -c '^crash-')
+    hangs=$(ls "artifacts/$t" 2>/dev/null | grep -c '^timeout-\|^slow-unit-')
+    ooms=$(ls "artifacts/$t" 2>/dev/null | grep -c '^oom-\|^leak-')
+    line="$t: ${secs}s, $runs run(s), $execs execs, $((execs / (secs > 0 ? secs : 1))) execs/s, $crashes crash, $hangs hang, $ooms oom/leak artifacts, corpus $(ls "corpus/$t" | wc -l)"
+    echo "$line" | tee -a logs/summary.log
+    summary+=("$line")
+done
+printf '%s\n' "${summary[@]}"
