@@ -337,16 +337,8 @@ impl Cx<'_, '_, '_> {
                     self.script(n);
                 }
             }
-            "azure/powershell" => {
-                if let Some(n) = self
-                    .step
-                    .with_value("inlinescript")
-                    .or_else(|| self.step.with_value("inlineScript"))
-                {
-                    self.script(n);
-                }
-            }
-            "azure/cli" => {
+            // Both run an inline script.
+            "azure/powershell" | "azure/cli" => {
                 if let Some(n) = self
                     .step
                     .with_value("inlinescript")
