@@ -137,8 +137,14 @@ pub fn all() -> Vec<&'static RuleMeta> {
     v
 }
 
+/// A rule by id. Called per finding, so it looks through the registries in
+/// place rather than building `all()`.
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
-    all().into_iter().find(|m| m.id == id)
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(ENGINE_RULES.iter().copied())
+        .find(|m| m.id == id)
 }
 
 pub fn ids() -> Vec<&'static str> {
