@@ -542,6 +542,7 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         r.documents += 1;
         match f.kind {
             FileKind::Workflow => {
+                crate::redact::workflow_literals(root, &mut r.redact);
                 if let Some(wf) = Workflow::new(root) {
                     for rule in active {
                         rule.check_workflow(&wf, &mut cx);
@@ -556,18 +557,19 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
                     .kustomizations
                     .push(crate::index_build::kustomization(id, root));
             }
-            FileKind::Action | FileKind::HelmChart => {}
+            FileKind::Action => crate::redact::workflow_literals(root, &mut r.redact),
+            FileKind::HelmChart => {}
             _ => {
                 for obj in k8s::objects(root) {
                     for rule in active {
                         rule.check_object(&obj, &mut cx);
                     }
                     r.facts.objects.push(crate::index_build::object(id, &obj));
+                    crate::redact::object_secrets(&obj, &mut r.redact);
                 }
             }
         }
     }
-    r.redact = crate::redact::secret_spans(f.kind, &parsed.docs);
     if let Some(first) = parsed.errors.iter().map(|e| e.span.start as usize).min() {
         r.redact
             .extend(crate::redact::fallback_spans(src, first, f.kind));

@@ -4,7 +4,7 @@
 //! lines shown around a finding from doing it either.
 
 use crate::classify::FileKind;
-use crate::yaml::{Document, NodeRef, Span, Value};
+use crate::yaml::{NodeRef, Span, Value};
 
 /// Keys whose literal values look like credentials, in workflows.
 fn credential_key(key: &str) -> bool {
@@ -46,41 +46,25 @@ fn scalar_spans(n: NodeRef, out: &mut Vec<Span>) {
     }
 }
 
-/// Spans of secret values in a file's documents.
-pub fn secret_spans(kind: FileKind, docs: &[Document]) -> Vec<Span> {
-    let mut out = Vec::new();
-    for doc in docs {
-        let Some(root) = doc.root() else { continue };
-        match kind {
-            FileKind::Workflow | FileKind::Action => workflow_literals(root, &mut out),
-            _ => {
-                for obj in crate::model::k8s::objects(root) {
-                    let keys: &[&str] = match obj.kind {
-                        "Secret" => &["data", "stringData"],
-                        "SealedSecret" => &["encryptedData"],
-                        _ => continue,
-                    };
-                    for k in keys {
-                        let holder = if obj.kind == "SealedSecret" {
-                            obj.node.get("spec")
-                        } else {
-                            Some(obj.node)
-                        };
-                        if let Some(v) = holder.and_then(|h| h.get(k)) {
-                            scalar_spans(v, &mut out);
-                        }
-                    }
-                }
-            }
+/// Spans of secret values in a Kubernetes object: a Secret's `data` and
+/// `stringData`, a SealedSecret's `spec.encryptedData`.
+pub fn object_secrets(obj: &crate::model::k8s::Object, out: &mut Vec<Span>) {
+    let (holder, keys): (Option<NodeRef>, &[&str]) = match obj.kind {
+        "Secret" => (Some(obj.node), &["data", "stringData"]),
+        "SealedSecret" => (obj.node.get("spec"), &["encryptedData"]),
+        _ => return,
+    };
+    for k in keys {
+        if let Some(v) = holder.and_then(|h| h.get(k)) {
+            scalar_spans(v, out);
         }
     }
-    out
 }
 
 /// Literal values under credential-looking keys anywhere in a workflow
 /// (`password: hunter2`, `env: {API_TOKEN: abc}`); expressions such as
 /// `${{ secrets.X }}` are references, not values, and stay readable.
-fn workflow_literals(root: NodeRef, out: &mut Vec<Span>) {
+pub fn workflow_literals(root: NodeRef, out: &mut Vec<Span>) {
     let mut stack = vec![root];
     let mut budget = 200_000;
     while let Some(n) = stack.pop() {
@@ -181,7 +165,21 @@ pub fn apply(text: &mut String, spans: &[Span]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{parse_stream, Limits};
+    use crate::yaml::{parse_stream, Document, Limits};
+
+    /// What the engine collects for a file's documents.
+    fn secret_spans(kind: FileKind, docs: &[Document]) -> Vec<Span> {
+        let mut out = Vec::new();
+        for root in docs.iter().filter_map(|d| d.root()) {
+            match kind {
+                FileKind::Workflow | FileKind::Action => workflow_literals(root, &mut out),
+                _ => crate::model::k8s::objects(root)
+                    .iter()
+                    .for_each(|o| object_secrets(o, &mut out)),
+            }
+        }
+        out
+    }
 
     #[test]
     fn secret_data_and_workflow_literals() {
