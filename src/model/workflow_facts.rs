@@ -370,29 +370,29 @@ impl Cx<'_, '_, '_> {
             _ => {}
         }
     }
+}
 
-    /// `env:` and `with:` values that set KUBECONFIG or read a kubeconfig secret.
-    fn kubeconfig_values(&mut self, map: Option<NodeRef>, is_env: bool) {
-        let Some(map) = map else { return };
-        for (k, v) in map.entries() {
-            let key = k.as_str().unwrap_or("");
-            let value = v.as_str().unwrap_or("");
-            if is_env && key == "KUBECONFIG" {
-                self.facts.cluster_access.push(Hit {
-                    what: "`KUBECONFIG` set in `env:`".into(),
-                    span: unquoted_span(v),
-                });
-                continue;
-            }
-            if let Some(secret) = secrets_read(value)
-                .into_iter()
-                .find(|s| is_kubeconfig_name(s))
-            {
-                self.facts.cluster_access.push(Hit {
-                    what: format!("kubeconfig secret `{secret}`"),
-                    span: unquoted_span(v),
-                });
-            }
+/// `env:` and `with:` values that set KUBECONFIG or read a kubeconfig secret.
+fn kubeconfig_values(facts: &mut WorkflowFacts, map: Option<NodeRef>, is_env: bool) {
+    let Some(map) = map else { return };
+    for (k, v) in map.entries() {
+        let key = k.as_str().unwrap_or("");
+        let value = v.as_str().unwrap_or("");
+        if is_env && key == "KUBECONFIG" {
+            facts.cluster_access.push(Hit {
+                what: "`KUBECONFIG` set in `env:`".into(),
+                span: unquoted_span(v),
+            });
+            continue;
+        }
+        if let Some(secret) = secrets_read(value)
+            .into_iter()
+            .find(|s| is_kubeconfig_name(s))
+        {
+            facts.cluster_access.push(Hit {
+                what: format!("kubeconfig secret `{secret}`"),
+                span: unquoted_span(v),
+            });
         }
     }
 }
@@ -408,31 +408,13 @@ pub fn extract(file: FileId, src: &str, wf: &Workflow) -> WorkflowFacts {
         .str_at(&["defaults", "run", "working-directory"])
         .unwrap_or("");
     // Workflow-level env is visited once, not per step.
-    if let Some(first) = wf.steps().next() {
-        let mut cx = Cx {
-            src,
-            facts: &mut facts,
-            vars: Vars::default(),
-            workdir: String::new(),
-            step: first,
-        };
-        cx.kubeconfig_values(wf.root.get("env"), true);
-    }
+    kubeconfig_values(&mut facts, wf.root.get("env"), true);
     for job in &wf.jobs {
         let job_workdir = job
             .node
             .str_at(&["defaults", "run", "working-directory"])
             .unwrap_or(root_workdir);
-        if let Some(first) = job.steps.first() {
-            let mut cx = Cx {
-                src,
-                facts: &mut facts,
-                vars: Vars::default(),
-                workdir: String::new(),
-                step: first,
-            };
-            cx.kubeconfig_values(job.env, true);
-        }
+        kubeconfig_values(&mut facts, job.env, true);
         for step in &job.steps {
             let vars = wf.vars_for(job, Some(step));
             let workdir = step
@@ -447,8 +429,8 @@ pub fn extract(file: FileId, src: &str, wf: &Workflow) -> WorkflowFacts {
                 workdir,
                 step,
             };
-            cx.kubeconfig_values(step.env, true);
-            cx.kubeconfig_values(step.with, false);
+            kubeconfig_values(cx.facts, step.env, true);
+            kubeconfig_values(cx.facts, step.with, false);
             if let Some(uses) = step.uses {
                 if let Some(u) = uses.as_str() {
                     cx.action(&action_name(u), uses);
