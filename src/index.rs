@@ -114,6 +114,9 @@ pub struct RepoIndex {
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,
+    /// Files an Argo CD Application or Flux Kustomization syncs:
+    /// (repository, path, which object syncs it).
+    pub synced: Vec<(u32, String, String)>,
     /// Effective namespace of each of `objects`, same order.
     pub effective_ns: Vec<Option<crate::index_build::EffectiveNs>>,
 }

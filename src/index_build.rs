@@ -272,11 +272,41 @@ impl<'a> Renders<'a> {
 /// Application's destination namespace (or a Flux Kustomization's
 /// `targetNamespace`) whose source path renders it.
 pub fn finish(index: &mut RepoIndex, _cfg: &Config) {
-    index.effective_ns = effective_namespaces(index);
+    let (effective_ns, synced) = {
+        let renders = Renders::new(index);
+        (
+            effective_namespaces(index, &renders),
+            operator_synced_files(index, &renders),
+        )
+    };
+    index.effective_ns = effective_ns;
+    index.synced = synced;
 }
 
-fn effective_namespaces(index: &RepoIndex) -> Vec<Option<EffectiveNs>> {
-    let renders = Renders::new(index);
+/// Files that an operator (Argo CD Application, Flux Kustomization) syncs
+/// from its source path: (repository, path, which object syncs it).
+fn operator_synced_files(index: &RepoIndex, renders: &Renders) -> Vec<(u32, String, String)> {
+    let mut out = Vec::new();
+    for o in &index.objects {
+        let label = format!(
+            "{} `{}`",
+            o.kind,
+            o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?")
+        );
+        for p in o.app_sources.iter().chain(o.flux_path.iter()) {
+            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
+                out.push((
+                    index.repo(f),
+                    index.paths[f as usize].clone(),
+                    label.clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn effective_namespaces(index: &RepoIndex, renders: &Renders) -> Vec<Option<EffectiveNs>> {
     let mut by_file: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
     // Kustomize namespaces, from root kustomizations (those nobody includes) inwards.
     let mut kdirs: HashMap<(u32, &str), Vec<FileId>> = HashMap::new();

@@ -2,7 +2,7 @@ use crate::config::Auth;
 use crate::finding::{Finding, Location, Severity};
 use crate::index::RepoIndex;
 use crate::rules::image::untrusted_registry::concrete_registry;
-use crate::rules::workflow::mode::{decide, operator_synced_files, WfMode};
+use crate::rules::workflow::mode::{decide, WfMode};
 use crate::rules::{RepoCx, Rule, RuleMeta};
 
 use super::{same_ns, Same};
@@ -72,7 +72,6 @@ impl Rule for MissingPullSecret {
     }
 
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
-        let synced = operator_synced_files(index);
         // Files deployed with k8s-deploy `imagepullsecrets:` by push workflows.
         let mut injected: Vec<(u32, &str)> = Vec::new();
         for wf in &index.workflows {
@@ -81,7 +80,7 @@ impl Rule for MissingPullSecret {
                 .iter()
                 .filter(|d| !d.pull_secrets.is_empty())
                 .collect();
-            if deploys.is_empty() || decide(wf, index, cx.config, &synced).mode != WfMode::Push {
+            if deploys.is_empty() || decide(wf, index, cx.config).mode != WfMode::Push {
                 continue;
             }
             let repo = index.repo(wf.file);

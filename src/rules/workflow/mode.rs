@@ -3,7 +3,6 @@
 
 use crate::config::{Config, Mode};
 use crate::index::RepoIndex;
-use crate::index_build::Renders;
 use crate::model::workflow_facts::WorkflowFacts;
 use crate::yaml::Span;
 
@@ -41,36 +40,7 @@ fn is_manifest_path(index: &RepoIndex, repo: u32, path: &str) -> bool {
     }
 }
 
-/// Repository paths that an operator (Argo CD Application, Flux Kustomization) syncs.
-pub fn operator_synced_files(index: &RepoIndex) -> Vec<(u32, String, String)> {
-    let renders = Renders::new(index);
-    let mut out = Vec::new();
-    for o in &index.objects {
-        let label = format!(
-            "{} `{}`",
-            o.kind,
-            o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?")
-        );
-        let paths = o.app_sources.iter().chain(o.flux_path.iter());
-        for p in paths {
-            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
-                out.push((
-                    index.repo(f),
-                    index.paths[f as usize].clone(),
-                    label.clone(),
-                ));
-            }
-        }
-    }
-    out
-}
-
-pub fn decide(
-    wf: &WorkflowFacts,
-    index: &RepoIndex,
-    cfg: &Config,
-    synced: &[(u32, String, String)],
-) -> Decision {
+pub fn decide(wf: &WorkflowFacts, index: &RepoIndex, cfg: &Config) -> Decision {
     let repo = index.repo(wf.file);
     match cfg.mode {
         Mode::Pull => {
@@ -117,7 +87,8 @@ pub fn decide(
     for d in &wf.deploys {
         for p in &d.paths {
             let prefix = format!("{}/", p.trim_end_matches('/'));
-            if let Some((_, file, by)) = synced
+            if let Some((_, file, by)) = index
+                .synced
                 .iter()
                 .find(|(r, f, _)| *r == repo && (f == p || f.starts_with(&prefix)))
             {
@@ -153,9 +124,8 @@ pub fn decide(
 
 /// `--explain-mode`: each workflow's mode and the evidence, one block per workflow.
 pub fn explain(index: &RepoIndex, cfg: &Config, out: &mut dyn std::io::Write) {
-    let synced = operator_synced_files(index);
     for wf in &index.workflows {
-        let d = decide(wf, index, cfg, &synced);
+        let d = decide(wf, index, cfg);
         let mode = match d.mode {
             WfMode::Push => "push",
             WfMode::Pull => "pull",

@@ -2,7 +2,7 @@ use crate::finding::{Finding, Location};
 use crate::index::RepoIndex;
 use crate::rules::{RepoCx, Rule, RuleMeta};
 
-use super::mode::{decide, operator_synced_files, WfMode};
+use super::mode::{decide, WfMode};
 
 crate::declare_rule! {
     /// # pull-mode-cluster-credentials
@@ -75,12 +75,11 @@ impl Rule for PullModeClusterCredentials {
     }
 
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
-        let synced = operator_synced_files(index);
         for wf in &index.workflows {
             if wf.cluster_access.is_empty() {
                 continue;
             }
-            let d = decide(wf, index, cx.config, &synced);
+            let d = decide(wf, index, cx.config);
             if d.mode != WfMode::Pull {
                 continue;
             }
