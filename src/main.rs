@@ -1,12 +1,21 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-// mimalloc's runtime options (its v2 `mi_option_e`, the version this build links).
+// mimalloc's runtime options (`mi_option_e` of mimalloc v3, the version
+// libmimalloc-sys builds by default).
 extern "C" {
     fn mi_option_set(option: i32, value: std::ffi::c_long);
 }
 const MI_OPTION_ARENA_EAGER_COMMIT: i32 = 4;
 const MI_OPTION_PURGE_DELAY: i32 = 15;
+const MI_OPTION_ALLOW_THP: i32 = 43;
+
+#[cfg(target_os = "linux")]
+extern "C" {
+    fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+}
+#[cfg(target_os = "linux")]
+const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
 
 fn main() {
     // Bounded memory: files of every size are read and freed in turn, and by
@@ -16,6 +25,20 @@ fn main() {
     unsafe {
         mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
         mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        mi_option_set(MI_OPTION_ALLOW_THP, 0);
+    }
+    // No transparent huge pages: mimalloc advises them on its arenas, and with
+    // memory returned at once every re-used region was faulted in and zeroed
+    // 2 MiB at a time (14% of a corpus run was `clear_page_erms` under
+    // `do_huge_pmd_anonymous_page`). The option above stops the advice on new
+    // mappings; the prctl covers those made before `main`. Measured on the
+    // corpus manifests (JSON output): 1.25 -> 1.08 s, peak RSS 90 -> 77 MB.
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments and only sets a
+    // flag on this process; a failure (old kernel) changes nothing.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let zero: std::ffi::c_ulong = 0;
+        prctl(PR_SET_THP_DISABLE, 1 as std::ffi::c_ulong, zero, zero, zero);
     }
     std::process::exit(shipshape::cli::main());
 }
