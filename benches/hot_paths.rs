@@ -88,6 +88,7 @@ fn whole_run(c: &mut Criterion) {
         no_ignore: false,
         config: shipshape::config::Config::default(),
         context: None,
+        stats: false,
     };
     c.bench_function("engine::run, 200 manifests, 1 thread", |b| {
         b.iter(|| shipshape::engine::run(black_box(&opts)).findings.len())

@@ -243,6 +243,7 @@ fn load_config(args: &CheckArgs, first_path: &std::path::Path) -> Result<Config,
                 text: Some(std::sync::Arc::from(text.as_str())),
                 error: None,
                 focus: true,
+                explicit: true,
             }];
             let cfg = Config::default();
             let mut sources = Sources::new(&entry, &cfg);
@@ -350,6 +351,7 @@ fn check(args: CheckArgs) -> i32 {
         no_ignore: args.no_ignore,
         config,
         context,
+        stats: args.stats,
     };
     let run = engine::run(&opts);
     let out_start = Instant::now();
@@ -392,6 +394,17 @@ fn check(args: CheckArgs) -> i32 {
             ms(out_start.elapsed()),
             ms(start.elapsed()),
         );
+        let mut peaks: Vec<String> = s
+            .peak_rss
+            .iter()
+            .map(|(phase, kib)| format!("{phase} {:.1} MiB", *kib as f64 / 1024.0))
+            .collect();
+        if let Some(kib) = engine::peak_rss_kib() {
+            peaks.push(format!("output {:.1} MiB", kib as f64 / 1024.0));
+        }
+        if !peaks.is_empty() {
+            eprintln!("stats: peak memory after {}", peaks.join(", "));
+        }
     }
     if res.is_err() {
         return EXIT_ERROR;

@@ -24,6 +24,14 @@ pub struct Discovery {
     pub chart_dirs: BTreeSet<PathBuf>,
     /// Paths that do not exist or could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Each directory walked: as given, and canonical. Below it the walk
+    /// follows no symlink, so a walked file's canonical path is the
+    /// canonical root joined with the rest (no syscall per file).
+    pub walked: Vec<(PathBuf, PathBuf)>,
+    /// Canonical directories the walk saw holding `.git` or a `.github`
+    /// directory (repository roots), so finding a file's repository needs no
+    /// look at the disk.
+    pub repo_markers: std::collections::HashSet<PathBuf>,
 }
 
 pub fn build_excludes(globs: &[String]) -> GlobSet {
@@ -48,6 +56,7 @@ pub fn build_excludes(globs: &[String]) -> GlobSet {
 pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usize) -> Discovery {
     let found = Mutex::new(Vec::new());
     let charts = Mutex::new(BTreeSet::new());
+    let markers = std::sync::Arc::new(Mutex::new(Vec::new()));
     let mut out = Discovery::default();
     let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     for p in paths {
@@ -69,9 +78,11 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
             continue;
         }
         let base_abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        out.walked.push((p.clone(), base_abs.clone()));
         // Excluded paths are pruned in the walker itself, so excluded
         // directories are never entered.
         let (walk_root, excl, root_abs2) = (p.clone(), excludes.clone(), root_abs.clone());
+        let walk_markers = markers.clone();
         let excluded = move |entry: &Path| -> bool {
             if excl.is_empty() {
                 return false;
@@ -90,7 +101,19 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
             .require_git(false)
             .follow_links(false)
             .threads(threads.max(1))
-            .filter_entry(move |e| e.file_name() != ".git" && !excluded(e.path()));
+            .filter_entry(move |e| {
+                if e.file_name() == ".git" {
+                    // Noted (a repository root), never entered.
+                    if let Some(parent) = e.path().parent() {
+                        walk_markers
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(parent.to_path_buf());
+                    }
+                    return false;
+                }
+                !excluded(e.path())
+            });
         let errors = Mutex::new(Vec::new());
         let visit = |entry: Result<ignore::DirEntry, ignore::Error>| {
             let entry = match entry {
@@ -105,6 +128,15 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
                 }
             };
             if !entry.file_type().is_some_and(|ft| ft.is_file()) {
+                if entry.file_name() == ".github" && entry.file_type().is_some_and(|ft| ft.is_dir())
+                {
+                    if let Some(parent) = entry.path().parent() {
+                        markers
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(parent.to_path_buf());
+                    }
+                }
                 return;
             }
             let name = entry.file_name().to_string_lossy();
@@ -151,6 +183,15 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
     files.dedup_by(|a, b| a.path == b.path);
     out.files = files;
     out.chart_dirs = charts.into_inner().unwrap_or_default();
+    // Markers are walk paths: make them canonical through their walked root.
+    let markers = std::mem::take(&mut *markers.lock().unwrap_or_else(|e| e.into_inner()));
+    for m in markers {
+        let canonical = out
+            .walked
+            .iter()
+            .find_map(|(p, c)| m.strip_prefix(p).ok().map(|tail| c.join(tail)));
+        out.repo_markers.insert(canonical.unwrap_or(m));
+    }
     out
 }
 

@@ -33,6 +33,8 @@ pub struct Options {
     /// The CLI sets it to the working directory when files are named one by
     /// one (pre-commit) or a buffer comes on stdin (editors).
     pub context: Option<PathBuf>,
+    /// Record the peak resident memory after each phase (`--stats`).
+    pub stats: bool,
 }
 
 /// A file of the run.
@@ -48,6 +50,8 @@ pub struct FileEntry {
     pub error: Option<String>,
     /// Linted and reported (false: read only for the repository index).
     pub focus: bool,
+    /// Named on the command line (or stdin), not found by the walk.
+    pub explicit: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -58,6 +62,15 @@ pub struct Stats {
     pub repo_rules: Duration,
     pub finish: Duration,
     pub bytes: u64,
+    /// Peak resident set size (KiB) after each phase, when asked for.
+    pub peak_rss: Vec<(&'static str, u64)>,
+}
+
+/// The process's peak resident set size so far, in KiB (Linux only).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[derive(Debug, Default, Clone)]
@@ -98,6 +111,66 @@ struct FileResult {
     unreadable: bool,
     linted: bool,
     bytes: u64,
+}
+
+/// What the parallel pass keeps: per-file results folded together in file order.
+#[derive(Default)]
+struct Pass1 {
+    findings: Vec<Finding>,
+    positions: crate::report::PositionCache,
+    redactions: Vec<(FileId, Vec<Span>)>,
+    facts: FileFacts,
+    suppressions: Vec<(FileId, Vec<Suppression>)>,
+    counts: Counts,
+    bytes: u64,
+}
+
+impl Pass1 {
+    fn add(mut self, id: FileId, f: &FileEntry, r: FileResult) -> Self {
+        self.findings.extend(r.findings);
+        if !r.redact.is_empty() {
+            self.redactions.push((id, r.redact));
+        }
+        self.positions.extend_file(id, r.positions);
+        self.facts.objects.extend(r.facts.objects);
+        self.facts.kustomizations.extend(r.facts.kustomizations);
+        self.facts.workflows.extend(r.facts.workflows);
+        if !r.suppressions.is_empty() {
+            self.suppressions.push((id, r.suppressions));
+        }
+        self.bytes += r.bytes;
+        if f.focus {
+            self.counts.documents += r.documents;
+            self.counts.skipped += usize::from(r.skipped);
+            self.counts.unreadable += usize::from(r.unreadable);
+            self.counts.files += usize::from(r.linted);
+        }
+        self
+    }
+
+    /// Joins two accumulators, `self` holding the earlier files.
+    fn merge(mut self, other: Self) -> Self {
+        fn join<T>(a: &mut Vec<T>, mut b: Vec<T>) {
+            if a.is_empty() {
+                *a = b;
+            } else {
+                a.append(&mut b);
+            }
+        }
+        join(&mut self.findings, other.findings);
+        self.positions.append(other.positions);
+        join(&mut self.redactions, other.redactions);
+        join(&mut self.facts.objects, other.facts.objects);
+        join(&mut self.facts.kustomizations, other.facts.kustomizations);
+        join(&mut self.facts.workflows, other.facts.workflows);
+        join(&mut self.suppressions, other.suppressions);
+        self.bytes += other.bytes;
+        self.counts.documents += other.counts.documents;
+        self.counts.skipped += other.counts.skipped;
+        self.counts.unreadable += other.counts.unreadable;
+        self.counts.files += other.counts.files;
+        self
+    }
 }
 
 /// Below this many files, lint on the calling thread.
@@ -151,6 +224,7 @@ pub fn run(opts: &Options) -> Run {
                 text: None,
                 error: None,
                 focus: true,
+                explicit: f.explicit,
             }
         })
         .collect();
@@ -165,6 +239,7 @@ pub fn run(opts: &Options) -> Run {
             text: Some(Arc::from(text.as_str())),
             error: None,
             focus: true,
+            explicit: true,
         });
     }
     for (path, err) in &disc.errors {
@@ -175,6 +250,7 @@ pub fn run(opts: &Options) -> Run {
             text: None,
             error: Some(err.clone()),
             focus: true,
+            explicit: true,
         });
     }
     // Context files: everything else in the context directory, index only.
@@ -191,11 +267,19 @@ pub fn run(opts: &Options) -> Run {
                 text: None,
                 error: None,
                 focus: false,
+                explicit: f.explicit,
             })
         }));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let walk = t0.elapsed();
+    let mut peak_rss = Vec::new();
+    let mut mark = |phase: &'static str| {
+        if opts.stats {
+            peak_rss.extend(peak_rss_kib().map(|k| (phase, k)));
+        }
+    };
+    mark("walk");
 
     // Pass 1: every file in parallel. Results come back in file order.
     let t1 = Instant::now();
@@ -215,19 +299,59 @@ pub fn run(opts: &Options) -> Run {
                 .ok()
         })
         .flatten();
-    let results: Vec<FileResult> = match &pool {
-        Some(pool) => pool.install(|| files.par_iter().enumerate().map(lint_one).collect()),
-        None => files.iter().enumerate().map(lint_one).collect(),
+    // Each result is folded into its worker's accumulator as soon as the file
+    // is done (the tree is already gone), and accumulators are joined in file
+    // order: nothing per file is held beyond what the index and the output need.
+    let add = |acc: Pass1, (i, f): (usize, &FileEntry)| acc.add(i as FileId, f, lint_one((i, f)));
+    let pass1 = match &pool {
+        Some(pool) => pool.install(|| {
+            files
+                .par_iter()
+                .enumerate()
+                .fold(Pass1::default, add)
+                .reduce(Pass1::default, Pass1::merge)
+        }),
+        None => files.iter().enumerate().fold(Pass1::default(), add),
     };
     let lint = t1.elapsed();
+    mark("parse+rules");
 
     // The index.
     let t2 = Instant::now();
-    let mut index = RepoIndex::default();
-    let mut roots = RepoRoots::new(&opts.paths, &cwd);
+    let Pass1 {
+        mut findings,
+        mut positions,
+        redactions,
+        facts,
+        suppressions,
+        counts,
+        bytes,
+    } = pass1;
+    positions.seal();
+    let redactions: std::collections::HashMap<FileId, Vec<Span>> = redactions.into_iter().collect();
+    let mut index = RepoIndex {
+        objects: facts.objects,
+        kustomizations: facts.kustomizations,
+        workflows: facts.workflows,
+        ..RepoIndex::default()
+    };
+    let mut walked = disc.walked.clone();
+    walked.extend(context.walked.iter().cloned());
+    let mut markers = disc.repo_markers.clone();
+    markers.extend(context.repo_markers.iter().cloned());
+    let mut roots = RepoRoots::new(&opts.paths, &cwd, &walked, markers);
     let mut canon = CanonicalDirs::default();
     for (i, f) in files.iter().enumerate() {
-        let abs = canon.file(&f.fs_path, &cwd);
+        // A walked file's canonical path is its walked root's plus the rest:
+        // the walk follows no links. Named files are resolved on disk.
+        let under_walk = (!f.explicit)
+            .then(|| {
+                walked
+                    .iter()
+                    .find_map(|(p, c)| f.fs_path.strip_prefix(p).ok().map(|t| c.join(t)))
+            })
+            .flatten();
+        let abs = under_walk.unwrap_or_else(|| canon.file(&f.fs_path, &cwd));
         let (repo, root) = roots.of(&abs);
         let rel = abs
             .strip_prefix(&root)
@@ -237,40 +361,9 @@ pub fn run(opts: &Options) -> Run {
         index.paths.push(rel);
         index.repos.push(repo);
     }
-    let mut findings = Vec::new();
-    let mut suppressions: Vec<(FileId, Vec<Suppression>)> = Vec::new();
-    let mut counts = Counts::default();
-    let mut positions = crate::report::PositionCache::new();
-    let mut redactions = std::collections::HashMap::new();
-    let mut bytes = 0;
-    for (i, r) in results.into_iter().enumerate() {
-        let focus = files[i].focus;
-        findings.extend(r.findings);
-        if !r.redact.is_empty() {
-            redactions.insert(i as FileId, r.redact);
-        }
-        positions.extend(
-            r.positions
-                .into_iter()
-                .map(|(off, p)| ((i as FileId, off), p)),
-        );
-        index.objects.extend(r.facts.objects);
-        index.kustomizations.extend(r.facts.kustomizations);
-        index.workflows.extend(r.facts.workflows);
-        if !r.suppressions.is_empty() {
-            suppressions.push((i as FileId, r.suppressions));
-        }
-        bytes += r.bytes;
-        if !focus {
-            continue;
-        }
-        counts.documents += r.documents;
-        counts.skipped += usize::from(r.skipped);
-        counts.unreadable += usize::from(r.unreadable);
-        counts.files += usize::from(r.linted);
-    }
     crate::index_build::finish(&mut index, cfg);
     let index_time = t2.elapsed();
+    mark("index");
 
     // Pass 2: cross-file rules over the index.
     let t3 = Instant::now();
@@ -287,6 +380,7 @@ pub fn run(opts: &Options) -> Run {
     let t4 = Instant::now();
     let findings = finish(findings, &files, suppressions, cfg, opts.no_ignore);
     let finish_time = t4.elapsed();
+    mark("suppressions");
     Run {
         files,
         findings,
@@ -298,6 +392,7 @@ pub fn run(opts: &Options) -> Run {
             repo_rules,
             finish: finish_time,
             bytes,
+            peak_rss,
         },
         index,
         positions,
@@ -336,12 +431,21 @@ impl CanonicalDirs {
 struct RepoRoots {
     /// Canonical linted directories, longest first.
     linted: Vec<PathBuf>,
+    /// Canonical walked directories: below them, `markers` says where
+    /// repositories start and the disk is not asked.
+    walked: Vec<PathBuf>,
+    markers: std::collections::HashSet<PathBuf>,
     by_dir: std::collections::HashMap<PathBuf, PathBuf>,
     ids: Vec<PathBuf>,
 }
 
 impl RepoRoots {
-    fn new(paths: &[PathBuf], cwd: &Path) -> Self {
+    fn new(
+        paths: &[PathBuf],
+        cwd: &Path,
+        walked: &[(PathBuf, PathBuf)],
+        markers: std::collections::HashSet<PathBuf>,
+    ) -> Self {
         let mut linted: Vec<PathBuf> = paths
             .iter()
             .filter(|p| p.is_dir())
@@ -351,6 +455,8 @@ impl RepoRoots {
         linted.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
         RepoRoots {
             linted,
+            walked: walked.iter().map(|(_, c)| c.clone()).collect(),
+            markers,
             by_dir: Default::default(),
             ids: Vec::new(),
         }
@@ -370,7 +476,12 @@ impl RepoRoots {
                 break;
             }
             chain.push(d.to_path_buf());
-            if d.join(".git").exists() || d.join(".github").is_dir() {
+            let marked = if self.walked.iter().any(|w| d.starts_with(w)) {
+                self.markers.contains(d)
+            } else {
+                d.join(".git").exists() || d.join(".github").is_dir()
+            };
+            if marked {
                 found = Some(d.to_path_buf());
                 break;
             }

@@ -31,10 +31,42 @@ pub struct Place {
 }
 
 /// Positions already computed (by the parallel pass, while each file's text
-/// was in memory), by (file, byte offset).
-pub type PositionCache = HashMap<(FileId, u32), Position>;
+/// was in memory): one sorted table of (file, byte offset, position), looked
+/// up by binary search. Files arrive in id order, each with its offsets sorted,
+/// so building it is appending.
+#[derive(Debug, Default)]
+pub struct PositionCache(Vec<(FileId, u32, Position)>);
 
-/// Computes the positions of every offset a file's own findings mention.
+impl PositionCache {
+    pub fn get(&self, file: FileId, offset: u32) -> Option<Position> {
+        self.0
+            .binary_search_by(|&(f, o, _)| (f, o).cmp(&(file, offset)))
+            .ok()
+            .map(|i| self.0[i].2)
+    }
+    /// Appends one file's positions (from [`positions_for`]).
+    pub fn extend_file(&mut self, file: FileId, positions: Vec<(u32, Position)>) {
+        self.0
+            .extend(positions.into_iter().map(|(off, p)| (file, off, p)));
+    }
+    pub fn append(&mut self, mut other: PositionCache) {
+        if self.0.is_empty() {
+            *self = other;
+        } else {
+            self.0.append(&mut other.0);
+        }
+    }
+    /// Restores the order if files were appended out of order.
+    pub fn seal(&mut self) {
+        if !self.0.is_sorted_by_key(|&(f, o, _)| (f, o)) {
+            self.0.sort_by_key(|&(f, o, _)| (f, o));
+            self.0.dedup_by_key(|&mut (f, o, _)| (f, o));
+        }
+    }
+}
+
+/// Computes the positions of every offset a file's own findings mention,
+/// sorted by offset, each once.
 pub fn positions_for(
     file: FileId,
     src: &str,
@@ -43,27 +75,30 @@ pub fn positions_for(
     if findings.is_empty() {
         return Vec::new();
     }
-    let lines = LineIndex::new(src);
-    let mut out = Vec::new();
-    let spans = findings
+    let mut offsets: Vec<u32> = findings
         .iter()
         .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.at)))
-        .filter(|l| l.file == file);
-    for loc in spans {
-        for off in [loc.span.start, loc.span.end] {
+        .filter(|l| l.file == file)
+        .flat_map(|l| [l.span.start, l.span.end])
+        .collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let lines = LineIndex::new(src);
+    offsets
+        .into_iter()
+        .map(|off| {
             let o = crate::yaml::lines_floor(src, off as usize);
             let (line, column) = lines.position(src, o);
-            out.push((
+            (
                 off,
                 Position {
                     line,
                     column,
                     offset: o,
                 },
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }
 
 pub struct Loaded {
@@ -147,9 +182,9 @@ impl<'a> Sources<'a> {
     pub fn place(&mut self, loc: Location) -> Place {
         let path = self.path(loc.file).to_string();
         if let Some(cache) = self.positions {
-            if let (Some(&start), Some(&end)) = (
-                cache.get(&(loc.file, loc.span.start)),
-                cache.get(&(loc.file, loc.span.end)),
+            if let (Some(start), Some(end)) = (
+                cache.get(loc.file, loc.span.start),
+                cache.get(loc.file, loc.span.end),
             ) {
                 return Place {
                     path,

@@ -335,6 +335,7 @@ pub fn check_lint_mode(data: &[u8], mode: LintMode) -> Result<(), String> {
             no_ignore: false,
             config,
             context: None,
+            stats: false,
         },
         LintMode::Disk => {
             let dir = scratch_dir();
@@ -348,6 +349,7 @@ pub fn check_lint_mode(data: &[u8], mode: LintMode) -> Result<(), String> {
                 no_ignore: false,
                 config,
                 context: None,
+                stats: false,
             }
         }
     };
@@ -367,6 +369,7 @@ fn check_lint_diff(data: &[u8], styled: bool) -> Result<(), String> {
         no_ignore: false,
         config: shipshape::config::Config::default(),
         context: None,
+        stats: false,
     };
     let (a, b) = POOL.with(|pool| {
         pool.install(|| -> Result<_, String> {
@@ -525,6 +528,7 @@ pub fn check_config(data: &[u8]) -> Result<(), String> {
                 no_ignore: false,
                 config,
                 context: None,
+                stats: false,
             };
             POOL.with(|pool| pool.install(|| lint_and_render(&opts, false)))
         }
