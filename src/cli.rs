@@ -355,9 +355,6 @@ fn check(args: CheckArgs) -> i32 {
     };
     let run = engine::run(&opts);
     let out_start = Instant::now();
-    let mut sources = Sources::new(&run.files, &opts.config)
-        .with_positions(&run.positions)
-        .with_redactions(&run.redactions);
     let styled = args.format == Format::Human
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let res = match args.format {
@@ -367,12 +364,12 @@ fn check(args: CheckArgs) -> i32 {
                 elapsed_ms: start.elapsed().as_millis(),
             };
             let mut out = std::io::BufWriter::new(anstream::stdout().lock());
-            output::human::write(&run, &mut sources, &mut out, &o).and_then(|_| out.flush())
+            output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
         }
         // Machine formats never carry escapes: write them straight, buffered.
         Format::Json => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            output::json::write(&run, &mut sources, &mut out).and_then(|_| out.flush())
+            output::json::write(&run, &opts.config, &mut out).and_then(|_| out.flush())
         }
     };
     if args.explain_mode {

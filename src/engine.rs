@@ -96,6 +96,9 @@ pub struct Run {
     pub positions: crate::report::PositionCache,
     /// Secret value spans per file: every display of a source redacts them.
     pub redactions: std::collections::HashMap<FileId, Vec<Span>>,
+    /// The worker threads of the run (none for small runs or `--threads 1`),
+    /// kept for the output formats to render in parallel.
+    pub pool: Option<rayon::ThreadPool>,
 }
 
 #[derive(Default)]
@@ -397,6 +400,7 @@ pub fn run(opts: &Options) -> Run {
         index,
         positions,
         redactions,
+        pool,
     }
 }
 

@@ -454,7 +454,7 @@ fn lint_render_collect(
         }
     }
     let mut json = Vec::new();
-    shipshape::output::json::write(&run, &mut sources, &mut json)
+    shipshape::output::json::write(&run, &opts.config, &mut json)
         .map_err(|e| format!("json::write: {e}"))?;
     if let Err(e) = serde_json::from_slice::<serde_json::Value>(&json) {
         return Err(format!("json::write produced invalid JSON: {e}"));
@@ -464,7 +464,7 @@ fn lint_render_collect(
         styled,
         elapsed_ms: 0,
     };
-    shipshape::output::human::write(&run, &mut sources, &mut human, &hopts)
+    shipshape::output::human::write(&run, &opts.config, &mut human, &hopts)
         .map_err(|e| format!("human::write: {e}"))?;
     Ok(keys)
 }

@@ -184,14 +184,15 @@ pub fn renderer(styled: bool) -> Renderer {
 
 pub fn write(
     run: &Run,
-    sources: &mut Sources,
+    config: &crate::config::Config,
     out: &mut dyn Write,
     opts: &Options,
 ) -> std::io::Result<()> {
     let renderer = renderer(opts.styled);
-    for f in &run.findings {
-        writeln!(out, "{}\n", render_finding(f, sources, &renderer))?;
-    }
+    super::render_in_order(run, config, out, |_, f, sources, buf| {
+        buf.extend_from_slice(render_finding(f, sources, &renderer).as_bytes());
+        buf.extend_from_slice(b"\n\n");
+    })?;
     let s = Summary::of(run);
     let mut line = format!(
         "{}, {}",

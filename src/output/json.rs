@@ -7,6 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::engine::Run;
+use crate::finding::Finding;
 use crate::report::{Place, Sources};
 
 use super::Summary;
@@ -89,43 +90,49 @@ fn located(p: &Place) -> (String, Pos, Pos) {
     (p.path.clone(), pos(&p.start), pos(&p.end))
 }
 
-pub fn write(run: &Run, sources: &mut Sources, out: &mut dyn Write) -> std::io::Result<()> {
+fn finding<'a>(f: &'a Finding, sources: &mut Sources) -> JsonFinding<'a> {
+    let (path, start, end) = located(&sources.place(f.primary));
+    JsonFinding {
+        rule: f.rule,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        help: f.help.as_deref(),
+        path,
+        start,
+        end,
+        object: f.object.as_ref().map(|o| Object {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            name: o.name.as_deref(),
+            namespace: o.namespace.as_deref(),
+        }),
+        related: f
+            .related
+            .iter()
+            .map(|l| {
+                let (path, start, end) = located(&sources.place(l.at));
+                Related {
+                    path,
+                    start,
+                    end,
+                    message: &l.message,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Writes the report as `serde_json::to_writer_pretty` would write the whole
+/// [`Report`], but finding by finding (rendered in parallel, never all held):
+/// the envelope is serialised with an empty list and the findings spliced
+/// into it, each pretty-printed and indented to its depth (JSON strings hold
+/// no raw newline, so indenting after each newline is exact).
+pub fn write(
+    run: &Run,
+    config: &crate::config::Config,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let s = Summary::of(run);
-    let findings = run
-        .findings
-        .iter()
-        .map(|f| {
-            let (path, start, end) = located(&sources.place(f.primary));
-            JsonFinding {
-                rule: f.rule,
-                severity: f.severity.as_str(),
-                message: &f.message,
-                help: f.help.as_deref(),
-                path,
-                start,
-                end,
-                object: f.object.as_ref().map(|o| Object {
-                    api_version: &o.api_version,
-                    kind: &o.kind,
-                    name: o.name.as_deref(),
-                    namespace: o.namespace.as_deref(),
-                }),
-                related: f
-                    .related
-                    .iter()
-                    .map(|l| {
-                        let (path, start, end) = located(&sources.place(l.at));
-                        Related {
-                            path,
-                            start,
-                            end,
-                            message: &l.message,
-                        }
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
     let report = Report {
         version: 1,
         tool: Tool {
@@ -141,8 +148,31 @@ pub fn write(run: &Run, sources: &mut Sources, out: &mut dyn Write) -> std::io::
             warnings: s.warnings,
             infos: s.infos,
         },
-        findings,
+        findings: Vec::new(),
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
+    let envelope = serde_json::to_string_pretty(&report)?;
+    if run.findings.is_empty() {
+        out.write_all(envelope.as_bytes())?;
+        return writeln!(out);
+    }
+    let (head, tail) = envelope
+        .rsplit_once("[]")
+        .ok_or_else(|| std::io::Error::other("unexpected JSON envelope"))?;
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"[")?;
+    super::render_in_order(run, config, out, |i, f, sources, buf| {
+        buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        let mut one = Vec::new();
+        if serde_json::to_writer_pretty(&mut one, &finding(f, sources)).is_ok() {
+            for &b in &one {
+                buf.push(b);
+                if b == b'\n' {
+                    buf.extend_from_slice(b"    ");
+                }
+            }
+        }
+    })?;
+    out.write_all(b"\n  ]")?;
+    out.write_all(tail.as_bytes())?;
     writeln!(out)
 }
