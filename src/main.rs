@@ -22,11 +22,19 @@ fn main() {
     // default mimalloc keeps freed memory committed for a while (and commits
     // arenas eagerly). Measured on the corpus manifests: peak RSS 102 -> 53 MB
     // for no measurable time. SAFETY: setting an option is always sound.
-    unsafe {
-        mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
-        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
-        mi_option_set(MI_OPTION_ALLOW_THP, 0);
-    }
+    // `MIMALLOC_*` environment variables still win (for measuring).
+    let default = |option: i32, var: &str, value: std::ffi::c_long| {
+        if std::env::var_os(var).is_none() {
+            unsafe { mi_option_set(option, value) }
+        }
+    };
+    default(
+        MI_OPTION_ARENA_EAGER_COMMIT,
+        "MIMALLOC_ARENA_EAGER_COMMIT",
+        0,
+    );
+    default(MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0);
+    default(MI_OPTION_ALLOW_THP, "MIMALLOC_ALLOW_THP", 0);
     // No transparent huge pages: mimalloc advises them on its arenas, and with
     // memory returned at once every re-used region was faulted in and zeroed
     // 2 MiB at a time (14% of a corpus run was `clear_page_erms` under
@@ -36,9 +44,9 @@ fn main() {
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments and only sets a
     // flag on this process; a failure (old kernel) changes nothing.
     #[cfg(target_os = "linux")]
-    unsafe {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
         let zero: std::ffi::c_ulong = 0;
-        prctl(PR_SET_THP_DISABLE, 1 as std::ffi::c_ulong, zero, zero, zero);
+        unsafe { prctl(PR_SET_THP_DISABLE, 1 as std::ffi::c_ulong, zero, zero, zero) };
     }
     std::process::exit(shipshape::cli::main());
 }
