@@ -203,8 +203,8 @@ pub fn run(opts: &Options) -> Run {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let cfg = &opts.config;
     let excludes = discover::build_excludes(&cfg.exclude);
-    let disc = discover::discover(&opts.paths, &excludes, &cfg.root, opts.threads);
-    let context = match &opts.context {
+    let mut disc = discover::discover(&opts.paths, &excludes, &cfg.root, opts.threads);
+    let mut context = match &opts.context {
         Some(dir) => discover::discover(
             std::slice::from_ref(dir),
             &excludes,
@@ -214,16 +214,17 @@ pub fn run(opts: &Options) -> Run {
         None => discover::Discovery::default(),
     };
 
-    let mut files: Vec<FileEntry> = disc
-        .files
-        .iter()
+    // The walk's list is consumed, not copied: nothing holds two lists of paths.
+    let found = std::mem::take(&mut disc.files);
+    let mut files: Vec<FileEntry> = found
+        .into_iter()
         .map(|f| {
             let path = display_path(&f.path, &cwd);
             let chart = discover::in_chart(&f.path, &disc.chart_dirs, f.explicit);
             FileEntry {
                 kind: classify::file_kind(&path, chart),
                 path,
-                fs_path: f.path.clone(),
+                fs_path: f.path,
                 text: None,
                 error: None,
                 focus: true,
@@ -261,12 +262,13 @@ pub fn run(opts: &Options) -> Run {
         let named: std::collections::HashSet<String> =
             files.iter().map(|f| f.path.clone()).collect();
         let chart_dirs = &context.chart_dirs;
-        files.extend(context.files.iter().filter_map(|f| {
+        let found = std::mem::take(&mut context.files);
+        files.extend(found.into_iter().filter_map(|f| {
             let path = display_path(&f.path, &cwd);
             (!named.contains(&path)).then(|| FileEntry {
                 kind: classify::file_kind(&path, discover::in_chart(&f.path, chart_dirs, false)),
                 path,
-                fs_path: f.path.clone(),
+                fs_path: f.path,
                 text: None,
                 error: None,
                 focus: false,
@@ -344,7 +346,7 @@ pub fn run(opts: &Options) -> Run {
     markers.extend(context.repo_markers.iter().cloned());
     let mut roots = RepoRoots::new(&opts.paths, &cwd, &walked, markers);
     let mut canon = CanonicalDirs::default();
-    for (i, f) in files.iter().enumerate() {
+    for f in &files {
         // A walked file's canonical path is its walked root's plus the rest:
         // the walk follows no links. Named files are resolved on disk.
         let under_walk = (!f.explicit)
@@ -360,10 +362,10 @@ pub fn run(opts: &Options) -> Run {
             .strip_prefix(&root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| f.path.clone());
-        index.by_path.insert((repo, rel.clone()), i as FileId);
         index.paths.push(rel);
         index.repos.push(repo);
     }
+    index.seal_paths();
     crate::index_build::finish(&mut index, cfg);
     let index_time = t2.elapsed();
     mark("index");
@@ -846,32 +848,42 @@ fn finish(
             findings.push(f);
         }
     }
-    findings.sort_by(|a, b| {
-        let pa = files
-            .get(a.primary.file as usize)
-            .map(|f| f.path.as_str())
-            .unwrap_or("");
-        let pb = files
-            .get(b.primary.file as usize)
-            .map(|f| f.path.as_str())
-            .unwrap_or("");
-        (
-            pa,
-            a.primary.span.start,
-            a.rule,
-            a.primary.span.end,
-            &a.message,
-        )
-            .cmp(&(
-                pb,
-                b.primary.span.start,
-                b.rule,
-                b.primary.span.end,
-                &b.message,
-            ))
+    // A stable sort of indices, then the permutation applied in place: a
+    // stable sort of the findings themselves would allocate half of them again.
+    let path_of = |f: &Finding| {
+        files
+            .get(f.primary.file as usize)
+            .map(|e| e.path.as_str())
+            .unwrap_or("")
+    };
+    let key = |f: &Finding| (path_of(f), f.primary.span.start, f.rule, f.primary.span.end);
+    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        let (fa, fb) = (&findings[a as usize], &findings[b as usize]);
+        key(fa)
+            .cmp(&key(fb))
+            .then_with(|| fa.message.cmp(&fb.message))
     });
+    permute(&mut findings, order);
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     findings
+}
+
+/// Reorders `items` so that position `i` holds what was at `order[i]`.
+fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
+    for start in 0..items.len() {
+        // Follow the cycle through `start`, marking visited slots with u32::MAX.
+        let mut i = start;
+        while order[i] != u32::MAX {
+            let from = order[i] as usize;
+            order[i] = u32::MAX;
+            if from == start || order[from] == u32::MAX {
+                break;
+            }
+            items.swap(i, from);
+            i = from;
+        }
+    }
 }
 
 /// Severity counts of a list of findings: (errors, warnings, infos).
@@ -883,4 +895,34 @@ pub fn severity_counts(findings: &[Finding]) -> (usize, usize, usize) {
             Severity::Warning => (e, w + 1, i),
             Severity::Info => (e, w, i + 1),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_applies_the_order_in_place() {
+        // Every permutation of five items, including cycles of every length.
+        let mut order: Vec<u32> = (0..5).collect();
+        let mut count = 0;
+        loop {
+            let mut items: Vec<char> = "abcde".chars().collect();
+            permute(&mut items, order.clone());
+            let want: Vec<char> = order
+                .iter()
+                .map(|&i| b"abcde"[i as usize] as char)
+                .collect();
+            assert_eq!(items, want, "order {order:?}");
+            count += 1;
+            // Next permutation (lexicographic).
+            let Some(k) = (0..4).rev().find(|&k| order[k] < order[k + 1]) else {
+                break;
+            };
+            let l = (k + 1..5).rev().find(|&l| order[k] < order[l]).unwrap();
+            order.swap(k, l);
+            order[k + 1..].reverse();
+        }
+        assert_eq!(count, 120);
+    }
 }

@@ -68,7 +68,8 @@ pub struct Finding {
     /// Text shown under the primary span in human output.
     pub label: Option<Cow<'static, str>>,
     pub related: Vec<Label>,
-    pub object: Option<ObjectRef>,
+    /// Boxed: most findings are held until output, and a finding should stay small.
+    pub object: Option<Box<ObjectRef>>,
 }
 
 impl Finding {
@@ -104,7 +105,7 @@ impl Finding {
         self
     }
     pub fn object(mut self, object: Option<ObjectRef>) -> Self {
-        self.object = object;
+        self.object = object.map(Box::new);
         self
     }
     pub fn severity(mut self, severity: Severity) -> Self {

@@ -47,6 +47,14 @@ pub struct ObjectFacts {
     /// `imagePullSecrets` names (pod spec or ServiceAccount).
     pub pull_secrets: Vec<Spanned>,
     pub service_account: Option<String>,
+    /// What few objects have (Argo CD, Flux, pull-secret providers,
+    /// operator labels): boxed, so an ordinary object stays small.
+    pub extra: Option<Box<ObjectExtra>>,
+}
+
+/// The rarely present facts of an object.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectExtra {
     /// The name of a docker-registry secret this object provides, if any
     /// (a Secret of type dockerconfigjson/dockercfg, a SealedSecret or ExternalSecret).
     pub provides_pull_secret: Option<String>,
@@ -66,7 +74,37 @@ pub struct ObjectFacts {
     pub argocd_secret_type: bool,
 }
 
+static NO_EXTRA: ObjectExtra = ObjectExtra {
+    provides_pull_secret: None,
+    app_sources: Vec::new(),
+    app_destination_ns: None,
+    project_destinations: Vec::new(),
+    flux_path: None,
+    target_namespace: None,
+    part_of: None,
+    instance: None,
+    argocd_secret_type: false,
+};
+
+impl ObjectExtra {
+    pub fn is_empty(&self) -> bool {
+        self.provides_pull_secret.is_none()
+            && self.app_sources.is_empty()
+            && self.app_destination_ns.is_none()
+            && self.project_destinations.is_empty()
+            && self.flux_path.is_none()
+            && self.target_namespace.is_none()
+            && self.part_of.is_none()
+            && self.instance.is_none()
+            && !self.argocd_secret_type
+    }
+}
+
 impl ObjectFacts {
+    /// The rare facts (all empty for most objects).
+    pub fn extra(&self) -> &ObjectExtra {
+        self.extra.as_deref().unwrap_or(&NO_EXTRA)
+    }
     pub fn object_ref(&self, namespace: Option<&str>) -> ObjectRef {
         ObjectRef {
             api_version: self.api_version.clone(),
@@ -98,7 +136,23 @@ impl RepoIndex {
     }
     /// The file at a repository-relative path.
     pub fn file_at(&self, repo: u32, path: &str) -> Option<FileId> {
-        self.by_path.get(&(repo, path.to_string())).copied()
+        // The first of equal paths (the lowest id), as a file named twice is.
+        let i = self
+            .by_path
+            .partition_point(|&id| self.key(id) < (repo, path));
+        self.by_path
+            .get(i)
+            .copied()
+            .filter(|&id| self.key(id) == (repo, path))
+    }
+    fn key(&self, id: FileId) -> (u32, &str) {
+        (self.repo(id), self.paths[id as usize].as_str())
+    }
+    /// Orders `by_path` for [`RepoIndex::file_at`], once every path is in.
+    pub fn seal_paths(&mut self) {
+        let mut ids: Vec<FileId> = (0..self.paths.len() as FileId).collect();
+        ids.sort_by(|&a, &b| self.key(a).cmp(&self.key(b)));
+        self.by_path = ids;
     }
 }
 
@@ -109,8 +163,9 @@ pub struct RepoIndex {
     pub paths: Vec<String>,
     /// Repository of every file (by `FileId`): files in one repository share an id.
     pub repos: Vec<u32>,
-    /// (repository, path) → file.
-    pub by_path: std::collections::HashMap<(u32, String), FileId>,
+    /// Every file, sorted by (repository, path): looked up by binary search,
+    /// without a second copy of each path.
+    pub by_path: Vec<FileId>,
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::config::Config;
 use crate::finding::FileId;
-use crate::index::{KustomizationFacts, ObjectFacts, RepoIndex, Spanned};
+use crate::index::{KustomizationFacts, ObjectExtra, ObjectFacts, RepoIndex, Spanned};
 use crate::model::k8s::Object;
 use crate::rules::image::unquoted_span;
 use crate::yaml::{NodeRef, Span};
@@ -36,6 +36,9 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
         name: n.path(&["metadata", "name"]).and_then(spanned),
         namespace: obj.namespace_node().and_then(spanned),
         kind_span: n.get("kind").map(unquoted_span).unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut x = ObjectExtra {
         part_of: n
             .path(&["metadata", "labels", "app.kubernetes.io/part-of"])
             .and_then(|v| v.as_str())
@@ -70,17 +73,17 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
         ("", "Secret") => {
             let ty = n.get("type").and_then(|t| t.as_str()).unwrap_or("");
             if DOCKER_SECRET_TYPES.contains(&ty) {
-                f.provides_pull_secret = f.name.as_ref().map(|s| s.value.clone());
+                x.provides_pull_secret = f.name.as_ref().map(|s| s.value.clone());
             }
         }
         (g, "SealedSecret") if g.starts_with("bitnami.com") => {
-            f.provides_pull_secret = spec
+            x.provides_pull_secret = spec
                 .and_then(|s| s.str_at(&["template", "metadata", "name"]))
                 .map(str::to_string)
                 .or_else(|| f.name.as_ref().map(|s| s.value.clone()));
         }
         (g, "ExternalSecret") if g.starts_with("external-secrets.io") => {
-            f.provides_pull_secret = spec
+            x.provides_pull_secret = spec
                 .and_then(|s| s.str_at(&["target", "name"]))
                 .map(str::to_string)
                 .or_else(|| f.name.as_ref().map(|s| s.value.clone()));
@@ -93,15 +96,15 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
                         .map(|s| s.items().collect::<Vec<_>>())
                         .unwrap_or_default(),
                 );
-                f.app_sources = sources
+                x.app_sources = sources
                     .into_iter()
                     .filter_map(|s| s.get("path").and_then(spanned))
                     .collect();
-                f.app_destination_ns = spec.path(&["destination", "namespace"]).and_then(spanned);
+                x.app_destination_ns = spec.path(&["destination", "namespace"]).and_then(spanned);
             }
         }
         (g, "AppProject") if g.starts_with("argoproj.io") => {
-            f.project_destinations = spec
+            x.project_destinations = spec
                 .and_then(|s| s.get("destinations"))
                 .map(|d| {
                     d.items()
@@ -111,17 +114,20 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
                 .unwrap_or_default();
         }
         (g, "Kustomization") if g.starts_with("kustomize.toolkit.fluxcd.io") => {
-            f.flux_path = spec.and_then(|s| s.get("path")).and_then(spanned);
-            f.target_namespace = spec
+            x.flux_path = spec.and_then(|s| s.get("path")).and_then(spanned);
+            x.target_namespace = spec
                 .and_then(|s| s.get("targetNamespace"))
                 .and_then(spanned);
         }
         (g, "HelmRelease") if g.starts_with("helm.toolkit.fluxcd.io") => {
-            f.target_namespace = spec
+            x.target_namespace = spec
                 .and_then(|s| s.get("targetNamespace"))
                 .and_then(spanned);
         }
         _ => {}
+    }
+    if !x.is_empty() {
+        f.extra = Some(Box::new(x));
     }
     f
 }
@@ -293,7 +299,12 @@ fn operator_synced_files(index: &RepoIndex, renders: &Renders) -> Vec<(u32, Stri
             o.kind,
             o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?")
         );
-        for p in o.app_sources.iter().chain(o.flux_path.iter()) {
+        for p in o
+            .extra()
+            .app_sources
+            .iter()
+            .chain(o.extra().flux_path.iter())
+        {
             for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
                 out.push((
                     index.repo(f),
@@ -346,16 +357,16 @@ fn effective_namespaces(index: &RepoIndex, renders: &Renders) -> Vec<Option<Effe
     let mut dest: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
     for o in &index.objects {
         let (paths, ns, source): (Vec<&Spanned>, Option<&Spanned>, NsSource) =
-            if !o.app_sources.is_empty() {
+            if !o.extra().app_sources.is_empty() {
                 (
-                    o.app_sources.iter().collect(),
-                    o.app_destination_ns.as_ref(),
+                    o.extra().app_sources.iter().collect(),
+                    o.extra().app_destination_ns.as_ref(),
                     NsSource::ArgoApplication,
                 )
-            } else if let Some(p) = &o.flux_path {
+            } else if let Some(p) = &o.extra().flux_path {
                 (
                     vec![p],
-                    o.target_namespace.as_ref(),
+                    o.extra().target_namespace.as_ref(),
                     NsSource::FluxKustomization,
                 )
             } else {

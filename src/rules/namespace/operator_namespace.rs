@@ -98,12 +98,12 @@ pub fn is_operator_config(o: &ObjectFacts) -> bool {
         || name.starts_with("argocd-")
         || name.starts_with("gotk-")
         || name.starts_with("flux-")
-        || o.argocd_secret_type
+        || o.extra().argocd_secret_type
         || matches!(
-            o.part_of.as_deref(),
+            o.extra().part_of.as_deref(),
             Some("argocd" | "argo-cd" | "flux" | "flux-system")
         )
-        || o.instance.as_deref() == Some("flux-system")
+        || o.extra().instance.as_deref() == Some("flux-system")
 }
 
 fn is_cluster_scoped(o: &ObjectFacts) -> bool {
@@ -211,13 +211,18 @@ impl Rule for OperatorNamespace {
         // 2. Applications, Flux Kustomizations and HelmReleases targeting an operator namespace.
         for o in &index.objects {
             let (target, sources, what): (&Spanned, Vec<&Spanned>, &str) = if let Some(d) = o
+                .extra()
                 .app_destination_ns
                 .as_ref()
                 .filter(|_| is_argo_resource(o))
             {
-                (d, o.app_sources.iter().collect(), "destination.namespace")
-            } else if let Some(t) = &o.target_namespace {
-                (t, o.flux_path.iter().collect(), "targetNamespace")
+                (
+                    d,
+                    o.extra().app_sources.iter().collect(),
+                    "destination.namespace",
+                )
+            } else if let Some(t) = &o.extra().target_namespace {
+                (t, o.extra().flux_path.iter().collect(), "targetNamespace")
             } else {
                 continue;
             };
@@ -287,11 +292,13 @@ impl Rule for OperatorNamespace {
             .filter(|o| o.kind == "AppProject" && o.group().starts_with("argoproj.io"))
         {
             let denied = |op: &str| {
-                o.project_destinations
+                o.extra()
+                    .project_destinations
                     .iter()
                     .any(|d| d.value.strip_prefix('!') == Some(op))
             };
             for d in o
+                .extra()
                 .project_destinations
                 .iter()
                 .filter(|d| !d.value.starts_with('!'))

@@ -67,7 +67,7 @@ impl Rule for UnresolvedPullSecret {
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
         let mut providers: Vec<Provider> = Vec::new();
         for (i, o) in index.objects.iter().enumerate() {
-            if let Some(name) = &o.provides_pull_secret {
+            if let Some(name) = &o.extra().provides_pull_secret {
                 providers.push(Provider {
                     name,
                     ns: index.effective_ns[i].as_ref().map(|e| e.value.as_str()),
