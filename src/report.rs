@@ -106,7 +106,9 @@ pub struct Loaded {
     pub lines: LineIndex,
 }
 
-const CACHE_FILES: usize = 32;
+/// Findings come sorted by file, so a few files cover every revisit (labels in
+/// other files); each of the output's parallel chunks has its own cache.
+const CACHE_FILES: usize = 4;
 
 pub struct Sources<'a> {
     files: &'a [FileEntry],
