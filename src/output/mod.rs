@@ -4,8 +4,6 @@ pub mod json;
 
 use std::io::Write;
 
-use rayon::prelude::*;
-
 use crate::config::Config;
 use crate::engine::Run;
 use crate::finding::Finding;
@@ -13,14 +11,15 @@ use crate::report::Sources;
 
 /// About this many findings are rendered by one task (always whole files).
 const CHUNK: usize = 256;
-/// Chunks rendered before writing: bounds the rendered text held at once.
-const WAVE: usize = 16;
+/// Chunks rendered but not yet written, at most: bounds the text held at once.
+const IN_FLIGHT: usize = 16;
 
 /// Renders every finding with `render(index, finding, sources, buffer)` and
 /// writes the text in order. Findings are cut into chunks of whole files
 /// (a chunk's sources are read once, by its own cache) and, when the run has
-/// worker threads, chunks are rendered in parallel a wave at a time, so the
-/// output is identical whatever the thread count and never held whole.
+/// worker threads, chunks are rendered in parallel and written as soon as
+/// every earlier one is, so the output is identical whatever the thread count
+/// and never held whole.
 pub(crate) fn render_in_order<F>(
     run: &Run,
     config: &Config,
@@ -54,13 +53,43 @@ where
     };
     match &run.pool {
         Some(pool) if ranges.len() > 1 => {
-            for wave in ranges.chunks(WAVE) {
-                let texts: Vec<Vec<u8>> =
-                    pool.install(|| wave.par_iter().map(render_chunk).collect());
-                for t in texts {
-                    out.write_all(&t)?;
+            // Workers render chunks; this thread writes them in order as they
+            // arrive. At most IN_FLIGHT chunks are rendered and not yet written,
+            // so a slow reader holds the rendering back instead of filling memory.
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
+            pool.in_place_scope(|scope| {
+                let render_chunk = &render_chunk;
+                let spawn = |k: usize| {
+                    let (tx, range) = (tx.clone(), ranges[k]);
+                    scope.spawn(move |_| {
+                        let _ = tx.send((k, render_chunk(&range)));
+                    });
+                };
+                let mut spawned = 0;
+                while spawned < ranges.len().min(IN_FLIGHT) {
+                    spawn(spawned);
+                    spawned += 1;
                 }
-            }
+                let mut pending = std::collections::BTreeMap::new();
+                let (mut written, mut received) = (0, 0);
+                let mut result = Ok(());
+                while received < spawned {
+                    let Ok((k, text)) = rx.recv() else { break };
+                    received += 1;
+                    pending.insert(k, text);
+                    while let Some(text) = pending.remove(&written) {
+                        written += 1;
+                        if result.is_ok() {
+                            result = out.write_all(&text);
+                        }
+                        if result.is_ok() && spawned < ranges.len() {
+                            spawn(spawned);
+                            spawned += 1;
+                        }
+                    }
+                }
+                result
+            })?;
         }
         _ => {
             for r in &ranges {
