@@ -1,7 +1,7 @@
 //! File discovery: a parallel, `.gitignore`-aware walk that yields candidate
 //! files in a deterministic (sorted) order.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -21,7 +21,7 @@ pub struct Found {
 pub struct Discovery {
     pub files: Vec<Found>,
     /// Directories holding a `Chart.yaml`.
-    pub chart_dirs: BTreeSet<PathBuf>,
+    pub chart_dirs: HashSet<PathBuf>,
     /// Paths that do not exist or could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
     /// Each directory walked: as given, and canonical. Below it the walk
@@ -31,7 +31,7 @@ pub struct Discovery {
     /// Canonical directories the walk saw holding `.git` or a `.github`
     /// directory (repository roots), so finding a file's repository needs no
     /// look at the disk.
-    pub repo_markers: std::collections::HashSet<PathBuf>,
+    pub repo_markers: HashSet<PathBuf>,
 }
 
 pub fn build_excludes(globs: &[String]) -> GlobSet {
@@ -55,7 +55,7 @@ pub fn build_excludes(globs: &[String]) -> GlobSet {
 /// (matched relative to `root`).
 pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usize) -> Discovery {
     let found = Mutex::new(Vec::new());
-    let charts = Mutex::new(BTreeSet::new());
+    let charts = Mutex::new(HashSet::new());
     let markers = std::sync::Arc::new(Mutex::new(Vec::new()));
     let mut out = Discovery::default();
     let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
@@ -197,7 +197,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
 
 /// Whether `path` lies under a Helm chart directory (one holding `Chart.yaml`).
 /// Explicitly named files outside any walked directory are checked on disk.
-pub fn in_chart(path: &Path, chart_dirs: &BTreeSet<PathBuf>, check_disk: bool) -> bool {
+pub fn in_chart(path: &Path, chart_dirs: &HashSet<PathBuf>, check_disk: bool) -> bool {
     if chart_dirs.is_empty() && !check_disk {
         return false;
     }
