@@ -650,6 +650,7 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         path: &f.path,
         config: cfg,
         findings: &mut r.findings,
+        object: None,
     };
     for doc in &parsed.docs {
         let Some(root) = doc.root() else { continue };

@@ -3,6 +3,7 @@
 //! the engine turns them into lines and columns once.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::yaml::Span;
 
@@ -55,6 +56,57 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
 }
 
+/// Text that is either static or shared: a help line that thousands of
+/// findings repeat (the allowed registries) is allocated once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Text {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Self {
+        Text::Static(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::Shared(Arc::from(s))
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(s: Arc<str>) -> Self {
+        Text::Shared(s)
+    }
+}
+
+impl From<Cow<'static, str>> for Text {
+    fn from(s: Cow<'static, str>) -> Self {
+        match s {
+            Cow::Borrowed(s) => Text::Static(s),
+            Cow::Owned(s) => s.into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: &'static str,
@@ -63,13 +115,14 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     /// What to do instead (mostly static text: no allocation).
-    pub help: Option<Cow<'static, str>>,
+    pub help: Option<Text>,
     pub primary: Location,
     /// Text shown under the primary span in human output.
     pub label: Option<Cow<'static, str>>,
     pub related: Vec<Label>,
-    /// Boxed: most findings are held until output, and a finding should stay small.
-    pub object: Option<Box<ObjectRef>>,
+    /// Shared: the findings of one object point at one copy, and a finding
+    /// held until output stays small.
+    pub object: Option<Arc<ObjectRef>>,
 }
 
 impl Finding {
@@ -89,7 +142,7 @@ impl Finding {
             object: None,
         }
     }
-    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
+    pub fn help(mut self, help: impl Into<Text>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -104,8 +157,8 @@ impl Finding {
         });
         self
     }
-    pub fn object(mut self, object: Option<ObjectRef>) -> Self {
-        self.object = object.map(Box::new);
+    pub fn object(mut self, object: Option<impl Into<Arc<ObjectRef>>>) -> Self {
+        self.object = object.map(Into::into);
         self
     }
     pub fn severity(mut self, severity: Severity) -> Self {

@@ -76,9 +76,28 @@ pub struct DocCx<'a> {
     pub path: &'a str,
     pub config: &'a Config,
     pub findings: &'a mut Vec<Finding>,
+    /// The object the rules are looking at, as findings carry it: made once
+    /// however many findings it gets. Keyed by its root node.
+    pub(crate) object: Option<((usize, u32), std::sync::Arc<crate::finding::ObjectRef>)>,
 }
 
 impl DocCx<'_> {
+    /// The object a finding concerns, shared by all of its findings.
+    pub fn object_ref(
+        &mut self,
+        obj: &crate::model::k8s::Object,
+    ) -> std::sync::Arc<crate::finding::ObjectRef> {
+        let key = obj.node.key();
+        match &self.object {
+            Some((k, r)) if *k == key => r.clone(),
+            _ => {
+                let r = std::sync::Arc::new(obj.object_ref());
+                self.object = Some((key, r.clone()));
+                r
+            }
+        }
+    }
+
     pub fn at(&self, span: Span) -> Location {
         Location {
             file: self.file,

@@ -154,6 +154,12 @@ impl<'d, 's> NodeRef<'d, 's> {
     }
 
     /// The span where this node is written (an alias's own span, not its target's).
+    /// Identity of the node (its document's address and its id): equal for
+    /// two references to the same node of the same live document.
+    pub fn key(&self) -> (usize, u32) {
+        (self.doc as *const Document as usize, self.id)
+    }
+
     pub fn span(&self) -> Span {
         self.raw().span
     }

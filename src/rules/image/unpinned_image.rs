@@ -75,19 +75,19 @@ impl Rule for UnpinnedImage {
             {
                 (
                     format!("image `{text}` uses the mutable tag `{tag}`"),
-                    format!("`{tag}` moves"),
+                    std::borrow::Cow::Owned(format!("`{tag}` moves")),
                     "pin a version tag or a digest (`name@sha256:…`)",
                 )
             } else if r.tag.is_none() {
                 (
                     format!("image `{text}` has no tag or digest"),
-                    "no tag: the runtime pulls `latest`".to_string(),
+                    std::borrow::Cow::Borrowed("no tag: the runtime pulls `latest`"),
                     "pin a version tag or a digest (`name@sha256:…`)",
                 )
             } else if cx.config.require_digest {
                 (
                     format!("image `{text}` is not pinned by digest"),
-                    "tags can be moved".to_string(),
+                    std::borrow::Cow::Borrowed("tags can be moved"),
                     "append the digest the tag points to (`name:tag@sha256:…`); `images.require-digest` is on",
                 )
             } else {
@@ -97,6 +97,7 @@ impl Rule for UnpinnedImage {
                 .name
                 .map(|n| format!(" in {} `{n}`", singular(c.group)))
                 .unwrap_or_default();
+            let object = cx.object_ref(obj);
             cx.report(
                 Finding::new(
                     &Self::META,
@@ -105,7 +106,7 @@ impl Rule for UnpinnedImage {
                 )
                 .label(label)
                 .help(help)
-                .object(Some(obj.object_ref())),
+                .object(Some(object)),
             );
         }
     }

@@ -63,12 +63,6 @@ impl Rule for UntrustedRegistry {
             if cx.config.allowed_registries.iter().any(|p| p.matches(&r)) {
                 continue;
             }
-            let allowed: Vec<&str> = cx
-                .config
-                .allowed_registries
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect();
             let where_ = if r.explicit_registry {
                 format!("registry `{}`", r.registry)
             } else {
@@ -78,21 +72,50 @@ impl Rule for UntrustedRegistry {
                 .name
                 .map(|n| format!(" (container `{n}`)"))
                 .unwrap_or_default();
+            let object = cx.object_ref(obj);
             cx.report(
                 Finding::new(
                     &Self::META,
                     cx.at(super::unquoted_span(node)),
-                    format!("image `{text}` comes from `{}`, which is not an allowed registry{name}", r.registry),
+                    format!(
+                        "image `{text}` comes from `{}`, which is not an allowed registry{name}",
+                        r.registry
+                    ),
                 )
                 .label(where_)
-                .help(format!(
-                    "push the image to an allowed registry ({}) and reference it there, or allow this registry in `registries.allowed`",
-                    if allowed.is_empty() { "none is allowed".to_string() } else { allowed.join(", ") }
-                ))
-                .object(Some(obj.object_ref())),
+                .help(help_for(cx.config))
+                .object(Some(object)),
             );
         }
     }
+}
+
+/// The help line, the same for every finding of a run: made once per
+/// allowed list and shared (on the corpus it repeats 19,000 times).
+fn help_for(config: &crate::config::Config) -> std::sync::Arc<str> {
+    static CACHE: std::sync::Mutex<Option<(Vec<String>, std::sync::Arc<str>)>> =
+        std::sync::Mutex::new(None);
+    let allowed: Vec<&str> = config
+        .allowed_registries
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect();
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((key, help)) = cache.as_ref() {
+        if key.iter().map(String::as_str).eq(allowed.iter().copied()) {
+            return help.clone();
+        }
+    }
+    let help: std::sync::Arc<str> = format!(
+        "push the image to an allowed registry ({}) and reference it there, or allow this registry in `registries.allowed`",
+        if allowed.is_empty() { "none is allowed".to_string() } else { allowed.join(", ") }
+    )
+    .into();
+    *cache = Some((
+        allowed.iter().map(|s| s.to_string()).collect(),
+        help.clone(),
+    ));
+    help
 }
 
 /// The parsed reference when its registry is known: no placeholder in the
