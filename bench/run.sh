@@ -34,6 +34,10 @@ VENV="$HERE/.venv"
 abspath() { case "$1" in /*) printf '%s\n' "$1";; *) printf '%s\n' "$ROOT/$1";; esac; }
 SHIPSHAPE="$(abspath "${SHIPSHAPE:-target/release/shipshape}")"
 PARSE_FLOOR="$(abspath "${PARSE_FLOOR:-target/release/examples/parse_floor}")"
+# The parse floor with the allocator settings shipshape's main() applies
+# (memory returned at once, no transparent huge pages): the same floor,
+# paying the same page-fault price for bounded memory.
+FLOOR_ALLOC="env MIMALLOC_PURGE_DELAY=0 MIMALLOC_ALLOW_THP=0 MIMALLOC_ARENA_EAGER_COMMIT=0"
 RUNS="${RUNS:-5}"
 SLOW_RUNS="${SLOW_RUNS:-3}"
 WARMUP="${WARMUP:-1}"
@@ -199,8 +203,10 @@ suite_manifests() {
     local repo="manifests/$CHECKOV_REPO"
     [ -d "$repo" ] || die "CHECKOV_REPO: $repo does not exist"
     local fast=("shipshape @ manifests" "$(ss manifests)"
+                "shipshape --format json @ manifests" "$(ss "manifests --format json")"
                 "shipshape @ $repo" "$(ss "$repo")")
-    [ "$HAVE_FLOOR" = 1 ] && fast+=("parse_floor @ manifests" "$PARSE_FLOOR manifests")
+    [ "$HAVE_FLOOR" = 1 ] && fast+=("parse_floor @ manifests" "$PARSE_FLOOR manifests"
+                                    "parse_floor+alloc @ manifests" "$FLOOR_ALLOC $PARSE_FLOOR manifests")
     hf "$BENCH_DIR" "$RUNS" "$WARMUP" -- "${fast[@]}"
     local slow=()
     [ -n "$YAMLLINT" ] && slow+=("yamllint @ manifests" "$YAMLLINT $YAMLLINT_ARGS manifests")
@@ -233,7 +239,8 @@ suite_scale() {
         "shipshape @ corpus-x{scale} --threads {threads}" "$(ss "corpus-x{scale} --threads {threads}")"
     if [ "$HAVE_FLOOR" = 1 ]; then
         hf "$BENCH_DIR" "$RUNS" "$WARMUP" -L threads "$threads" -- \
-            "parse_floor @ corpus-x1 --threads {threads}" "$PARSE_FLOOR --threads {threads} corpus-x1"
+            "parse_floor @ corpus-x1 --threads {threads}" "$PARSE_FLOOR --threads {threads} corpus-x1" \
+            "parse_floor+alloc @ corpus-x1 --threads {threads}" "$FLOOR_ALLOC $PARSE_FLOOR --threads {threads} corpus-x1"
     fi
     suite_end
 }
@@ -278,6 +285,7 @@ suite_memory() {
     add "shipshape @ big.yaml" "$BENCH_DIR/big" "$(ss big.yaml)"
     if [ "$MEMORY_PEERS" = 1 ]; then
         [ "$HAVE_FLOOR" = 1 ] && add "parse_floor @ manifests" "$BENCH_DIR" "$PARSE_FLOOR manifests"
+        [ "$HAVE_FLOOR" = 1 ] && add "parse_floor+alloc @ manifests" "$BENCH_DIR" "$FLOOR_ALLOC $PARSE_FLOOR manifests"
         [ "$HAVE_FLOOR" = 1 ] && add "parse_floor @ big.yaml" "$BENCH_DIR/big" "$PARSE_FLOOR big.yaml"
         [ -n "$ACTIONLINT" ] && add "actionlint @ workflows" "$BENCH_DIR/workflows" "$ACTIONLINT $ACTIONLINT_ARGS"
         [ -n "$ZIZMOR" ] && add "zizmor @ workflows" "$BENCH_DIR/workflows" "$ZIZMOR $ZIZMOR_ARGS ."
