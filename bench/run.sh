@@ -238,8 +238,11 @@ suite_scale() {
     hf "$BENCH_DIR" "$RUNS" "$WARMUP" -L scale "$scales" -L threads "$threads" -- \
         "shipshape @ corpus-x{scale} --threads {threads}" "$(ss "corpus-x{scale} --threads {threads}")"
     if [ "$HAVE_FLOOR" = 1 ]; then
+        # One command per hyperfine call: with a parameter list, hyperfine
+        # takes one --command-name per command or one per benchmark.
         hf "$BENCH_DIR" "$RUNS" "$WARMUP" -L threads "$threads" -- \
-            "parse_floor @ corpus-x1 --threads {threads}" "$PARSE_FLOOR --threads {threads} corpus-x1" \
+            "parse_floor @ corpus-x1 --threads {threads}" "$PARSE_FLOOR --threads {threads} corpus-x1"
+        hf "$BENCH_DIR" "$RUNS" "$WARMUP" -L threads "$threads" -- \
             "parse_floor+alloc @ corpus-x1 --threads {threads}" "$FLOOR_ALLOC $PARSE_FLOOR --threads {threads} corpus-x1"
     fi
     suite_end
