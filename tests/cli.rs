@@ -365,6 +365,24 @@ fn stats_report_phases() {
     ] {
         assert!(err.contains(phase), "{phase} missing: {err}");
     }
+    // Peak memory per phase, where /proc says it (Linux): plausible, and
+    // never decreasing from one phase to the next (it is a high-water mark).
+    if cfg!(target_os = "linux") {
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("stats: peak memory after "))
+            .unwrap_or_else(|| panic!("no peak memory line: {err}"));
+        let mibs: Vec<f64> = line
+            .split(", ")
+            .map(|part| {
+                let mib = part.trim_end_matches(" MiB");
+                mib.rsplit(' ').next().unwrap().parse::<f64>().unwrap()
+            })
+            .collect();
+        assert_eq!(mibs.len(), 5, "{line}");
+        assert!(mibs.windows(2).all(|w| w[0] <= w[1]), "{line}");
+        assert!(mibs[0] > 1.0 && mibs[4] < 1024.0, "{line}");
+    }
 }
 
 #[test]
