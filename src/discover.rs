@@ -104,12 +104,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
             .filter_entry(move |e| {
                 if e.file_name() == ".git" {
                     // Noted (a repository root), never entered.
-                    if let Some(parent) = e.path().parent() {
-                        walk_markers
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(parent.to_path_buf());
-                    }
+                    note_parent(&walk_markers, e.path());
                     return false;
                 }
                 !excluded(e.path())
@@ -130,12 +125,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
             if !entry.file_type().is_some_and(|ft| ft.is_file()) {
                 if entry.file_name() == ".github" && entry.file_type().is_some_and(|ft| ft.is_dir())
                 {
-                    if let Some(parent) = entry.path().parent() {
-                        markers
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(parent.to_path_buf());
-                    }
+                    note_parent(&markers, entry.path());
                 }
                 return;
             }
@@ -186,13 +176,29 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
     // Markers are walk paths: make them canonical through their walked root.
     let markers = std::mem::take(&mut *markers.lock().unwrap_or_else(|e| e.into_inner()));
     for m in markers {
-        let canonical = out
-            .walked
-            .iter()
-            .find_map(|(p, c)| m.strip_prefix(p).ok().map(|tail| c.join(tail)));
+        let canonical = canonical_under(&out.walked, &m);
         out.repo_markers.insert(canonical.unwrap_or(m));
     }
     out
+}
+
+/// Records the directory holding `entry` (a repository marker).
+fn note_parent(markers: &Mutex<Vec<PathBuf>>, entry: &Path) {
+    if let Some(parent) = entry.parent() {
+        markers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(parent.to_path_buf());
+    }
+}
+
+/// The canonical form of a path the walk produced: its walked root's
+/// canonical path joined with the rest (the walk follows no links below a
+/// root). None for a path under no walked root.
+pub fn canonical_under(walked: &[(PathBuf, PathBuf)], path: &Path) -> Option<PathBuf> {
+    walked
+        .iter()
+        .find_map(|(p, c)| path.strip_prefix(p).ok().map(|tail| c.join(tail)))
 }
 
 /// Whether `path` lies under a Helm chart directory (one holding `Chart.yaml`).

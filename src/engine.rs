@@ -340,21 +340,17 @@ pub fn run(opts: &Options) -> Run {
         workflows: facts.workflows,
         ..RepoIndex::default()
     };
-    let mut walked = disc.walked.clone();
-    walked.extend(context.walked.iter().cloned());
-    let mut markers = disc.repo_markers.clone();
-    markers.extend(context.repo_markers.iter().cloned());
+    let mut walked = std::mem::take(&mut disc.walked);
+    walked.append(&mut context.walked);
+    let mut markers = std::mem::take(&mut disc.repo_markers);
+    markers.extend(context.repo_markers.drain());
     let mut roots = RepoRoots::new(&opts.paths, &cwd, &walked, markers);
     let mut canon = CanonicalDirs::default();
     for f in &files {
         // A walked file's canonical path is its walked root's plus the rest:
         // the walk follows no links. Named files are resolved on disk.
         let under_walk = (!f.explicit)
-            .then(|| {
-                walked
-                    .iter()
-                    .find_map(|(p, c)| f.fs_path.strip_prefix(p).ok().map(|t| c.join(t)))
-            })
+            .then(|| discover::canonical_under(&walked, &f.fs_path))
             .flatten();
         let abs = under_walk.unwrap_or_else(|| canon.file(&f.fs_path, &cwd));
         let (repo, root) = roots.of(&abs);
