@@ -53,7 +53,7 @@ pub struct ObjectFacts {
 }
 
 /// The rarely present facts of an object.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObjectExtra {
     /// The name of a docker-registry secret this object provides, if any
     /// (a Secret of type dockerconfigjson/dockercfg, a SealedSecret or ExternalSecret).
@@ -88,15 +88,7 @@ static NO_EXTRA: ObjectExtra = ObjectExtra {
 
 impl ObjectExtra {
     pub fn is_empty(&self) -> bool {
-        self.provides_pull_secret.is_none()
-            && self.app_sources.is_empty()
-            && self.app_destination_ns.is_none()
-            && self.project_destinations.is_empty()
-            && self.flux_path.is_none()
-            && self.target_namespace.is_none()
-            && self.part_of.is_none()
-            && self.instance.is_none()
-            && !self.argocd_secret_type
+        *self == NO_EXTRA
     }
 }
 
