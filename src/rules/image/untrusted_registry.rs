@@ -95,26 +95,20 @@ impl Rule for UntrustedRegistry {
 fn help_for(config: &crate::config::Config) -> std::sync::Arc<str> {
     static CACHE: std::sync::Mutex<Option<(Vec<String>, std::sync::Arc<str>)>> =
         std::sync::Mutex::new(None);
-    let allowed: Vec<&str> = config
-        .allowed_registries
-        .iter()
-        .map(|p| p.text.as_str())
-        .collect();
+    let allowed = || config.allowed_registries.iter().map(|p| p.text.as_str());
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((key, help)) = cache.as_ref() {
-        if key.iter().map(String::as_str).eq(allowed.iter().copied()) {
+        if key.iter().map(String::as_str).eq(allowed()) {
             return help.clone();
         }
     }
+    let list: Vec<&str> = allowed().collect();
     let help: std::sync::Arc<str> = format!(
         "push the image to an allowed registry ({}) and reference it there, or allow this registry in `registries.allowed`",
-        if allowed.is_empty() { "none is allowed".to_string() } else { allowed.join(", ") }
+        if list.is_empty() { "none is allowed".to_string() } else { list.join(", ") }
     )
     .into();
-    *cache = Some((
-        allowed.iter().map(|s| s.to_string()).collect(),
-        help.clone(),
-    ));
+    *cache = Some((allowed().map(str::to_string).collect(), help.clone()));
     help
 }
 
