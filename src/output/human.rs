@@ -71,6 +71,30 @@ fn window<'t>(
     (&text[start..end], first + 1, start)
 }
 
+/// A snippet of only the lines holding `anns` (kind, byte range in `text`,
+/// label), numbered as in the file.
+fn windowed<'a>(
+    text: &'a str,
+    lines: &crate::yaml::LineIndex,
+    path: &'a str,
+    anns: &[(AnnotationKind, std::ops::Range<usize>, Option<&'a str>)],
+) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+    let ranges: Vec<_> = anns.iter().map(|(_, r, _)| r.clone()).collect();
+    let (window, line_start, base) = window(text, lines, &ranges);
+    let mut snippet = Snippet::source(window)
+        .line_start(line_start)
+        .path(path)
+        .fold(true);
+    for (kind, r, label) in anns {
+        let mut ann = kind.span(r.start - base..r.end - base);
+        if let Some(label) = label {
+            ann = ann.label(*label);
+        }
+        snippet = snippet.annotation(ann);
+    }
+    snippet
+}
+
 /// Renders one finding to a string.
 pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -> String {
     let place = sources.place(f.primary);
@@ -91,44 +115,31 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
             related_other.push((l.at.file, vec![l]));
         }
     }
-    let mut owned_texts = Vec::new();
     match &primary_src {
         Some(src) => {
             let text: &str = &src.text;
-            let mut ranges = vec![visible(
-                text,
-                f.primary.span.start as usize,
-                f.primary.span.end as usize,
+            let span = |at: &crate::finding::Location| {
+                visible(text, at.span.start as usize, at.span.end as usize)
+            };
+            let mut anns = vec![(
+                AnnotationKind::Primary,
+                span(&f.primary),
+                f.label.as_deref(),
             )];
-            ranges.extend(
-                related_same
-                    .iter()
-                    .map(|l| visible(text, l.at.span.start as usize, l.at.span.end as usize)),
-            );
-            let (window, line_start, base) = window(text, &src.lines, &ranges);
-            let shift = |r: &std::ops::Range<usize>| r.start - base..r.end - base;
-            let mut snippet = Snippet::source(window)
-                .line_start(line_start)
-                .path(place.path.clone())
-                .fold(true);
-            let mut ann = AnnotationKind::Primary.span(shift(&ranges[0]));
-            if let Some(label) = &f.label {
-                ann = ann.label(label.as_ref());
-            }
-            snippet = snippet.annotation(ann);
-            for (l, r) in related_same.iter().zip(&ranges[1..]) {
-                snippet = snippet.annotation(
-                    AnnotationKind::Context
-                        .span(shift(r))
-                        .label(l.message.as_str()),
-                );
-            }
-            group = group.element(snippet);
+            anns.extend(related_same.iter().map(|l| {
+                (
+                    AnnotationKind::Context,
+                    span(&l.at),
+                    Some(l.message.as_str()),
+                )
+            }));
+            group = group.element(windowed(text, &src.lines, &place.path, &anns));
         }
         None => {
             group = group.element(annotate_snippets::Origin::path(place.path.clone()));
         }
     }
+    let mut owned_texts = Vec::new();
     for (file, labels) in &related_other {
         if let Some(src) = sources.get(*file) {
             owned_texts.push((sources.path(*file).to_string(), src, labels.clone()));
@@ -136,23 +147,14 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
     }
     for (path, src, labels) in &owned_texts {
         let text: &str = &src.text;
-        let ranges: Vec<_> = labels
+        let anns: Vec<_> = labels
             .iter()
-            .map(|l| visible(text, l.at.span.start as usize, l.at.span.end as usize))
+            .map(|l| {
+                let r = visible(text, l.at.span.start as usize, l.at.span.end as usize);
+                (AnnotationKind::Context, r, Some(l.message.as_str()))
+            })
             .collect();
-        let (window, line_start, base) = window(text, &src.lines, &ranges);
-        let mut snippet = Snippet::source(window)
-            .line_start(line_start)
-            .path(path.as_str())
-            .fold(true);
-        for (l, r) in labels.iter().zip(&ranges) {
-            snippet = snippet.annotation(
-                AnnotationKind::Context
-                    .span(r.start - base..r.end - base)
-                    .label(l.message.as_str()),
-            );
-        }
-        group = group.element(snippet);
+        group = group.element(windowed(text, &src.lines, path, &anns));
     }
     let object_note = f.object.as_ref().map(|o| {
         let mut s = format!("in {}", o.kind);
