@@ -56,8 +56,8 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
 }
 
-/// Text that is either static or shared: a help line that thousands of
-/// findings repeat (the allowed registries) is allocated once.
+/// Text of a finding that is either static or shared: a help line that
+/// thousands of findings repeat (the allowed registries) is allocated once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Text {
     Static(&'static str),
@@ -118,7 +118,7 @@ pub struct Finding {
     pub help: Option<Text>,
     pub primary: Location,
     /// Text shown under the primary span in human output.
-    pub label: Option<Cow<'static, str>>,
+    pub label: Option<Text>,
     pub related: Vec<Label>,
     /// Shared: the findings of one object point at one copy, and a finding
     /// held until output stays small.
@@ -146,7 +146,7 @@ impl Finding {
         self.help = Some(help.into());
         self
     }
-    pub fn label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
+    pub fn label(mut self, label: impl Into<Text>) -> Self {
         self.label = Some(label.into());
         self
     }
