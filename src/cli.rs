@@ -363,8 +363,15 @@ fn check(args: CheckArgs) -> i32 {
                 styled,
                 elapsed_ms: start.elapsed().as_millis(),
             };
-            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
-            output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
+            // Plain rendering carries no escapes: skip anstream's byte-by-byte
+            // stripping adapter, which would only copy it.
+            if styled {
+                let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+                output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
+            } else {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
+            }
         }
         // Machine formats never carry escapes: write them straight, buffered.
         Format::Json => {

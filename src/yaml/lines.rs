@@ -11,9 +11,10 @@ impl LineIndex {
         let mut starts = Vec::with_capacity(src.len() / 32 + 1);
         starts.push(0);
         // Line breaks as YAML knows them: `\n`, `\r\n`, and a lone `\r`.
+        // memchr's vectorised search: most bytes are not line breaks.
         let bytes = src.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
                 starts.push((i + 1) as u32);
             }
         }
@@ -100,5 +101,12 @@ mod tests {
         let bom = "\u{feff}a: 1\n";
         assert_eq!(LineIndex::new(bom).position(bom, 3), (1, 1));
         assert_eq!(LineIndex::new(bom).position(bom, 6), (1, 4));
+        // Mixed breaks: a lone CR, then CRLF, then LF, each one break.
+        let mixed = "a\r\r\nb\nc";
+        let idx = LineIndex::new(mixed);
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.line_text(mixed, 1), "");
+        assert_eq!(idx.position(mixed, 4), (3, 1));
+        assert_eq!(idx.position(mixed, 6), (4, 1));
     }
 }
