@@ -461,6 +461,68 @@ pub trait Input {
         }
         n_chars
     }
+
+    /// Fetch the rest of the line: every character up to a break, the end of input or a byte
+    /// order mark (what `is_yaml_non_break` accepts).
+    ///
+    /// (shipshape patch.) `None` means the input has no fast path and consumed nothing: the
+    /// scanner then reads the line one character at a time, as upstream does.
+    ///
+    /// # Return
+    /// The number of characters consumed; no line break is consumed.
+    fn fetch_rest_of_line(&mut self, _out: &mut String) -> Option<usize> {
+        None
+    }
+
+    /// Fetch the run of characters of a quoted scalar that need no interpretation: up to a
+    /// blank, a break, the end of input, a quote, or (double-quoted) a backslash.
+    ///
+    /// (shipshape patch.) The characters are consumed from the input.
+    ///
+    /// # Return
+    /// The number of characters consumed.
+    fn fetch_quoted_scalar_chars(&mut self, out: &mut String, single: bool) -> usize {
+        let mut n_chars = 0;
+        loop {
+            self.lookahead(1);
+            let c = self.peek();
+            if crate::char_traits::is_blank_or_breakz(c)
+                || (single && c == '\'')
+                || (!single && (c == '"' || c == '\\'))
+            {
+                return n_chars;
+            }
+            out.push(c);
+            self.skip();
+            n_chars += 1;
+        }
+    }
+
+    /// Fetch the characters that continue a plain scalar on the current line: up to a blank, a
+    /// break, the end of input, a `:` that ends the scalar, a byte order mark, or (in flow
+    /// context) a flow indicator.
+    ///
+    /// The characters are consumed from the input. (shipshape patch: the scanner used to do this
+    /// one character at a time; [`StrInput`] does it on bytes and copies the run at once.)
+    ///
+    /// # Return
+    /// Return the number of characters that were consumed; no line break is consumed.
+    ///
+    /// [`StrInput`]: crate::StrInput
+    fn fetch_plain_scalar_chars(&mut self, out: &mut String, in_flow: bool) -> usize {
+        let mut n_chars = 0;
+        loop {
+            self.lookahead(self.bufmaxlen());
+            for _ in 0..self.bufmaxlen() - 1 {
+                if self.next_is_blank_or_breakz() || !self.next_can_be_plain_scalar(in_flow) {
+                    return n_chars;
+                }
+                out.push(self.peek());
+                self.skip();
+                n_chars += 1;
+            }
+        }
+    }
 }
 
 /// Behavior to adopt regarding treating tabs as whitespace.

@@ -1884,6 +1884,12 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// This function assumed the first character to read is the first content character in the
     /// line. This function does not consume the line break character(s) after the line.
     fn scan_block_scalar_content_line(&mut self, string: &mut String, line_buffer: &mut String) {
+        // shipshape patch: the whole line at once when the input can.
+        if let Some(n_chars) = self.input.fetch_rest_of_line(string) {
+            self.mark.col += n_chars;
+            self.mark.index += n_chars;
+            return;
+        }
         // Start by evaluating characters in the buffer.
         while !self.input.buf_is_empty() && is_yaml_non_break(self.input.peek()) {
             string.push(self.input.peek());
@@ -2169,6 +2175,15 @@ impl<'input, T: Input> Scanner<'input, T> {
     ) -> Result<(), ScanError> {
         self.input.lookahead(2);
         while !is_blank_or_breakz(self.input.peek()) {
+            // shipshape patch: characters that need no interpretation, a run at a time.
+            let n_chars = self.input.fetch_quoted_scalar_chars(string, single);
+            if n_chars > 0 {
+                self.mark.index += n_chars;
+                self.mark.col += n_chars;
+                self.leading_whitespace = false;
+                self.input.lookahead(2);
+                continue;
+            }
             match self.input.peek() {
                 // Check for an escaped single quote.
                 '\'' if self.input.peek_nth(1) == '\'' && single => {
@@ -2361,26 +2376,14 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // We can unroll the first iteration of the loop.
                 string.push(self.input.peek());
                 self.skip_non_blank();
-                string.reserve(self.input.bufmaxlen());
 
-                // Add content non-blank characters to the scalar.
-                let mut end = false;
-                while !end {
-                    // Fill the buffer once and process all characters in the buffer until the next
-                    // fetch. Note that `next_can_be_plain_scalar` needs 2 lookahead characters,
-                    // hence the `for` loop looping `self.input.bufmaxlen() - 1` times.
-                    self.input.lookahead(self.input.bufmaxlen());
-                    for _ in 0..self.input.bufmaxlen() - 1 {
-                        if self.input.next_is_blank_or_breakz()
-                            || !self.input.next_can_be_plain_scalar(self.flow_level > 0)
-                        {
-                            end = true;
-                            break;
-                        }
-                        string.push(self.input.peek());
-                        self.skip_non_blank();
-                    }
-                }
+                // Add content non-blank characters to the scalar. (shipshape patch: a run at a
+                // time, see `Input::fetch_plain_scalar_chars`.)
+                let n_chars = self
+                    .input
+                    .fetch_plain_scalar_chars(&mut string, self.flow_level > 0);
+                self.mark.index += n_chars;
+                self.mark.col += n_chars;
                 end_mark = self.mark;
             }
 

@@ -396,6 +396,78 @@ impl Input for StrInput<'_> {
 
         n_bytes_to_append
     }
+
+    fn fetch_rest_of_line(&mut self, out: &mut String) -> Option<usize> {
+        let bytes = self.buffer.as_bytes();
+        let mut end = memchr::memchr3(b'\n', b'\r', 0, bytes).unwrap_or(bytes.len());
+        // A byte order mark also ends it (`is_yaml_non_break`).
+        if let Some(bom) = memchr::memmem::find(&bytes[..end], "\u{FEFF}".as_bytes()) {
+            end = bom;
+        }
+        let n_chars = count_chars(&bytes[..end]);
+        out.push_str(&self.buffer[..end]);
+        self.buffer = &self.buffer[end..];
+        Some(n_chars)
+    }
+
+    fn fetch_quoted_scalar_chars(&mut self, out: &mut String, single: bool) -> usize {
+        // Every stopping character is ASCII; a UTF-8 continuation byte never matches one.
+        let bytes = self.buffer.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            let stop = match b {
+                b' ' | b'\t' | b'\n' | b'\r' | 0 => true,
+                b'\'' => single,
+                b'"' | b'\\' => !single,
+                _ => false,
+            };
+            if stop {
+                break;
+            }
+            i += 1;
+        }
+        let n_chars = count_chars(&bytes[..i]);
+        out.push_str(&self.buffer[..i]);
+        self.buffer = &self.buffer[i..];
+        n_chars
+    }
+
+    fn fetch_plain_scalar_chars(&mut self, out: &mut String, in_flow: bool) -> usize {
+        // Same stopping rules as `next_is_blank_or_breakz` and `next_can_be_plain_scalar`, on
+        // bytes: every stopping character is ASCII except the byte order mark (EF BB BF), and a
+        // UTF-8 continuation byte never matches an ASCII one.
+        let bytes = self.buffer.as_bytes();
+        let is_flow_byte = |b: u8| matches!(b, b',' | b'[' | b']' | b'{' | b'}');
+        let mut i = 0;
+        let mut n_chars = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' | 0 => break,
+                b':' => {
+                    let nc = bytes.get(i + 1).copied().unwrap_or(0);
+                    if matches!(nc, b' ' | b'\t' | b'\n' | b'\r' | 0) || (in_flow && is_flow_byte(nc))
+                    {
+                        break;
+                    }
+                }
+                _ if in_flow && is_flow_byte(b) => break,
+                0xEF if bytes.get(i + 1) == Some(&0xBB) && bytes.get(i + 2) == Some(&0xBF) => break,
+                _ => {}
+            }
+            n_chars += usize::from(b & 0xC0 != 0x80);
+            i += 1;
+        }
+        // `i` stops on an ASCII byte, a BOM's first byte or the end: a char boundary.
+        out.push_str(&self.buffer[..i]);
+        self.buffer = &self.buffer[i..];
+        n_chars
+    }
+}
+
+/// Number of characters in a run of valid UTF-8 (its bytes that are not continuation bytes).
+#[inline]
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 /// The buffer size we return to the scanner.
