@@ -73,7 +73,10 @@ pub fn read_into(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), LoadE
 /// The bytes as text when `decode` would return them unchanged with no
 /// problem (the common case), without copying.
 pub fn as_plain_utf8(bytes: &[u8]) -> Option<&str> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.contains(&0) {
+    if bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || memchr::memchr(0, bytes).is_some()
+    {
         return None;
     }
     std::str::from_utf8(bytes).ok()
@@ -109,11 +112,7 @@ pub fn decode(bytes: Vec<u8>) -> Text {
 
 fn with_nul_check(text: String, problem: Option<TextProblem>) -> Text {
     let bytes = text.as_bytes();
-    let nul = if bytes.contains(&0) {
-        bytes.iter().position(|&b| b == 0)
-    } else {
-        None
-    };
+    let nul = memchr::memchr(0, bytes);
     let problem = match (nul, problem) {
         (Some(offset), p)
             if p.as_ref()

@@ -62,8 +62,8 @@ fn events_upstream(src: &str) -> Vec<String> {
 
 /// Characters that end or interrupt a plain, quoted or block scalar's run.
 const PIECES: &[&str] = &[
-    " ", "\t", "\n", "\r", "\r\n", "'", "''", "\"", "\\", "\\\n", ":", ": ", "#", " #", "{",
-    "}", "[", "]", ",", "\u{feff}", "é", "日本", "\0", "-", "- ", "|", ">-", "---\n", "...\n",
+    " ", "\t", "\n", "\r", "\r\n", "'", "''", "\"", "\\", "\\\n", ":", ": ", "#", " #", "{", "}",
+    "[", "]", ",", "\u{feff}", "é", "日本", "\0", "-", "- ", "|", ">-", "---\n", "...\n",
 ];
 
 struct Checker {
@@ -119,10 +119,7 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         if t.is_dir() {
             yaml_files(&p, out);
         } else if t.is_file()
-            && matches!(
-                p.extension().and_then(|x| x.to_str()),
-                Some("yaml" | "yml")
-            )
+            && matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
         {
             out.push(p);
         }
@@ -160,7 +157,9 @@ fn patched_parser_reads_like_the_published_one() {
     }
     files.sort();
     for (i, p) in files.iter().enumerate() {
-        let Ok(src) = fs::read_to_string(p) else { continue };
+        let Ok(src) = fs::read_to_string(p) else {
+            continue;
+        };
         let mutations = if i < fixtures { 10 } else { 20 };
         c.check_variants(&p.display().to_string(), &src, mutations);
     }
@@ -170,7 +169,9 @@ fn patched_parser_reads_like_the_published_one() {
         corpus_files.sort();
         // Every 8th file: a spread of real-world YAML that keeps the test short.
         for p in corpus_files.iter().step_by(8) {
-            let Ok(src) = fs::read_to_string(p) else { continue };
+            let Ok(src) = fs::read_to_string(p) else {
+                continue;
+            };
             c.check_variants(&p.display().to_string(), &src, 1);
         }
     } else {

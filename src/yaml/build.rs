@@ -90,14 +90,20 @@ impl<'s> CharToByte<'s> {
             }
             return self.bytes;
         }
-        let mut it = self.src[self.bytes..].chars();
-        while self.chars < char_idx {
-            match it.next() {
-                Some(c) => {
-                    self.chars += 1;
-                    self.bytes += c.len_utf8();
-                }
-                None => break,
+        // Forward: jump as many bytes as characters are missing and count the
+        // characters that start in that stretch (a tight loop over bytes); what
+        // multi-byte characters left short is made up by the next jump.
+        let bytes = self.src.as_bytes();
+        while self.chars < char_idx && self.bytes < bytes.len() {
+            let end = (self.bytes + (char_idx - self.chars)).min(bytes.len());
+            self.chars += bytes[self.bytes..end]
+                .iter()
+                .filter(|&&b| b & 0xC0 != 0x80)
+                .count();
+            self.bytes = end;
+            // Finish a character the jump ended inside.
+            while self.bytes < bytes.len() && bytes[self.bytes] & 0xC0 == 0x80 {
+                self.bytes += 1;
             }
         }
         self.bytes
@@ -491,6 +497,26 @@ mod tests {
 
     fn parse(src: &str) -> ParsedStream<'_> {
         parse_stream(src, &Limits::default())
+    }
+
+    #[test]
+    fn char_to_byte_matches_char_indices_in_any_order() {
+        let src = "aé日本\u{1F600}b: ééé x\n日\u{feff}end";
+        let mut want: Vec<usize> = src.char_indices().map(|(b, _)| b).collect();
+        want.push(src.len());
+        // Forward in steps of every size, then backward, then past the end.
+        for step in 1..5 {
+            let mut conv = CharToByte::new(src);
+            for c in (0..want.len()).step_by(step) {
+                assert_eq!(conv.byte(c), want[c], "forward step {step}, char {c}");
+            }
+            for c in (0..want.len()).rev().step_by(step) {
+                assert_eq!(conv.byte(c), want[c], "backward step {step}, char {c}");
+            }
+        }
+        let mut conv = CharToByte::new(src);
+        assert_eq!(conv.byte(want.len() + 10), src.len());
+        assert_eq!(conv.byte(3), want[3]);
     }
 
     #[test]
