@@ -462,6 +462,21 @@ pub trait Input {
         n_chars
     }
 
+    /// Skip a run of spaces (not tabs).
+    ///
+    /// (shipshape patch.)
+    ///
+    /// # Return
+    /// The number of spaces consumed.
+    fn skip_spaces(&mut self) -> usize {
+        let mut n = 0;
+        while self.look_ch() == ' ' {
+            self.skip();
+            n += 1;
+        }
+        n
+    }
+
     /// Fetch the rest of the line: every character up to a break, the end of input or a byte
     /// order mark (what `is_yaml_non_break` accepts).
     ///

@@ -906,7 +906,13 @@ impl<'input, T: Input> Scanner<'input, T> {
                         ));
                     }
                 }
-                '\t' | ' ' => self.skip_blank(),
+                // shipshape patch: a run of spaces (indentation) at once.
+                ' ' => {
+                    let n = self.input.skip_spaces();
+                    self.mark.index += n;
+                    self.mark.col += n;
+                }
+                '\t' => self.skip_blank(),
                 '\n' | '\r' => {
                     self.input.lookahead(2);
                     self.skip_linebreak();

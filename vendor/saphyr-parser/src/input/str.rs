@@ -311,21 +311,17 @@ impl Input for StrInput<'_> {
     }
 
     fn skip_while_non_breakz(&mut self) -> usize {
-        let mut new_str = self.buffer;
-        let mut count = 0;
-
-        // Skip over all non-breaks.
-        while let Some((c, sub_str)) = split_first_char(new_str) {
-            if !is_yaml_non_break(c) {
-                break;
-            }
-            new_str = sub_str;
-            count += 1;
-        }
-
-        self.buffer = new_str;
-
+        // shipshape patch: find the end with memchr instead of decoding each character.
+        let end = rest_of_line_len(self.buffer.as_bytes());
+        let count = count_chars(&self.buffer.as_bytes()[..end]);
+        self.buffer = &self.buffer[end..];
         count
+    }
+
+    fn skip_spaces(&mut self) -> usize {
+        let n = self.buffer.bytes().take_while(|&b| b == b' ').count();
+        self.buffer = &self.buffer[n..];
+        n
     }
 
     fn skip_while_blank(&mut self) -> usize {
@@ -399,11 +395,7 @@ impl Input for StrInput<'_> {
 
     fn fetch_rest_of_line(&mut self, out: &mut String) -> Option<usize> {
         let bytes = self.buffer.as_bytes();
-        let mut end = memchr::memchr3(b'\n', b'\r', 0, bytes).unwrap_or(bytes.len());
-        // A byte order mark also ends it (`is_yaml_non_break`).
-        if let Some(bom) = memchr::memmem::find(&bytes[..end], "\u{FEFF}".as_bytes()) {
-            end = bom;
-        }
+        let end = rest_of_line_len(bytes);
         let n_chars = count_chars(&bytes[..end]);
         out.push_str(&self.buffer[..end]);
         self.buffer = &self.buffer[end..];
@@ -462,6 +454,14 @@ impl Input for StrInput<'_> {
         self.buffer = &self.buffer[i..];
         n_chars
     }
+}
+
+/// Length in bytes of what `is_yaml_non_break` accepts at the start of `bytes`: up to a break,
+/// a NUL or a byte order mark.
+#[inline]
+fn rest_of_line_len(bytes: &[u8]) -> usize {
+    let end = memchr::memchr3(b'\n', b'\r', 0, bytes).unwrap_or(bytes.len());
+    memchr::memmem::find(&bytes[..end], "\u{FEFF}".as_bytes()).unwrap_or(end)
 }
 
 /// Number of characters in a run of valid UTF-8 (its bytes that are not continuation bytes).
