@@ -95,6 +95,62 @@ fn windowed<'a>(
     snippet
 }
 
+/// "in Deployment `x` (namespace `y`)": the object a finding is about.
+fn object_note(f: &Finding) -> Option<String> {
+    f.object.as_ref().map(|o| {
+        let mut s = format!("in {}", o.kind);
+        if let Some(n) = &o.name {
+            s.push_str(&format!(" `{n}`"));
+        }
+        if let Some(ns) = &o.namespace {
+            s.push_str(&format!(" (namespace `{ns}`)"));
+        }
+        s
+    })
+}
+
+/// Writes a plain finding of the common shape (see `one_line`) without
+/// annotate-snippets; false, writing nothing, for any other.
+fn write_one_line(f: &Finding, sources: &mut Sources, buf: &mut Vec<u8>) -> bool {
+    if !f.related.is_empty() {
+        return false;
+    }
+    let Some(src) = sources.get(f.primary.file) else {
+        return false;
+    };
+    let text: &str = &src.text;
+    let r = visible(
+        text,
+        f.primary.span.start as usize,
+        f.primary.span.end as usize,
+    );
+    let line = src.lines.line_of(r.start);
+    let line_start = src.lines.line_start(line);
+    let note = object_note(f);
+    let one = super::one_line::OneLine {
+        level: match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        },
+        rule: f.rule,
+        message: &f.message,
+        path: sources.path(f.primary.file),
+        line_no: line + 1,
+        line: src.lines.line_text(text, line),
+        start: r.start.saturating_sub(line_start),
+        end: r.end.saturating_sub(line_start),
+        label: f.label.as_deref(),
+        note: note.as_deref(),
+        help: f.help.as_deref(),
+    };
+    if !one.supported() {
+        return false;
+    }
+    one.write(buf);
+    true
+}
+
 /// Renders one finding to a string.
 pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -> String {
     let place = sources.place(f.primary);
@@ -156,17 +212,8 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
             .collect();
         group = group.element(windowed(text, &src.lines, path, &anns));
     }
-    let object_note = f.object.as_ref().map(|o| {
-        let mut s = format!("in {}", o.kind);
-        if let Some(n) = &o.name {
-            s.push_str(&format!(" `{n}`"));
-        }
-        if let Some(ns) = &o.namespace {
-            s.push_str(&format!(" (namespace `{ns}`)"));
-        }
-        s
-    });
-    if let Some(note) = &object_note {
+    let note = object_note(f);
+    if let Some(note) = &note {
         group = group.element(Level::NOTE.message(note.as_str()));
     }
     if let Some(help) = &f.help {
@@ -192,7 +239,9 @@ pub fn write(
 ) -> std::io::Result<()> {
     let renderer = renderer(opts.styled);
     super::render_in_order(run, config, out, |_, f, sources, buf| {
-        buf.extend_from_slice(render_finding(f, sources, &renderer).as_bytes());
+        if opts.styled || !write_one_line(f, sources, buf) {
+            buf.extend_from_slice(render_finding(f, sources, &renderer).as_bytes());
+        }
         buf.extend_from_slice(b"\n\n");
     })?;
     let s = Summary::of(run);

@@ -1,6 +1,7 @@
 //! Output formats. Each reads a finished `Run`; the engine knows none of them.
 pub mod human;
 pub mod json;
+mod one_line;
 
 use std::io::Write;
 
