@@ -2,6 +2,7 @@
 //! files in a deterministic (sorted) order.
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -20,8 +21,10 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub files: Vec<Found>,
-    /// Directories holding a `Chart.yaml`.
-    pub chart_dirs: HashSet<PathBuf>,
+    /// Directories holding a `Chart.yaml`, spelled as the walk spells them
+    /// (compared as strings: `Path`'s hash parses components, and this set
+    /// is asked about every ancestor of every file).
+    pub chart_dirs: HashSet<OsString>,
     /// Paths that do not exist or could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
     /// Each directory walked: as given, and canonical. Below it the walk
@@ -135,7 +138,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
                     charts
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(parent.to_path_buf());
+                        .insert(parent.as_os_str().to_owned());
                 }
             }
             if is_candidate(&name) {
@@ -203,7 +206,7 @@ pub fn canonical_under(walked: &[(PathBuf, PathBuf)], path: &Path) -> Option<Pat
 
 /// Whether `path` lies under a Helm chart directory (one holding `Chart.yaml`).
 /// Explicitly named files outside any walked directory are checked on disk.
-pub fn in_chart(path: &Path, chart_dirs: &HashSet<PathBuf>, check_disk: bool) -> bool {
+pub fn in_chart(path: &Path, chart_dirs: &HashSet<OsString>, check_disk: bool) -> bool {
     if chart_dirs.is_empty() && !check_disk {
         return false;
     }
@@ -212,7 +215,7 @@ pub fn in_chart(path: &Path, chart_dirs: &HashSet<PathBuf>, check_disk: bool) ->
         if d.as_os_str().is_empty() {
             break;
         }
-        if chart_dirs.contains(d) || (check_disk && d.join("Chart.yaml").is_file()) {
+        if chart_dirs.contains(d.as_os_str()) || (check_disk && d.join("Chart.yaml").is_file()) {
             return true;
         }
         dir = d.parent();
