@@ -125,6 +125,13 @@ pub struct Finding {
     pub object: Option<Arc<ObjectRef>>,
 }
 
+/// A message kept at its length: `format!` guesses twice its literal text and
+/// doubles from there, and findings are held until output.
+fn exact(mut s: String) -> String {
+    s.shrink_to_fit();
+    s
+}
+
 impl Finding {
     pub fn new(
         rule: &'static crate::rules::RuleMeta,
@@ -134,7 +141,7 @@ impl Finding {
         Finding {
             rule: rule.id,
             severity: rule.default_severity,
-            message: message.into(),
+            message: exact(message.into()),
             help: None,
             primary: at,
             label: None,
@@ -153,7 +160,7 @@ impl Finding {
     pub fn related(mut self, at: Location, message: impl Into<String>) -> Self {
         self.related.push(Label {
             at,
-            message: message.into(),
+            message: exact(message.into()),
         });
         self
     }

@@ -35,19 +35,51 @@ pub struct Place {
 /// up by binary search. Files arrive in id order, each with its offsets sorted,
 /// so building it is appending.
 #[derive(Debug, Default)]
-pub struct PositionCache(Vec<(FileId, u32, Position)>);
+pub struct PositionCache(Vec<Cached>);
+
+/// One entry, 20 bytes (a `(FileId, u32, Position)` tuple is 32): it is held
+/// until output for two offsets of every finding. Offsets, lines and columns
+/// fit in `u32` as spans do.
+#[derive(Debug, Clone, Copy)]
+pub struct Cached {
+    file: FileId,
+    offset: u32,
+    /// `Position::offset`: `offset` moved to a character boundary.
+    at: u32,
+    line: u32,
+    column: u32,
+}
+
+impl Cached {
+    fn key(&self) -> (FileId, u32) {
+        (self.file, self.offset)
+    }
+}
 
 impl PositionCache {
     pub fn get(&self, file: FileId, offset: u32) -> Option<Position> {
         self.0
-            .binary_search_by(|&(f, o, _)| (f, o).cmp(&(file, offset)))
+            .binary_search_by(|c| c.key().cmp(&(file, offset)))
             .ok()
-            .map(|i| self.0[i].2)
+            .map(|i| {
+                let c = self.0[i];
+                Position {
+                    line: c.line as usize,
+                    column: c.column as usize,
+                    offset: c.at as usize,
+                }
+            })
     }
     /// Appends one file's positions (from [`positions_for`]).
     pub fn extend_file(&mut self, file: FileId, positions: Vec<(u32, Position)>) {
         self.0
-            .extend(positions.into_iter().map(|(off, p)| (file, off, p)));
+            .extend(positions.into_iter().map(|(offset, p)| Cached {
+                file,
+                offset,
+                at: p.offset as u32,
+                line: p.line as u32,
+                column: p.column as u32,
+            }));
     }
     pub fn append(&mut self, mut other: PositionCache) {
         if self.0.is_empty() {
@@ -58,9 +90,9 @@ impl PositionCache {
     }
     /// Restores the order if files were appended out of order.
     pub fn seal(&mut self) {
-        if !self.0.is_sorted_by_key(|&(f, o, _)| (f, o)) {
-            self.0.sort_by_key(|&(f, o, _)| (f, o));
-            self.0.dedup_by_key(|&mut (f, o, _)| (f, o));
+        if !self.0.is_sorted_by_key(Cached::key) {
+            self.0.sort_by_key(Cached::key);
+            self.0.dedup_by_key(|c| c.key());
         }
     }
 }
