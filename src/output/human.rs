@@ -128,11 +128,7 @@ fn write_one_line(f: &Finding, sources: &mut Sources, buf: &mut Vec<u8>) -> bool
     let line_start = src.lines.line_start(line);
     let note = object_note(f);
     let one = super::one_line::OneLine {
-        level: match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        },
+        level: f.severity.as_str(),
         rule: f.rule,
         message: &f.message,
         path: sources.path(f.primary.file),
