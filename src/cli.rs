@@ -365,13 +365,13 @@ fn check(args: CheckArgs) -> i32 {
             };
             // Plain rendering carries no escapes: skip anstream's byte-by-byte
             // stripping adapter, which would only copy it.
-            if styled {
-                let mut out = std::io::BufWriter::new(anstream::stdout().lock());
-                output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
+            let stdout: Box<dyn std::io::Write> = if styled {
+                Box::new(anstream::stdout().lock())
             } else {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
-            }
+                Box::new(std::io::stdout().lock())
+            };
+            let mut out = std::io::BufWriter::new(stdout);
+            output::human::write(&run, &opts.config, &mut out, &o).and_then(|_| out.flush())
         }
         // Machine formats never carry escapes: write them straight, buffered.
         Format::Json => {
