@@ -16,49 +16,36 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-fn events_ours(src: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    for item in saphyr_parser::Parser::new_from_str(src) {
-        match item {
-            Ok((ev, sp)) => v.push(format!(
-                "{ev:?} {}:{}:{}-{}:{}:{}",
-                sp.start.index(),
-                sp.start.line(),
-                sp.start.col(),
-                sp.end.index(),
-                sp.end.line(),
-                sp.end.col()
-            )),
-            Err(e) => {
-                v.push(format!("error {e:?}"));
-                break;
+/// Every event with its span's markers, up to the first error, as text: one
+/// function per crate, from one body (the two crates' types are distinct).
+macro_rules! events_fn {
+    ($name:ident, $krate:ident) => {
+        fn $name(src: &str) -> Vec<String> {
+            let mut v = Vec::new();
+            for item in $krate::Parser::new_from_str(src) {
+                match item {
+                    Ok((ev, sp)) => v.push(format!(
+                        "{ev:?} {}:{}:{}-{}:{}:{}",
+                        sp.start.index(),
+                        sp.start.line(),
+                        sp.start.col(),
+                        sp.end.index(),
+                        sp.end.line(),
+                        sp.end.col()
+                    )),
+                    Err(e) => {
+                        v.push(format!("error {e:?}"));
+                        break;
+                    }
+                }
             }
+            v
         }
-    }
-    v
+    };
 }
 
-fn events_upstream(src: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    for item in saphyr_parser_upstream::Parser::new_from_str(src) {
-        match item {
-            Ok((ev, sp)) => v.push(format!(
-                "{ev:?} {}:{}:{}-{}:{}:{}",
-                sp.start.index(),
-                sp.start.line(),
-                sp.start.col(),
-                sp.end.index(),
-                sp.end.line(),
-                sp.end.col()
-            )),
-            Err(e) => {
-                v.push(format!("error {e:?}"));
-                break;
-            }
-        }
-    }
-    v
-}
+events_fn!(events_ours, saphyr_parser);
+events_fn!(events_upstream, saphyr_parser_upstream);
 
 /// Characters that end or interrupt a plain, quoted or block scalar's run.
 const PIECES: &[&str] = &[
