@@ -50,11 +50,11 @@ fn images(c: &mut Criterion) {
         "localhost:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "contoso.azurecr.io:443/web:${{ github.sha }}",
     ];
-    let pattern = shipshape::image::HostPattern::new("*.azurecr.io").unwrap();
+    let pattern = shipshape::model::image::HostPattern::new("*.azurecr.io").unwrap();
     c.bench_function("image parse + registry match (5 refs)", |b| {
         b.iter(|| {
             refs.iter()
-                .filter_map(|r| shipshape::image::parse(black_box(r)).ok())
+                .filter_map(|r| shipshape::model::image::parse(black_box(r)).ok())
                 .filter(|r| pattern.matches(r))
                 .count()
         })

@@ -1,6 +1,5 @@
 //! Kubernetes objects and their pod templates.
 
-use crate::finding::ObjectRef;
 use crate::yaml::NodeRef;
 
 /// A Kubernetes object document (or `List` item).
@@ -9,6 +8,23 @@ pub struct Object<'d, 's> {
     pub node: NodeRef<'d, 's>,
     pub api_version: &'d str,
     pub kind: &'d str,
+}
+
+/// The Kubernetes object a finding concerns: what a finding names it by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// The `apiVersion` and `kind` of a Kubernetes object document, if it is one.
+/// Both must be strings; anything else is not an object.
+pub fn object_header<'d>(root: NodeRef<'d, '_>) -> Option<(&'d str, &'d str)> {
+    let api = root.get("apiVersion")?.as_string()?;
+    let kind = root.get("kind")?.as_string()?;
+    Some((api, kind))
 }
 
 /// Kinds whose spec carries a pod template, and where it lives.
@@ -39,7 +55,7 @@ pub struct Container<'d, 's> {
 
 impl<'d, 's> Object<'d, 's> {
     pub fn new(node: NodeRef<'d, 's>) -> Option<Self> {
-        let (api_version, kind) = crate::classify::object_header(node)?;
+        let (api_version, kind) = object_header(node)?;
         Some(Object {
             node,
             api_version,

@@ -1,5 +1,9 @@
-//! Typed views over the YAML tree (Kubernetes objects, GitHub workflows) and
-//! the facts extracted from them. Views borrow the tree; facts own their data.
+//! Typed views over the YAML tree: Kubernetes objects and their pod
+//! templates, GitHub workflows and their steps, kustomizations, and image
+//! references. Views borrow the tree and never own a copy of it; they know
+//! nothing of rules, findings or the repository index.
+
+pub mod image;
 pub mod k8s;
+pub mod kustomize;
 pub mod workflow;
-pub mod workflow_facts;

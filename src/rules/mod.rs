@@ -3,7 +3,7 @@
 //! docs are generated from it), captured by `declare_rule!`.
 
 use crate::config::Config;
-use crate::finding::{FileId, Finding, Location, Severity};
+use crate::finding::{FileId, Finding, Location, RuleMeta};
 use crate::index::RepoIndex;
 use crate::model::k8s::Object;
 use crate::model::workflow::Workflow;
@@ -15,61 +15,6 @@ pub mod namespace;
 pub mod secrets;
 pub mod workflow;
 
-/// A rule's identity and documentation.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Stable kebab-case id.
-    pub id: &'static str,
-    pub default_severity: Severity,
-    /// Domain: `yaml`, `image`, `secrets`, `workflow`, `namespace`, `meta`.
-    pub category: &'static str,
-    pub summary: &'static str,
-    /// The doc comment, verbatim (each line keeps rustdoc's leading space).
-    pub doc: &'static str,
-    /// Engine rules cannot be turned off (`invalid-yaml`, `io-error`, `invalid-config`).
-    pub always_on: bool,
-}
-
-impl RuleMeta {
-    /// The documentation as Markdown, without rustdoc's leading spaces.
-    pub fn markdown(&self) -> String {
-        let mut out = String::with_capacity(self.doc.len());
-        for line in self.doc.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out
-    }
-}
-
-/// Declares a rule's unit struct and its `META`, taking the doc comment as its documentation.
-#[macro_export]
-macro_rules! declare_rule {
-    (
-        $(#[doc = $doc:literal])*
-        $vis:vis struct $name:ident {
-            id: $id:literal,
-            severity: $sev:ident,
-            category: $cat:literal,
-            summary: $summary:literal
-            $(, always_on: $always:literal)? $(,)?
-        }
-    ) => {
-        $(#[doc = $doc])*
-        $vis struct $name;
-        impl $name {
-            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
-                id: $id,
-                default_severity: $crate::finding::Severity::$sev,
-                category: $cat,
-                summary: $summary,
-                doc: concat!($($doc, "\n"),*),
-                always_on: false $(|| $always)?,
-            };
-        }
-    };
-}
-
 /// Per-file context given to rules in the parallel pass.
 pub struct DocCx<'a> {
     pub file: FileId,
@@ -78,7 +23,7 @@ pub struct DocCx<'a> {
     pub findings: &'a mut Vec<Finding>,
     /// The object the rules are looking at, as findings carry it: made once
     /// however many findings it gets. Keyed by its root node.
-    pub(crate) object: Option<((usize, u32), std::sync::Arc<crate::finding::ObjectRef>)>,
+    pub(crate) object: Option<((usize, u32), std::sync::Arc<crate::model::k8s::ObjectRef>)>,
 }
 
 impl DocCx<'_> {
@@ -86,7 +31,7 @@ impl DocCx<'_> {
     pub fn object_ref(
         &mut self,
         obj: &crate::model::k8s::Object,
-    ) -> std::sync::Arc<crate::finding::ObjectRef> {
+    ) -> std::sync::Arc<crate::model::k8s::ObjectRef> {
         let key = obj.node.key();
         match &self.object {
             Some((k, r)) if *k == key => r.clone(),

@@ -10,8 +10,10 @@
 
 mod build;
 mod lines;
+mod spanned;
 mod tree;
 
 pub use build::{parse_stream, Limits, ParsedStream, YamlError, YamlErrorKind};
 pub use lines::{floor_char_boundary as lines_floor, LineIndex};
+pub use spanned::{unquoted_span, Spanned};
 pub use tree::{Document, Node, NodeId, NodeRef, Scalar, ScalarStyle, Span, Value};

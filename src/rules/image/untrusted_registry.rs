@@ -1,7 +1,7 @@
-use crate::finding::Finding;
-use crate::image::{self, has_placeholder};
+use crate::finding::{Finding, RuleMeta};
+use crate::model::image::{self, has_placeholder};
 use crate::model::k8s::Object;
-use crate::rules::{DocCx, Rule, RuleMeta};
+use crate::rules::{DocCx, Rule};
 
 crate::declare_rule! {
     /// # untrusted-registry
@@ -76,7 +76,7 @@ impl Rule for UntrustedRegistry {
             cx.report(
                 Finding::new(
                     &Self::META,
-                    cx.at(super::unquoted_span(node)),
+                    cx.at(crate::yaml::unquoted_span(node)),
                     format!(
                         "image `{text}` comes from `{}`, which is not an allowed registry{name}",
                         r.registry

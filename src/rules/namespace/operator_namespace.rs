@@ -1,9 +1,10 @@
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, Location, Severity};
-use crate::index::{ObjectFacts, RepoIndex, Spanned};
-use crate::index_build::{NsSource, Renders};
-use crate::rules::{RepoCx, Rule, RuleMeta};
+use crate::finding::{Finding, Location, RuleMeta, Severity};
+use crate::index::{namespaces::NsSource, renders::Renders};
+use crate::index::{ObjectFacts, RepoIndex};
+use crate::rules::{RepoCx, Rule};
+use crate::yaml::Spanned;
 
 crate::declare_rule! {
     /// # operator-namespace

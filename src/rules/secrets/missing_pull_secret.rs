@@ -1,9 +1,9 @@
 use crate::config::Auth;
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, Location, RuleMeta, Severity};
 use crate::index::RepoIndex;
 use crate::rules::image::untrusted_registry::concrete_registry;
 use crate::rules::workflow::mode::{decide, WfMode};
-use crate::rules::{RepoCx, Rule, RuleMeta};
+use crate::rules::{RepoCx, Rule};
 
 use super::{same_ns, Same};
 

@@ -13,7 +13,8 @@ pub enum Same {
 pub fn same_ns(a: Option<&str>, b: Option<&str>) -> Same {
     match (a, b) {
         (Some(a), Some(b))
-            if crate::image::has_placeholder(a) || crate::image::has_placeholder(b) =>
+            if crate::model::image::has_placeholder(a)
+                || crate::model::image::has_placeholder(b) =>
         {
             Same::Unknown
         }
@@ -32,7 +33,7 @@ pub fn same_ns(a: Option<&str>, b: Option<&str>) -> Same {
 pub fn same_name(a: &str, b: &str) -> Same {
     if a == b {
         Same::Yes
-    } else if crate::image::has_placeholder(a) || crate::image::has_placeholder(b) {
+    } else if crate::model::image::has_placeholder(a) || crate::model::image::has_placeholder(b) {
         Same::Unknown
     } else {
         Same::No

@@ -1,6 +1,6 @@
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, Location, RuleMeta, Severity};
 use crate::index::RepoIndex;
-use crate::rules::{RepoCx, Rule, RuleMeta};
+use crate::rules::{RepoCx, Rule};
 
 use super::{same_name, same_ns, Same};
 
@@ -98,7 +98,7 @@ impl Rule for UnresolvedPullSecret {
             std::collections::HashMap::new();
         let mut wild: Vec<&Provider> = Vec::new();
         for p in &providers {
-            if crate::image::has_placeholder(p.name) {
+            if crate::model::image::has_placeholder(p.name) {
                 wild.push(p);
             } else {
                 by_name.entry(p.name).or_default().push(p);
@@ -113,17 +113,18 @@ impl Rule for UnresolvedPullSecret {
                 let mut best = Same::No;
                 let mut candidate: Option<&Provider> = None;
                 let mut elsewhere: Option<&Provider> = None;
-                let candidates: Vec<&Provider> = if crate::image::has_placeholder(&secret.value) {
-                    providers.iter().collect()
-                } else {
-                    by_name
-                        .get(secret.value.as_str())
-                        .into_iter()
-                        .flatten()
-                        .chain(wild.iter())
-                        .copied()
-                        .collect()
-                };
+                let candidates: Vec<&Provider> =
+                    if crate::model::image::has_placeholder(&secret.value) {
+                        providers.iter().collect()
+                    } else {
+                        by_name
+                            .get(secret.value.as_str())
+                            .into_iter()
+                            .flatten()
+                            .chain(wild.iter())
+                            .copied()
+                            .collect()
+                    };
                 for p in candidates {
                     let name = same_name(&secret.value, p.name);
                     if name == Same::No {

@@ -2,8 +2,8 @@
 //! with the evidence, so `--explain-mode` can say why.
 
 use crate::config::{Config, Mode};
+use crate::index::workflow::WorkflowFacts;
 use crate::index::RepoIndex;
-use crate::model::workflow_facts::WorkflowFacts;
 use crate::yaml::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

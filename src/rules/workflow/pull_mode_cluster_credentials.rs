@@ -1,6 +1,6 @@
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, RuleMeta};
 use crate::index::RepoIndex;
-use crate::rules::{RepoCx, Rule, RuleMeta};
+use crate::rules::{RepoCx, Rule};
 
 use super::mode::{decide, WfMode};
 

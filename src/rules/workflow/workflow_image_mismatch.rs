@@ -1,9 +1,10 @@
-use crate::finding::{Finding, Location, Severity};
-use crate::image::{self, has_placeholder};
-use crate::index::{RepoIndex, Spanned};
-use crate::model::workflow_facts::PushFact;
-use crate::rules::{RepoCx, Rule, RuleMeta};
+use crate::finding::{Finding, Location, RuleMeta, Severity};
+use crate::index::workflow::PushFact;
+use crate::index::RepoIndex;
+use crate::model::image::{self, has_placeholder};
+use crate::rules::{RepoCx, Rule};
 use crate::script_facts::EditTool;
+use crate::yaml::Spanned;
 
 crate::declare_rule! {
     /// # workflow-image-mismatch

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::classify::is_candidate;
+use super::kind::is_candidate;
 
 /// A file found by the walk (or named explicitly).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

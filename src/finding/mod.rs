@@ -1,11 +1,18 @@
 //! The findings model: what every rule reports and every output format reads.
 //! Rules never format text for a terminal; they give byte spans in files and
-//! the engine turns them into lines and columns once.
+//! the engine turns them into lines and columns once. `suppress` reads the
+//! `# shipshape: ignore[...]` comments that silence findings.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::model::k8s::ObjectRef;
 use crate::yaml::Span;
+
+mod rule_meta;
+pub mod suppress;
+
+pub use rule_meta::RuleMeta;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -45,15 +52,6 @@ pub struct Location {
 pub struct Label {
     pub at: Location,
     pub message: String,
-}
-
-/// The Kubernetes object a finding concerns.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObjectRef {
-    pub api_version: String,
-    pub kind: String,
-    pub name: Option<String>,
-    pub namespace: Option<String>,
 }
 
 /// Text of a finding that is either static or shared: a help line that
@@ -133,11 +131,7 @@ fn exact(mut s: String) -> String {
 }
 
 impl Finding {
-    pub fn new(
-        rule: &'static crate::rules::RuleMeta,
-        at: Location,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(rule: &'static RuleMeta, at: Location, message: impl Into<String>) -> Self {
         Finding {
             rule: rule.id,
             severity: rule.default_severity,

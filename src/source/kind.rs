@@ -1,6 +1,6 @@
-//! What a file and each of its documents are, from the path and the content.
-
-use crate::yaml::NodeRef;
+//! What a file is, from its path alone: a workflow, an action, a
+//! kustomization, a Helm chart file or a manifest. What each *document* is
+//! (an object, a kustomization) is the models' business (`crate::model`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -43,23 +43,6 @@ pub fn is_candidate(name: &str) -> bool {
         || name.ends_with(".yml")
         || name.ends_with(".json")
         || name == "Kustomization"
-}
-
-/// The `apiVersion` and `kind` of a Kubernetes object document, if it is one.
-/// Both must be strings; anything else is not an object.
-pub fn object_header<'d>(root: NodeRef<'d, '_>) -> Option<(&'d str, &'d str)> {
-    let api = root.get("apiVersion")?.as_string()?;
-    let kind = root.get("kind")?.as_string()?;
-    Some((api, kind))
-}
-
-/// Whether a kustomization-named file's document is a Kustomize kustomization
-/// (and not, say, a Flux `Kustomization` object saved under that name).
-pub fn is_kustomize(root: NodeRef<'_, '_>) -> bool {
-    match root.get("apiVersion").and_then(|a| a.as_str()) {
-        Some(api) => api.starts_with("kustomize.config.k8s.io"),
-        None => root.is_map(),
-    }
 }
 
 #[cfg(test)]

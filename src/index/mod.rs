@@ -1,32 +1,28 @@
 //! The repository index: the small, owned facts that cross-file rules need,
 //! extracted from each file in the parallel pass. No YAML tree outlives its
 //! file; only these facts do.
+//!
+//! `extract` and `gitops` take facts from objects and kustomizations,
+//! `workflow` from workflows; once every file is in, `namespaces` resolves
+//! each object's effective namespace over the kustomization chains that
+//! `renders` follows.
 
-use crate::finding::{FileId, ObjectRef};
-use crate::yaml::Span;
+pub mod extract;
+pub mod gitops;
+pub mod namespaces;
+pub mod renders;
+pub mod workflow;
 
-/// A string value and where it is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spanned {
-    pub value: String,
-    pub span: Span,
-}
-
-impl Spanned {
-    pub fn new(value: impl Into<String>, span: Span) -> Self {
-        Spanned {
-            value: value.into(),
-            span,
-        }
-    }
-}
+use crate::finding::FileId;
+use crate::model::k8s::ObjectRef;
+use crate::yaml::{Span, Spanned};
 
 /// Everything one file contributes to the index.
 #[derive(Debug, Default)]
 pub struct FileFacts {
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
-    pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,
+    pub workflows: Vec<workflow::WorkflowFacts>,
 }
 
 /// A Kubernetes object, reduced to what the cross-file rules read.
@@ -160,10 +156,10 @@ pub struct RepoIndex {
     pub by_path: Vec<FileId>,
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
-    pub workflows: Vec<crate::model::workflow_facts::WorkflowFacts>,
+    pub workflows: Vec<workflow::WorkflowFacts>,
     /// Files an Argo CD Application or Flux Kustomization syncs:
     /// (repository, path, which object syncs it).
     pub synced: Vec<(u32, String, String)>,
     /// Effective namespace of each of `objects`, same order.
-    pub effective_ns: Vec<Option<crate::index_build::EffectiveNs>>,
+    pub effective_ns: Vec<Option<namespaces::EffectiveNs>>,
 }

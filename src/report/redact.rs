@@ -3,7 +3,7 @@
 //! for display. Messages never quote these values; this keeps the source
 //! lines shown around a finding from doing it either.
 
-use crate::classify::FileKind;
+use crate::source::kind::FileKind;
 use crate::yaml::{NodeRef, Span, Value};
 
 /// Keys whose literal values look like credentials, in workflows.

@@ -5,11 +5,9 @@
 //! `uses:` value, `with:` value or command inside a `run:` script.
 
 use crate::finding::FileId;
-use crate::index::Spanned;
 use crate::model::workflow::{action_name, value_range_span, Step, ValueMap, Vars, Workflow};
-use crate::rules::image::unquoted_span;
 use crate::script_facts::{self, EditTool};
-use crate::yaml::{NodeRef, Span};
+use crate::yaml::{unquoted_span, NodeRef, Span, Spanned};
 
 /// Actions whose purpose is access to a cluster. The one list of them.
 pub const CLUSTER_ACTIONS: &[(&str, &str)] = &[
@@ -175,7 +173,7 @@ struct Cx<'a, 'd, 's> {
 impl Cx<'_, '_, '_> {
     fn path(&self, p: &str) -> String {
         let p = self.vars.expand(p);
-        crate::index_build::join_norm(&self.workdir, &p)
+        crate::source::path::join_norm(&self.workdir, &p)
     }
 
     fn with_str(&self, key: &str) -> Option<(String, NodeRef<'_, '_>)> {

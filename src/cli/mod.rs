@@ -1,0 +1,124 @@
+//! The command line: `check`, `rules`, `rule <id>`. Exit codes are a contract:
+//! 0 no finding at or above `--fail-on`; 1 some; 2 usage, config or read error.
+//! This file holds the arguments; `check` runs a check, `load_config` finds
+//! and reads the config, `rules_cmd` lists and prints the rules.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod check;
+mod load_config;
+mod rules_cmd;
+
+pub use rules_cmd::rules_markdown;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shipshape",
+    version,
+    about = "A fast linter that keeps GitOps repositories safe to deploy"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and directories (default: the current directory).
+    Check(CheckArgs),
+    /// List every rule: id, default severity, summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation.
+    Rule { id: String },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Human,
+    Json,
+    /// Every rule's full documentation, as one Markdown document (docs/rules.md).
+    Markdown,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files and directories to lint; `-` reads stdin (see --stdin-filename).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Use this config file instead of discovering `.shipshape.yaml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any config file: use the defaults.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Disregard `# shipshape: ignore[...]` suppressions.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Lint stdin as if it were the file at this path (use with `-`).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Skip files larger than this many bytes (overrides `limits.max-file-size`).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Print files, documents, bytes and time per phase to stderr.
+    #[arg(long)]
+    pub stats: bool,
+    /// Print each workflow's deployment mode (push or pull) and the evidence for it, to stderr.
+    #[arg(long)]
+    pub explain_mode: bool,
+}
+
+/// Runs the CLI and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::check(args),
+        Command::Rules { format } => rules_cmd::list_rules(format),
+        Command::Rule { id } => rules_cmd::show_rule(&id),
+    }
+}

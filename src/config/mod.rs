@@ -1,0 +1,157 @@
+//! `.shipshape.yaml`: discovery, parsing and validation. Every error points
+//! into the config file with a span, like any other finding. This file holds
+//! the settings and their defaults; `parse` validates a file into them;
+//! `suggest` finds the "did you mean" of a misspelt key or rule id. The
+//! config knows no rule registry: the caller hands it the known rule ids.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::finding::{RuleMeta, Severity};
+use crate::model::image::{HostPattern, ImageRef};
+use crate::yaml::{self, Span};
+
+mod parse;
+mod suggest;
+
+pub use parse::parse;
+pub use suggest::closest;
+
+pub const CONFIG_NAMES: [&str; 3] = [
+    ".shipshape.yaml",
+    ".shipshape.yml",
+    ".github/shipshape.yaml",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Auto,
+    Push,
+    Pull,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    PullSecret,
+    NodeIdentity,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrivateRegistry {
+    pub pattern: HostPattern,
+    pub auth: Auth,
+}
+
+/// A rule's configured level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+#[derive(Debug, Clone)]
+pub struct FileLimits {
+    pub max_file_size: u64,
+    pub yaml: yaml::Limits,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        FileLimits {
+            max_file_size: 8 * 1024 * 1024,
+            yaml: yaml::Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub allowed_registries: Vec<HostPattern>,
+    pub private_registries: Vec<PrivateRegistry>,
+    pub operator_namespaces: Vec<String>,
+    pub mutable_tags: Vec<String>,
+    pub require_digest: bool,
+    pub exclude: Vec<String>,
+    pub rules: BTreeMap<String, Level>,
+    pub limits: FileLimits,
+    /// Directory `exclude` globs are relative to.
+    pub root: PathBuf,
+    /// The file this came from, if any.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Auto,
+            allowed_registries: vec![HostPattern::new("*.azurecr.io").expect("valid default")],
+            private_registries: vec![PrivateRegistry {
+                pattern: HostPattern::new("*.azurecr.io").expect("valid default"),
+                auth: Auth::PullSecret,
+            }],
+            operator_namespaces: vec!["argocd".into(), "flux-system".into()],
+            mutable_tags: vec!["latest".into()],
+            require_digest: false,
+            exclude: Vec::new(),
+            rules: BTreeMap::new(),
+            limits: FileLimits::default(),
+            root: PathBuf::from("."),
+            path: None,
+        }
+    }
+}
+
+impl Config {
+    /// The level of a rule: configured, else its default severity.
+    pub fn level(&self, meta: &RuleMeta) -> Level {
+        self.rules
+            .get(meta.id)
+            .copied()
+            .unwrap_or(Level::On(meta.default_severity))
+    }
+
+    pub fn private_registry(&self, image: &ImageRef) -> Option<&PrivateRegistry> {
+        self.private_registries
+            .iter()
+            .find(|p| p.pattern.matches(image))
+    }
+}
+
+/// An error in the config file, with its position.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Finds the config for a linted path: the nearest of `CONFIG_NAMES` in it or an ancestor.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        for name in CONFIG_NAMES {
+            let candidate = d.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The directory a config file governs: its own, or the repository root for `.github/shipshape.yaml`.
+pub fn root_of(config_path: &Path) -> PathBuf {
+    let dir = config_path.parent().unwrap_or(Path::new("."));
+    if dir.file_name().is_some_and(|n| n == ".github") {
+        dir.parent().unwrap_or(dir).to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
+}

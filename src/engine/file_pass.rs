@@ -1,0 +1,282 @@
+//! The per-file pass, in parallel: read, decode, parse, classify each
+//! document, run the per-object and per-workflow rules, and take the facts
+//! the repository index needs. A file's tree is dropped when its task ends;
+//! its findings and facts are folded into the worker's accumulator at once,
+//! and accumulators are joined in file order.
+
+use rayon::prelude::*;
+
+use super::read::{self, ReadBuffer, Unread};
+use super::Counts;
+use crate::config::Config;
+use crate::finding::suppress::{self, Suppression};
+use crate::finding::{FileId, Finding, Location};
+use crate::index::{extract, workflow as workflow_facts, FileFacts};
+use crate::model::k8s;
+use crate::model::kustomize::is_kustomize;
+use crate::model::workflow::Workflow;
+use crate::report::positions::{positions_for, Position, PositionCache};
+use crate::report::redact;
+use crate::rules::{engine as er, DocCx, Rule};
+use crate::source::file::FileEntry;
+use crate::source::kind::FileKind;
+use crate::source::text::TextProblem;
+use crate::yaml::{self, ParsedStream, Span};
+
+/// What one file gives the run.
+#[derive(Default)]
+struct FileResult {
+    findings: Vec<Finding>,
+    /// Spans of secret values, redacted whenever this file is shown.
+    redact: Vec<Span>,
+    positions: Vec<(u32, Position)>,
+    facts: FileFacts,
+    suppressions: Vec<Suppression>,
+    documents: usize,
+    skipped: bool,
+    unreadable: bool,
+    linted: bool,
+    bytes: u64,
+}
+
+/// What the parallel pass keeps: per-file results folded together in file order.
+#[derive(Default)]
+pub(super) struct Pass1 {
+    pub findings: Vec<Finding>,
+    pub positions: PositionCache,
+    pub redactions: Vec<(FileId, Vec<Span>)>,
+    pub facts: FileFacts,
+    pub suppressions: Vec<(FileId, Vec<Suppression>)>,
+    pub counts: Counts,
+    pub bytes: u64,
+}
+
+impl Pass1 {
+    fn add(mut self, id: FileId, f: &FileEntry, r: FileResult) -> Self {
+        self.findings.extend(r.findings);
+        if !r.redact.is_empty() {
+            self.redactions.push((id, r.redact));
+        }
+        self.positions.extend_file(id, r.positions);
+        self.facts.objects.extend(r.facts.objects);
+        self.facts.kustomizations.extend(r.facts.kustomizations);
+        self.facts.workflows.extend(r.facts.workflows);
+        if !r.suppressions.is_empty() {
+            self.suppressions.push((id, r.suppressions));
+        }
+        self.bytes += r.bytes;
+        if f.focus {
+            self.counts.documents += r.documents;
+            self.counts.skipped += usize::from(r.skipped);
+            self.counts.unreadable += usize::from(r.unreadable);
+            self.counts.files += usize::from(r.linted);
+        }
+        self
+    }
+
+    /// Joins two accumulators, `self` holding the earlier files.
+    fn merge(mut self, other: Self) -> Self {
+        fn join<T>(a: &mut Vec<T>, mut b: Vec<T>) {
+            if a.is_empty() {
+                *a = b;
+            } else {
+                a.append(&mut b);
+            }
+        }
+        join(&mut self.findings, other.findings);
+        self.positions.append(other.positions);
+        join(&mut self.redactions, other.redactions);
+        join(&mut self.facts.objects, other.facts.objects);
+        join(&mut self.facts.kustomizations, other.facts.kustomizations);
+        join(&mut self.facts.workflows, other.facts.workflows);
+        join(&mut self.suppressions, other.suppressions);
+        self.bytes += other.bytes;
+        self.counts.documents += other.counts.documents;
+        self.counts.skipped += other.counts.skipped;
+        self.counts.unreadable += other.counts.unreadable;
+        self.counts.files += other.counts.files;
+        self
+    }
+}
+
+/// Lints every file, on `pool` when there is one. Results come back in file order.
+pub(super) fn lint_all(
+    files: &[FileEntry],
+    cfg: &Config,
+    active: &[&'static dyn Rule],
+    pool: Option<&rayon::ThreadPool>,
+) -> Pass1 {
+    let lint_one = |(i, f): (usize, &FileEntry)| lint_file(i as FileId, f, cfg, active);
+    // Each result is folded into its worker's accumulator as soon as the file
+    // is done (the tree is already gone), and accumulators are joined in file
+    // order: nothing per file is held beyond what the index and the output need.
+    let add = |acc: Pass1, (i, f): (usize, &FileEntry)| acc.add(i as FileId, f, lint_one((i, f)));
+    match pool {
+        Some(pool) => pool.install(|| {
+            files
+                .par_iter()
+                .enumerate()
+                .fold(Pass1::default, add)
+                .reduce(Pass1::default, Pass1::merge)
+        }),
+        None => files.iter().enumerate().fold(Pass1::default(), add),
+    }
+}
+
+fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rule]) -> FileResult {
+    let mut r = FileResult::default();
+    if f.kind == FileKind::HelmChart {
+        r.skipped = true;
+        return r;
+    }
+    if let Some(err) = &f.error {
+        r.unreadable = true;
+        r.findings.push(Finding::new(
+            &er::IoError::META,
+            Location {
+                file: id,
+                span: Span::default(),
+            },
+            format!("could not read the file: {err}"),
+        ));
+        return r;
+    }
+    let mut buf = ReadBuffer::take();
+    let decoded = match read::read(id, f, cfg.limits.max_file_size, &mut buf.0) {
+        Ok(d) => d,
+        Err(Unread::Skipped(finding)) => {
+            r.skipped = true;
+            r.findings.push(finding);
+            return r;
+        }
+        Err(Unread::Unreadable(finding)) => {
+            r.unreadable = true;
+            r.findings.push(finding);
+            return r;
+        }
+    };
+    let (src, problem): (&str, Option<&TextProblem>) = match &decoded {
+        Some(t) => (t.text.as_str(), t.problem.as_ref()),
+        None => (
+            crate::source::text::as_plain_utf8(&buf.0).unwrap_or(""),
+            None,
+        ),
+    };
+    r.linted = true;
+    r.bytes = src.len() as u64;
+    let is_json = f.path.ends_with(".json");
+    if let Some(problem) = problem {
+        if !is_json || read::looks_like_manifest(src) {
+            r.findings.push(read::text_problem(id, src, problem));
+        }
+        return r;
+    }
+    let parsed = yaml::parse_stream(src, &cfg.limits.yaml);
+    // A template that is not YAML until rendered (Go templates outside a Helm
+    // chart, as in kustomize generators or test data) is skipped and counted,
+    // like a chart file, rather than reported as a syntax error.
+    if !parsed.errors.is_empty() && read::is_template(src) {
+        r.linted = false;
+        r.skipped = true;
+        return r;
+    }
+    // A JSON file that does not parse is only ours to report if it is a manifest.
+    if !(is_json && !parsed.errors.is_empty() && !read::looks_like_manifest(src)) {
+        syntax_errors(id, &parsed, &mut r.findings);
+    }
+    // Context files feed the index only: no per-file rules, nothing reported.
+    let active: &[&'static dyn Rule] = if f.focus { active } else { &[] };
+    documents(id, f, src, &parsed, cfg, active, &mut r);
+    if let Some(first) = parsed.errors.iter().map(|e| e.span.start as usize).min() {
+        r.redact.extend(redact::fallback_spans(src, first, f.kind));
+    }
+    if f.focus {
+        r.suppressions = suppress::scan(src, &parsed.docs);
+        r.positions = positions_for(id, src, &r.findings);
+    } else {
+        r.findings.clear();
+    }
+    r
+}
+
+/// An `invalid-yaml` finding for each syntax error, with its help.
+fn syntax_errors(id: FileId, parsed: &ParsedStream, out: &mut Vec<Finding>) {
+    let at = |span: Span| Location { file: id, span };
+    for e in &parsed.errors {
+        let mut finding = Finding::new(&er::InvalidYaml::META, at(e.span), e.message.clone());
+        if let Some((span, msg)) = &e.related {
+            finding = finding.related(at(*span), msg.clone());
+        }
+        finding = match e.kind {
+            yaml::YamlErrorKind::DuplicateKey => {
+                finding.help("remove one of the two; consumers disagree on which one wins")
+            }
+            yaml::YamlErrorKind::AliasBomb => {
+                finding.help("expand the aliases by hand, or raise `limits.max-alias-expansion`")
+            }
+            yaml::YamlErrorKind::TooDeep => {
+                finding.help("raise `limits.max-depth` if this nesting is intended")
+            }
+            yaml::YamlErrorKind::TooManyDocuments => {
+                finding.help("raise `limits.max-documents`, or split the file")
+            }
+            _ => finding,
+        };
+        out.push(finding);
+    }
+}
+
+/// Each document by the file's kind: rules run, facts taken, secrets noted.
+fn documents(
+    id: FileId,
+    f: &FileEntry,
+    src: &str,
+    parsed: &ParsedStream,
+    cfg: &Config,
+    active: &[&'static dyn Rule],
+    r: &mut FileResult,
+) {
+    let mut cx = DocCx {
+        file: id,
+        path: &f.path,
+        config: cfg,
+        findings: &mut r.findings,
+        object: None,
+    };
+    for doc in &parsed.docs {
+        let Some(root) = doc.root() else { continue };
+        if root.is_null() {
+            continue;
+        }
+        r.documents += 1;
+        match f.kind {
+            FileKind::Workflow => {
+                redact::workflow_literals(root, &mut r.redact);
+                if let Some(wf) = Workflow::new(root) {
+                    for rule in active {
+                        rule.check_workflow(&wf, &mut cx);
+                    }
+                    r.facts
+                        .workflows
+                        .push(workflow_facts::extract(id, src, &wf));
+                }
+            }
+            FileKind::Kustomization if is_kustomize(root) => {
+                r.facts
+                    .kustomizations
+                    .push(extract::kustomization(id, root));
+            }
+            FileKind::Action => redact::workflow_literals(root, &mut r.redact),
+            FileKind::HelmChart => {}
+            _ => {
+                for obj in k8s::objects(root) {
+                    for rule in active {
+                        rule.check_object(&obj, &mut cx);
+                    }
+                    r.facts.objects.push(extract::object(id, &obj));
+                    redact::object_secrets(&obj, &mut r.redact);
+                }
+            }
+        }
+    }
+}

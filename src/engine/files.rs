@@ -1,0 +1,116 @@
+//! The first phase: walk the named paths (and the context directory), and
+//! lay out the run's file table in path order, so file ids, and therefore
+//! output, never depend on the walk's thread interleaving.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::Options;
+use crate::source::file::{display_path, FileEntry};
+use crate::source::kind::{file_kind, FileKind};
+use crate::source::walk::{self, Discovery};
+
+/// The file table, and what the walk saw that the index phase still needs.
+pub(super) struct Walked {
+    /// Every file of the run, sorted by display path.
+    pub files: Vec<FileEntry>,
+    /// Each walked directory: as given, and canonical.
+    pub dirs: Vec<(PathBuf, PathBuf)>,
+    /// Canonical directories holding a repository marker.
+    pub markers: HashSet<PathBuf>,
+}
+
+/// Walks `opts.paths` (and `opts.context`, for index-only files).
+pub(super) fn walk(opts: &Options, cwd: &Path) -> Walked {
+    let cfg = &opts.config;
+    let excludes = walk::build_excludes(&cfg.exclude);
+    let mut disc = walk::discover(&opts.paths, &excludes, &cfg.root, opts.threads);
+    let mut context = match &opts.context {
+        Some(dir) => walk::discover(
+            std::slice::from_ref(dir),
+            &excludes,
+            &cfg.root,
+            opts.threads,
+        ),
+        None => Discovery::default(),
+    };
+    let mut files = focus_files(&mut disc, opts, cwd);
+    // Context files: everything else in the context directory, index only.
+    if !context.files.is_empty() {
+        let named: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        let chart_dirs = &context.chart_dirs;
+        let found = std::mem::take(&mut context.files);
+        files.extend(found.into_iter().filter_map(|f| {
+            let path = display_path(&f.path, cwd);
+            (!named.contains(&path)).then(|| FileEntry {
+                kind: file_kind(&path, walk::in_chart(&f.path, chart_dirs, false)),
+                path,
+                fs_path: f.path,
+                text: None,
+                error: None,
+                focus: false,
+                explicit: f.explicit,
+            })
+        }));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut dirs = std::mem::take(&mut disc.walked);
+    dirs.append(&mut context.walked);
+    let mut markers = std::mem::take(&mut disc.repo_markers);
+    markers.extend(context.repo_markers.drain());
+    Walked {
+        files,
+        dirs,
+        markers,
+    }
+}
+
+/// The files that are linted and reported: walked, named, from stdin, or
+/// named but unreadable.
+fn focus_files(disc: &mut Discovery, opts: &Options, cwd: &Path) -> Vec<FileEntry> {
+    // The walk's list is consumed, not copied: nothing holds two lists of paths.
+    let found = std::mem::take(&mut disc.files);
+    let mut files: Vec<FileEntry> = found
+        .into_iter()
+        .map(|f| {
+            let path = display_path(&f.path, cwd);
+            let chart = walk::in_chart(&f.path, &disc.chart_dirs, f.explicit);
+            FileEntry {
+                kind: file_kind(&path, chart),
+                path,
+                fs_path: f.path,
+                text: None,
+                error: None,
+                focus: true,
+                explicit: f.explicit,
+            }
+        })
+        .collect();
+    if let Some((as_path, text)) = &opts.stdin {
+        let path = display_path(as_path, cwd);
+        files.retain(|f| f.path != path);
+        let chart = walk::in_chart(as_path, &disc.chart_dirs, true);
+        files.push(FileEntry {
+            kind: file_kind(&path, chart),
+            path,
+            fs_path: as_path.clone(),
+            text: Some(Arc::from(text.as_str())),
+            error: None,
+            focus: true,
+            explicit: true,
+        });
+    }
+    for (path, err) in &disc.errors {
+        files.push(FileEntry {
+            path: display_path(path, cwd),
+            fs_path: path.clone(),
+            kind: FileKind::Manifest,
+            text: None,
+            error: Some(err.clone()),
+            focus: true,
+            explicit: true,
+        });
+    }
+    files
+}

@@ -1,0 +1,184 @@
+//! The engine: it orchestrates the phases of a run and knows no output
+//! format. `files` walks and lays out the file table; `file_pass` lints
+//! every file in parallel (reading through `read`); `repo_pass` builds the
+//! repository index and runs the cross-file rules; `finish` applies
+//! severities and suppressions and sorts. It returns findings with byte
+//! spans, sorted deterministically, and the positions the per-file pass
+//! already resolved.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::config::{Config, Level};
+use crate::finding::{FileId, Finding};
+use crate::index::RepoIndex;
+use crate::report::PositionCache;
+use crate::rules::{self, Rule};
+use crate::source::file::FileEntry;
+use crate::yaml::Span;
+
+mod file_pass;
+mod files;
+mod finish;
+mod read;
+mod repo_pass;
+
+pub use finish::severity_counts;
+
+/// What to lint and how.
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Lint this text as if it were the file at this path (`--stdin-filename`).
+    pub stdin: Option<(PathBuf, String)>,
+    pub threads: usize,
+    pub no_ignore: bool,
+    pub config: Config,
+    /// When set, this directory is also walked for context: its files feed
+    /// the repository index (so cross-file rules see the whole repository),
+    /// but only the files in `paths` (and stdin) are linted and reported.
+    /// The CLI sets it to the working directory when files are named one by
+    /// one (pre-commit) or a buffer comes on stdin (editors).
+    pub context: Option<PathBuf>,
+    /// Record the peak resident memory after each phase (`--stats`).
+    pub stats: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub walk: Duration,
+    pub lint: Duration,
+    pub index: Duration,
+    pub repo_rules: Duration,
+    pub finish: Duration,
+    pub bytes: u64,
+    /// Peak resident set size (KiB) after each phase, when asked for.
+    pub peak_rss: Vec<(&'static str, u64)>,
+}
+
+/// The process's peak resident set size so far, in KiB (Linux only).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Counts {
+    /// Files read and linted.
+    pub files: usize,
+    /// Non-empty YAML documents.
+    pub documents: usize,
+    /// Files skipped (Helm chart files).
+    pub skipped: usize,
+    /// Files that could not be read.
+    pub unreadable: usize,
+}
+
+pub struct Run {
+    pub files: Vec<FileEntry>,
+    /// Sorted by (path, offset, rule); suppressed and disabled ones removed.
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    pub stats: Stats,
+    pub index: RepoIndex,
+    /// Line/column of the offsets per-file findings mention, computed in the parallel pass.
+    pub positions: PositionCache,
+    /// Secret value spans per file: every display of a source redacts them.
+    pub redactions: HashMap<FileId, Vec<Span>>,
+    /// The worker threads of the run (none for small runs or `--threads 1`),
+    /// kept for the output formats to render in parallel.
+    pub pool: Option<rayon::ThreadPool>,
+}
+
+/// Below this many files, lint on the calling thread.
+const PARALLEL_MIN_FILES: usize = 64;
+
+/// Runs the whole pipeline.
+pub fn run(opts: &Options) -> Run {
+    let cfg = &opts.config;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut peak_rss = Vec::new();
+    let mut mark = |phase: &'static str| {
+        if opts.stats {
+            peak_rss.extend(peak_rss_kib().map(|k| (phase, k)));
+        }
+    };
+
+    let t0 = Instant::now();
+    let walked = files::walk(opts, &cwd);
+    let files = walked.files;
+    let walk = t0.elapsed();
+    mark("walk");
+
+    // Pass 1: every file in parallel. Results come back in file order.
+    let t1 = Instant::now();
+    let active: Vec<&'static dyn Rule> = rules::RULES
+        .iter()
+        .copied()
+        .filter(|r| cfg.level(r.meta()) != Level::Off)
+        .collect();
+    let pool = worker_pool(opts.threads, files.len());
+    let pass1 = file_pass::lint_all(&files, cfg, &active, pool.as_ref());
+    let lint = t1.elapsed();
+    mark("parse+rules");
+
+    // The index.
+    let t2 = Instant::now();
+    let mut findings = pass1.findings;
+    let mut positions = pass1.positions;
+    positions.seal();
+    let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();
+    let index = repo_pass::index(
+        pass1.facts,
+        &files,
+        &opts.paths,
+        &cwd,
+        &walked.dirs,
+        walked.markers,
+    );
+    let index_time = t2.elapsed();
+    mark("index");
+
+    // Pass 2: cross-file rules over the index.
+    let t3 = Instant::now();
+    repo_pass::check(&index, cfg, &active, &mut findings);
+    let repo_rules = t3.elapsed();
+    findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
+
+    let t4 = Instant::now();
+    let findings = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
+    let finish_time = t4.elapsed();
+    mark("suppressions");
+    Run {
+        files,
+        findings,
+        counts: pass1.counts,
+        stats: Stats {
+            walk,
+            lint,
+            index: index_time,
+            repo_rules,
+            finish: finish_time,
+            bytes: pass1.bytes,
+            peak_rss,
+        },
+        index,
+        positions,
+        redactions,
+        pool,
+    }
+}
+
+/// Threads cost more than they save on a handful of files (the pre-commit
+/// case): a pool is only started when there is work to share.
+fn worker_pool(threads: usize, files: usize) -> Option<rayon::ThreadPool> {
+    (threads > 1 && files >= PARALLEL_MIN_FILES)
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .ok()
+        })
+        .flatten()
+}

@@ -1,0 +1,68 @@
+//! The cross-file pass: the repository index built from every file's facts
+//! (each file's repository and path in it, effective namespaces), then the
+//! cross-file rules over it.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::index::{namespaces, FileFacts, RepoIndex};
+use crate::rules::{RepoCx, Rule};
+use crate::source::file::FileEntry;
+use crate::source::roots::{CanonicalDirs, RepoRoots};
+use crate::source::walk::canonical_under;
+
+/// Builds the index: every file's repository and repository-relative path,
+/// then each object's effective namespace.
+pub(super) fn index(
+    facts: FileFacts,
+    files: &[FileEntry],
+    opts_paths: &[PathBuf],
+    cwd: &Path,
+    walked: &[(PathBuf, PathBuf)],
+    markers: HashSet<PathBuf>,
+) -> RepoIndex {
+    let mut index = RepoIndex {
+        objects: facts.objects,
+        kustomizations: facts.kustomizations,
+        workflows: facts.workflows,
+        ..RepoIndex::default()
+    };
+    let mut roots = RepoRoots::new(opts_paths, cwd, walked, markers);
+    let mut canon = CanonicalDirs::default();
+    for f in files {
+        // A walked file's canonical path is its walked root's plus the rest:
+        // the walk follows no links. Named files are resolved on disk.
+        let under_walk = (!f.explicit)
+            .then(|| canonical_under(walked, &f.fs_path))
+            .flatten();
+        let abs = under_walk.unwrap_or_else(|| canon.file(&f.fs_path, cwd));
+        let (repo, root) = roots.of(&abs);
+        let rel = abs
+            .strip_prefix(&root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| f.path.clone());
+        index.paths.push(rel);
+        index.repos.push(repo);
+    }
+    index.seal_paths();
+    namespaces::resolve(&mut index);
+    index
+}
+
+/// Runs the cross-file rules over the index.
+pub(super) fn check(
+    index: &RepoIndex,
+    cfg: &Config,
+    active: &[&'static dyn Rule],
+    findings: &mut Vec<Finding>,
+) {
+    for rule in active {
+        let mut cx = RepoCx {
+            config: cfg,
+            findings,
+        };
+        rule.check_repo(index, &mut cx);
+    }
+}

@@ -1,0 +1,50 @@
+//! The facts of GitOps operator objects: Argo CD `Application` (source
+//! paths, destination namespace) and `AppProject` (allowed destinations),
+//! Flux `Kustomization` (path, target namespace) and `HelmRelease`.
+
+use super::extract::spanned;
+use super::ObjectExtra;
+use crate::yaml::NodeRef;
+
+/// Fills `x` with the facts of an Argo CD or Flux object; other kinds are left alone.
+pub(super) fn facts(group: &str, kind: &str, spec: Option<NodeRef>, x: &mut ObjectExtra) {
+    match (group, kind) {
+        (g, "Application") if g.starts_with("argoproj.io") => {
+            if let Some(spec) = spec {
+                let mut sources: Vec<NodeRef> = spec.get("source").into_iter().collect();
+                sources.extend(
+                    spec.get("sources")
+                        .map(|s| s.items().collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                );
+                x.app_sources = sources
+                    .into_iter()
+                    .filter_map(|s| s.get("path").and_then(spanned))
+                    .collect();
+                x.app_destination_ns = spec.path(&["destination", "namespace"]).and_then(spanned);
+            }
+        }
+        (g, "AppProject") if g.starts_with("argoproj.io") => {
+            x.project_destinations = spec
+                .and_then(|s| s.get("destinations"))
+                .map(|d| {
+                    d.items()
+                        .filter_map(|i| i.get("namespace").and_then(spanned))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        (g, "Kustomization") if g.starts_with("kustomize.toolkit.fluxcd.io") => {
+            x.flux_path = spec.and_then(|s| s.get("path")).and_then(spanned);
+            x.target_namespace = spec
+                .and_then(|s| s.get("targetNamespace"))
+                .and_then(spanned);
+        }
+        (g, "HelmRelease") if g.starts_with("helm.toolkit.fluxcd.io") => {
+            x.target_namespace = spec
+                .and_then(|s| s.get("targetNamespace"))
+                .and_then(spanned);
+        }
+        _ => {}
+    }
+}

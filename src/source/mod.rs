@@ -1,0 +1,10 @@
+//! Discovery and sources: which files a run reads, what kind each is from its
+//! path, which repository it belongs to, and its text (decoded, size-checked).
+//! The lowest layer: it knows nothing of YAML, rules or output.
+
+pub mod file;
+pub mod kind;
+pub mod path;
+pub mod roots;
+pub mod text;
+pub mod walk;

@@ -1,0 +1,36 @@
+//! Owned values that remember where they were written: what facts carry out
+//! of a file once its tree is dropped.
+
+use super::tree::{NodeRef, ScalarStyle, Span};
+
+/// A string value and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned {
+    pub value: String,
+    pub span: Span,
+}
+
+impl Spanned {
+    pub fn new(value: impl Into<String>, span: Span) -> Self {
+        Spanned {
+            value: value.into(),
+            span,
+        }
+    }
+}
+
+/// The span of a scalar's value without its quotes.
+pub fn unquoted_span(n: NodeRef) -> Span {
+    let sp = n.span();
+    match n.scalar().map(|s| s.style) {
+        Some(ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
+            if sp.len() >= 2 && !n.is_alias() =>
+        {
+            Span {
+                start: sp.start + 1,
+                end: sp.end - 1,
+            }
+        }
+        _ => sp,
+    }
+}
