@@ -13,16 +13,28 @@
 //! only modules listed before it (`tests/layers.rs` fails on an upward
 //! import or a cycle between sibling files).
 
-pub mod cli;
-pub mod config;
-pub mod engine;
-pub mod finding;
-pub mod index;
+// 1. Discovery and sources: files, their kinds, repositories, text.
+pub mod source;
+// 2. YAML: the span-keeping tree.
+pub mod yaml;
+// 3. Typed models over the tree.
 pub mod model;
-pub mod output;
-pub mod report;
-pub mod rules;
+// 4. Script analysis: the shell lexer and what commands do.
 pub mod script_facts;
 pub mod shell;
-pub mod source;
-pub mod yaml;
+// 5. The findings model and rule metadata.
+pub mod finding;
+// 6. The settings.
+pub mod config;
+// 7. The repository index: facts from every file.
+pub mod index;
+// 8. The rules and their registry.
+pub mod rules;
+// 9. Positions and sources as findings show them.
+pub mod report;
+// 10. The engine: the phases of a run.
+pub mod engine;
+// 11. Output formats.
+pub mod output;
+// 12. The command line.
+pub mod cli;

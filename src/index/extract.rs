@@ -7,14 +7,10 @@ use crate::finding::FileId;
 use crate::model::k8s::{containers_of, Object};
 use crate::yaml::{unquoted_span, NodeRef, Spanned};
 
-pub(super) fn spanned(n: NodeRef) -> Option<Spanned> {
-    n.as_string().map(|s| Spanned::new(s, unquoted_span(n)))
-}
-
 fn names_of(list: Option<NodeRef>) -> Vec<Spanned> {
     list.map(|l| {
         l.items()
-            .filter_map(|i| i.get("name").and_then(spanned))
+            .filter_map(|i| i.get("name").and_then(Spanned::of))
             .collect()
     })
     .unwrap_or_default()
@@ -30,8 +26,8 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
         file,
         api_version: obj.api_version.to_string(),
         kind: obj.kind.to_string(),
-        name: n.path(&["metadata", "name"]).and_then(spanned),
-        namespace: obj.namespace_node().and_then(spanned),
+        name: n.path(&["metadata", "name"]).and_then(Spanned::of),
+        namespace: obj.namespace_node().and_then(Spanned::of),
         kind_span: n.get("kind").map(unquoted_span).unwrap_or_default(),
         ..Default::default()
     };
@@ -52,7 +48,7 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
     if let Some(pod) = obj.pod_spec() {
         f.has_pod = true;
         for c in containers_of(pod) {
-            if let Some(img) = c.image.and_then(spanned) {
+            if let Some(img) = c.image.and_then(Spanned::of) {
                 f.images.push(img);
             }
         }
@@ -103,7 +99,7 @@ pub fn kustomization(file: FileId, root: NodeRef) -> KustomizationFacts {
     }
     KustomizationFacts {
         file,
-        namespace: root.get("namespace").and_then(spanned),
+        namespace: root.get("namespace").and_then(Spanned::of),
         resources,
     }
 }

@@ -2,9 +2,8 @@
 //! paths, destination namespace) and `AppProject` (allowed destinations),
 //! Flux `Kustomization` (path, target namespace) and `HelmRelease`.
 
-use super::extract::spanned;
 use super::ObjectExtra;
-use crate::yaml::NodeRef;
+use crate::yaml::{NodeRef, Spanned};
 
 /// Fills `x` with the facts of an Argo CD or Flux object; other kinds are left alone.
 pub(super) fn facts(group: &str, kind: &str, spec: Option<NodeRef>, x: &mut ObjectExtra) {
@@ -19,9 +18,11 @@ pub(super) fn facts(group: &str, kind: &str, spec: Option<NodeRef>, x: &mut Obje
                 );
                 x.app_sources = sources
                     .into_iter()
-                    .filter_map(|s| s.get("path").and_then(spanned))
+                    .filter_map(|s| s.get("path").and_then(Spanned::of))
                     .collect();
-                x.app_destination_ns = spec.path(&["destination", "namespace"]).and_then(spanned);
+                x.app_destination_ns = spec
+                    .path(&["destination", "namespace"])
+                    .and_then(Spanned::of);
             }
         }
         (g, "AppProject") if g.starts_with("argoproj.io") => {
@@ -29,21 +30,21 @@ pub(super) fn facts(group: &str, kind: &str, spec: Option<NodeRef>, x: &mut Obje
                 .and_then(|s| s.get("destinations"))
                 .map(|d| {
                     d.items()
-                        .filter_map(|i| i.get("namespace").and_then(spanned))
+                        .filter_map(|i| i.get("namespace").and_then(Spanned::of))
                         .collect()
                 })
                 .unwrap_or_default();
         }
         (g, "Kustomization") if g.starts_with("kustomize.toolkit.fluxcd.io") => {
-            x.flux_path = spec.and_then(|s| s.get("path")).and_then(spanned);
+            x.flux_path = spec.and_then(|s| s.get("path")).and_then(Spanned::of);
             x.target_namespace = spec
                 .and_then(|s| s.get("targetNamespace"))
-                .and_then(spanned);
+                .and_then(Spanned::of);
         }
         (g, "HelmRelease") if g.starts_with("helm.toolkit.fluxcd.io") => {
             x.target_namespace = spec
                 .and_then(|s| s.get("targetNamespace"))
-                .and_then(spanned);
+                .and_then(Spanned::of);
         }
         _ => {}
     }

@@ -258,47 +258,7 @@ impl Cx<'_, '_, '_> {
             });
         }
         match action {
-            "azure/k8s-deploy" => {
-                let manifests = self
-                    .with_str("manifests")
-                    .map(|(v, _)| {
-                        list_items(&v)
-                            .into_iter()
-                            .map(|(p, _)| self.path(&p))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let images = match self.step.with_value("images") {
-                    Some(n) => n
-                        .as_str()
-                        .map(|raw| {
-                            list_items(raw)
-                                .into_iter()
-                                .map(|(item, r)| {
-                                    Spanned::new(
-                                        self.vars.expand(&item),
-                                        value_range_span(self.src, n, r),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    None => Vec::new(),
-                };
-                let pull_secrets = self
-                    .with_str("imagepullsecrets")
-                    .map(|(v, _)| list_items(&v).into_iter().map(|(s, _)| s).collect())
-                    .unwrap_or_default();
-                let namespace = self.with_str("namespace").map(|(v, _)| v);
-                self.facts.deploys.push(DeployFact {
-                    via: action.to_string(),
-                    paths: manifests,
-                    namespace,
-                    span: uses_span,
-                    images,
-                    pull_secrets,
-                });
-            }
+            "azure/k8s-deploy" => self.k8s_deploy(action, uses_span),
             "azure/k8s-create-secret" => {
                 let ty = self.with_str("secret-type").map(|(v, _)| v);
                 let docker = ty.as_deref().is_none_or(|t| t.contains("docker"));
@@ -312,24 +272,7 @@ impl Cx<'_, '_, '_> {
                     });
                 }
             }
-            "docker/build-push-action" => {
-                let push = self.with_str("push").is_some_and(|(v, _)| v == "true");
-                if let Some(n) = self.step.with_value("tags") {
-                    if let Some(raw) = n.as_str() {
-                        for (item, r) in list_items(raw) {
-                            let f = PushFact {
-                                image: self.vars.expand(&item),
-                                span: value_range_span(self.src, n, r),
-                            };
-                            if push {
-                                self.facts.pushes.push(f)
-                            } else {
-                                self.facts.builds.push(f)
-                            }
-                        }
-                    }
-                }
-            }
+            "docker/build-push-action" => self.build_push(),
             "mikefarah/yq" => {
                 if let Some(n) = self.step.with_value("cmd") {
                     self.script(n);
@@ -345,27 +288,90 @@ impl Cx<'_, '_, '_> {
                     self.script(n);
                 }
             }
-            "fjogeleit/yaml-update-action" => {
-                if let Some((file, n)) = self.with_str("valueFile") {
-                    let images = self
-                        .with_str("value")
-                        .map(|(v, _)| vec![v])
-                        .unwrap_or_default();
-                    let files = vec![self.path(&file)];
-                    let text = self
-                        .with_str("propertyPath")
-                        .map(|(v, _)| v)
-                        .unwrap_or_default();
-                    self.facts.edits.push(EditFact {
-                        tool: EditTool::Yq,
-                        files,
-                        images,
-                        text,
-                        span: unquoted_span(n),
-                    });
+            "fjogeleit/yaml-update-action" => self.yaml_update(),
+            _ => {}
+        }
+    }
+
+    /// `azure/k8s-deploy`: the manifests it applies, the images it substitutes.
+    fn k8s_deploy(&mut self, action: &str, uses_span: Span) {
+        let manifests = self
+            .with_str("manifests")
+            .map(|(v, _)| {
+                list_items(&v)
+                    .into_iter()
+                    .map(|(p, _)| self.path(&p))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let images = match self.step.with_value("images") {
+            Some(n) => n
+                .as_str()
+                .map(|raw| {
+                    list_items(raw)
+                        .into_iter()
+                        .map(|(item, r)| {
+                            Spanned::new(self.vars.expand(&item), value_range_span(self.src, n, r))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let pull_secrets = self
+            .with_str("imagepullsecrets")
+            .map(|(v, _)| list_items(&v).into_iter().map(|(s, _)| s).collect())
+            .unwrap_or_default();
+        let namespace = self.with_str("namespace").map(|(v, _)| v);
+        self.facts.deploys.push(DeployFact {
+            via: action.to_string(),
+            paths: manifests,
+            namespace,
+            span: uses_span,
+            images,
+            pull_secrets,
+        });
+    }
+
+    /// `docker/build-push-action`: its tags, pushed or only built.
+    fn build_push(&mut self) {
+        let push = self.with_str("push").is_some_and(|(v, _)| v == "true");
+        if let Some(n) = self.step.with_value("tags") {
+            if let Some(raw) = n.as_str() {
+                for (item, r) in list_items(raw) {
+                    let f = PushFact {
+                        image: self.vars.expand(&item),
+                        span: value_range_span(self.src, n, r),
+                    };
+                    if push {
+                        self.facts.pushes.push(f)
+                    } else {
+                        self.facts.builds.push(f)
+                    }
                 }
             }
-            _ => {}
+        }
+    }
+
+    /// `fjogeleit/yaml-update-action`: a value written into a manifest.
+    fn yaml_update(&mut self) {
+        if let Some((file, n)) = self.with_str("valueFile") {
+            let images = self
+                .with_str("value")
+                .map(|(v, _)| vec![v])
+                .unwrap_or_default();
+            let files = vec![self.path(&file)];
+            let text = self
+                .with_str("propertyPath")
+                .map(|(v, _)| v)
+                .unwrap_or_default();
+            self.facts.edits.push(EditFact {
+                tool: EditTool::Yq,
+                files,
+                images,
+                text,
+                span: unquoted_span(n),
+            });
         }
     }
 }

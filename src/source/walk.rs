@@ -53,13 +53,19 @@ pub fn build_excludes(globs: &[String]) -> GlobSet {
     b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+/// What the walkers collect, from any thread.
+#[derive(Default)]
+struct Collected {
+    found: Mutex<Vec<Found>>,
+    charts: Mutex<HashSet<OsString>>,
+    markers: std::sync::Arc<Mutex<Vec<PathBuf>>>,
+}
+
 /// Walks `paths`. Files named explicitly are always included; directories are
 /// walked honoring `.gitignore`, skipping `.git`, symlinks and `excludes`
 /// (matched relative to `root`).
 pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usize) -> Discovery {
-    let found = Mutex::new(Vec::new());
-    let charts = Mutex::new(HashSet::new());
-    let markers = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let collected = Collected::default();
     let mut out = Discovery::default();
     let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     for p in paths {
@@ -74,7 +80,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
         };
         if !meta.is_dir() {
             // An explicit file (or a symlink to one) is always linted.
-            found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
+            lock(&collected.found).push(Found {
                 path: p.clone(),
                 explicit: true,
             });
@@ -82,90 +88,17 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
         }
         let base_abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
         out.walked.push((p.clone(), base_abs.clone()));
-        // Excluded paths are pruned in the walker itself, so excluded
-        // directories are never entered.
-        let (walk_root, excl, root_abs2) = (p.clone(), excludes.clone(), root_abs.clone());
-        let walk_markers = markers.clone();
-        let excluded = move |entry: &Path| -> bool {
-            if excl.is_empty() {
-                return false;
-            }
-            let Ok(tail) = entry.strip_prefix(&walk_root) else {
-                return false;
-            };
-            base_abs
-                .join(tail)
-                .strip_prefix(&root_abs2)
-                .is_ok_and(|r| excl.is_match(r))
+        let dir = WalkedDir {
+            path: p,
+            canonical: base_abs,
+            root: &root_abs,
+            excludes,
         };
-        let mut builder = WalkBuilder::new(p);
-        builder
-            .hidden(false)
-            .require_git(false)
-            .follow_links(false)
-            .threads(threads.max(1))
-            .filter_entry(move |e| {
-                if e.file_name() == ".git" {
-                    // Noted (a repository root), never entered.
-                    note_parent(&walk_markers, e.path());
-                    return false;
-                }
-                !excluded(e.path())
-            });
-        let errors = Mutex::new(Vec::new());
-        let visit = |entry: Result<ignore::DirEntry, ignore::Error>| {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    // Loops are impossible (links are not followed); report the rest.
-                    errors
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(e.to_string());
-                    return;
-                }
-            };
-            if !entry.file_type().is_some_and(|ft| ft.is_file()) {
-                if entry.file_name() == ".github" && entry.file_type().is_some_and(|ft| ft.is_dir())
-                {
-                    note_parent(&markers, entry.path());
-                }
-                return;
-            }
-            let name = entry.file_name().to_string_lossy();
-            if name == "Chart.yaml" {
-                if let Some(parent) = entry.path().parent() {
-                    charts
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(parent.as_os_str().to_owned());
-                }
-            }
-            if is_candidate(&name) {
-                found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
-                    path: entry.into_path(),
-                    explicit: false,
-                });
-            }
-        };
-        if threads <= 1 {
-            // No walker threads: on a small repository (a pre-commit hook)
-            // their start-up costs more than the walk.
-            builder.build().for_each(visit);
-        } else {
-            builder.build_parallel().run(|| {
-                let visit = &visit;
-                Box::new(move |entry| {
-                    visit(entry);
-                    WalkState::Continue
-                })
-            });
-        }
-        for e in errors.into_inner().unwrap_or_default() {
+        for e in walk_dir(&dir, threads, &collected) {
             out.errors.push((p.clone(), e));
         }
     }
-    let mut files = found.into_inner().unwrap_or_default();
+    let mut files = collected.found.into_inner().unwrap_or_default();
     // Byte order, not `Path`'s component-wise order: same determinism, cheaper.
     files.sort_by(|a, b| {
         a.path
@@ -175,14 +108,108 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
     });
     files.dedup_by(|a, b| a.path == b.path);
     out.files = files;
-    out.chart_dirs = charts.into_inner().unwrap_or_default();
+    out.chart_dirs = collected.charts.into_inner().unwrap_or_default();
     // Markers are walk paths: make them canonical through their walked root.
-    let markers = std::mem::take(&mut *markers.lock().unwrap_or_else(|e| e.into_inner()));
+    let markers = std::mem::take(&mut *lock(&collected.markers));
     for m in markers {
         let canonical = canonical_under(&out.walked, &m);
         out.repo_markers.insert(canonical.unwrap_or(m));
     }
     out
+}
+
+/// A lock, whether or not another thread panicked holding it.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A directory to walk: as named, canonical, and what excludes are relative to.
+struct WalkedDir<'a> {
+    path: &'a PathBuf,
+    canonical: PathBuf,
+    root: &'a Path,
+    excludes: &'a GlobSet,
+}
+
+/// Walks one directory into `collected`; returns the walk's errors.
+fn walk_dir(dir: &WalkedDir, threads: usize, collected: &Collected) -> Vec<String> {
+    // Excluded paths are pruned in the walker itself, so excluded
+    // directories are never entered.
+    let (walk_root, excl, root_abs, base_abs) = (
+        dir.path.clone(),
+        dir.excludes.clone(),
+        dir.root.to_path_buf(),
+        dir.canonical.clone(),
+    );
+    let walk_markers = collected.markers.clone();
+    let excluded = move |entry: &Path| -> bool {
+        if excl.is_empty() {
+            return false;
+        }
+        let Ok(tail) = entry.strip_prefix(&walk_root) else {
+            return false;
+        };
+        base_abs
+            .join(tail)
+            .strip_prefix(&root_abs)
+            .is_ok_and(|r| excl.is_match(r))
+    };
+    let mut builder = WalkBuilder::new(dir.path);
+    builder
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .threads(threads.max(1))
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                // Noted (a repository root), never entered.
+                note_parent(&walk_markers, e.path());
+                return false;
+            }
+            !excluded(e.path())
+        });
+    let errors = Mutex::new(Vec::new());
+    let on_entry = |entry: Result<ignore::DirEntry, ignore::Error>| match entry {
+        Ok(e) => visit(e, collected),
+        // Loops are impossible (links are not followed); report the rest.
+        Err(e) => lock(&errors).push(e.to_string()),
+    };
+    if threads <= 1 {
+        // No walker threads: on a small repository (a pre-commit hook)
+        // their start-up costs more than the walk.
+        builder.build().for_each(on_entry);
+    } else {
+        builder.build_parallel().run(|| {
+            let on_entry = &on_entry;
+            Box::new(move |entry| {
+                on_entry(entry);
+                WalkState::Continue
+            })
+        });
+    }
+    errors.into_inner().unwrap_or_default()
+}
+
+/// One walked entry: a candidate file, a chart's `Chart.yaml`, or a `.github` marker.
+fn visit(entry: ignore::DirEntry, collected: &Collected) {
+    if !entry.file_type().is_some_and(|ft| ft.is_file()) {
+        if entry.file_name() == ".github" && entry.file_type().is_some_and(|ft| ft.is_dir()) {
+            note_parent(&collected.markers, entry.path());
+        }
+        return;
+    }
+    let name = entry.file_name().to_string_lossy();
+    if name == "Chart.yaml" {
+        if let Some(parent) = entry.path().parent() {
+            lock(&collected.charts).insert(parent.as_os_str().to_owned());
+        }
+    }
+    if is_candidate(&name) {
+        lock(&collected.found).push(Found {
+            path: entry.into_path(),
+            explicit: false,
+        });
+    }
 }
 
 /// Records the directory holding `entry` (a repository marker).

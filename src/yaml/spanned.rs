@@ -17,6 +17,12 @@ impl Spanned {
             span,
         }
     }
+
+    /// A scalar's text and its span without quotes; `None` for a
+    /// collection or null.
+    pub fn of(n: NodeRef) -> Option<Spanned> {
+        n.as_string().map(|s| Spanned::new(s, unquoted_span(n)))
+    }
 }
 
 /// The span of a scalar's value without its quotes.

@@ -145,189 +145,205 @@ impl Rule for OperatorNamespace {
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
         let ops = &cx.config.operator_namespaces;
         let is_op = |ns: &str| ops.iter().any(|o| o == ns);
-        let renders = Renders::new(index);
-        // 1. Objects put into an operator namespace, grouped by the node that put them there.
-        let mut by_setter: BTreeMap<(u32, u32, u32), Vec<usize>> = BTreeMap::new();
-        for (i, o) in index.objects.iter().enumerate() {
-            let Some(e) = &index.effective_ns[i] else {
-                continue;
-            };
-            if !is_op(&e.value) || is_operator_config(o) || is_cluster_scoped(o) {
-                continue;
-            }
-            // Operator destinations are reported once, on the Application or Kustomization.
-            if matches!(
-                e.source,
-                NsSource::ArgoApplication | NsSource::FluxKustomization
-            ) {
-                continue;
-            }
-            by_setter
-                .entry((e.file, e.span.start, e.span.end))
-                .or_default()
-                .push(i);
+        placed_objects(index, &is_op, cx.findings);
+        operator_destinations(index, &is_op, cx.findings);
+        project_grants(index, ops, cx.findings);
+    }
+}
+
+/// Objects put into an operator namespace, grouped by the node that put them there.
+fn placed_objects(index: &RepoIndex, is_op: &dyn Fn(&str) -> bool, findings: &mut Vec<Finding>) {
+    let mut by_setter: BTreeMap<(u32, u32, u32), Vec<usize>> = BTreeMap::new();
+    for (i, o) in index.objects.iter().enumerate() {
+        let Some(e) = &index.effective_ns[i] else {
+            continue;
+        };
+        if !is_op(&e.value) || is_operator_config(o) || is_cluster_scoped(o) {
+            continue;
         }
-        for ((file, start, end), objs) in by_setter {
-            let first = &index.objects[objs[0]];
-            let Some((ns, source)) = index.effective_ns[objs[0]]
-                .as_ref()
-                .map(|e| (e.value.clone(), e.source))
+        // Operator destinations are reported once, on the Application or Kustomization.
+        if matches!(
+            e.source,
+            NsSource::ArgoApplication | NsSource::FluxKustomization
+        ) {
+            continue;
+        }
+        by_setter
+            .entry((e.file, e.span.start, e.span.end))
+            .or_default()
+            .push(i);
+    }
+    for ((file, start, end), objs) in by_setter {
+        let first = &index.objects[objs[0]];
+        let Some((ns, source)) = index.effective_ns[objs[0]]
+            .as_ref()
+            .map(|e| (e.value.clone(), e.source))
+        else {
+            continue;
+        };
+        let at = Location {
+            file,
+            span: crate::yaml::Span { start, end },
+        };
+        let mut f = if source == NsSource::Kustomization {
+            let mut f = Finding::new(
+                &OperatorNamespace::META,
+                at,
+                format!("this kustomization puts application workloads in the operator namespace `{ns}`"),
+            )
+            .label("operator namespace");
+            for &i in objs.iter().take(5) {
+                let o = &index.objects[i];
+                f = f.related(
+                    Location {
+                        file: o.file,
+                        span: o.kind_span,
+                    },
+                    format!("{} is rendered into `{ns}`", describe(o)),
+                );
+            }
+            f
+        } else {
+            Finding::new(
+                &OperatorNamespace::META,
+                at,
+                format!("{} runs in the operator namespace `{ns}`", describe(first)),
+            )
+            .label("operator namespace")
+            .object(Some(first.object_ref(Some(&ns))))
+        };
+        f = f.help(format!("give the application its own namespace; `{ns}` is for the GitOps operator and its configuration only"));
+        findings.push(f);
+    }
+}
+
+/// Applications, Flux Kustomizations and HelmReleases targeting an operator namespace.
+fn operator_destinations(
+    index: &RepoIndex,
+    is_op: &dyn Fn(&str) -> bool,
+    findings: &mut Vec<Finding>,
+) {
+    let renders = Renders::new(index);
+    for o in &index.objects {
+        let (target, sources, what): (&Spanned, Vec<&Spanned>, &str) = if let Some(d) = o
+            .extra()
+            .app_destination_ns
+            .as_ref()
+            .filter(|_| is_argo_resource(o))
+        {
+            (
+                d,
+                o.extra().app_sources.iter().collect(),
+                "destination.namespace",
+            )
+        } else if let Some(t) = &o.extra().target_namespace {
+            (t, o.extra().flux_path.iter().collect(), "targetNamespace")
+        } else {
+            continue;
+        };
+        if !is_op(&target.value) {
+            continue;
+        }
+        let is_helm_release = o.kind == "HelmRelease";
+        let rendered: Vec<usize> = sources
+            .iter()
+            .flat_map(|p| renders.from_dir(index.repo(o.file), &p.value))
+            .flat_map(|(f, _)| {
+                index
+                    .objects
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, x)| x.file == f)
+                    .map(|(i, _)| i)
+            })
+            .collect();
+        let workload = rendered
+            .iter()
+            .map(|&i| &index.objects[i])
+            .find(|x| !is_operator_config(x) && !is_cluster_scoped(x));
+        let at = Location {
+            file: o.file,
+            span: target.span,
+        };
+        let f = match (workload, is_helm_release, rendered.is_empty()) {
+            (Some(w), _, _) => Finding::new(
+                &OperatorNamespace::META,
+                at,
+                format!(
+                    "{} deploys application workloads into the operator namespace `{}`",
+                    describe(o),
+                    target.value
+                ),
+            )
+            .label(format!("{what} is an operator namespace"))
+            .related(
+                Location {
+                    file: w.file,
+                    span: w.kind_span,
+                },
+                format!("{} is rendered from its source", describe(w)),
+            ),
+            (None, true, _) => Finding::new(
+                &OperatorNamespace::META,
+                at,
+                format!(
+                    "{} installs a chart into the operator namespace `{}`",
+                    describe(o),
+                    target.value
+                ),
+            )
+            .label(format!("{what} is an operator namespace")),
+            _ => continue,
+        };
+        findings.push(
+            f.help("point the destination at the application's own namespace; only operator configuration (Applications, AppProjects, Flux objects) belongs there")
+                .object(Some(o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str())))),
+        );
+    }
+}
+
+/// AppProjects granting an operator namespace.
+fn project_grants(index: &RepoIndex, ops: &[String], findings: &mut Vec<Finding>) {
+    for o in index
+        .objects
+        .iter()
+        .filter(|o| o.kind == "AppProject" && o.group().starts_with("argoproj.io"))
+    {
+        let denied = |op: &str| {
+            o.extra()
+                .project_destinations
+                .iter()
+                .any(|d| d.value.strip_prefix('!') == Some(op))
+        };
+        for d in o
+            .extra()
+            .project_destinations
+            .iter()
+            .filter(|d| !d.value.starts_with('!'))
+        {
+            let Some(op) = ops
+                .iter()
+                .find(|ns| glob_matches(&d.value, ns) && !denied(ns))
             else {
                 continue;
             };
-            let at = Location {
-                file,
-                span: crate::yaml::Span { start, end },
-            };
-            let mut f = if source == NsSource::Kustomization {
-                let mut f = Finding::new(
-                    &Self::META,
-                    at,
-                    format!("this kustomization puts application workloads in the operator namespace `{ns}`"),
-                )
-                .label("operator namespace");
-                for &i in objs.iter().take(5) {
-                    let o = &index.objects[i];
-                    f = f.related(
-                        Location {
-                            file: o.file,
-                            span: o.kind_span,
-                        },
-                        format!("{} is rendered into `{ns}`", describe(o)),
-                    );
-                }
-                f
+            let exact = d.value == *op;
+            let msg = if exact {
+                format!("AppProject grants its applications the operator namespace `{op}`")
             } else {
-                Finding::new(
-                    &Self::META,
-                    at,
-                    format!("{} runs in the operator namespace `{ns}`", describe(first)),
+                format!(
+                    "AppProject destination `{}` also grants the operator namespace `{op}`",
+                    d.value
                 )
-                .label("operator namespace")
-                .object(Some(first.object_ref(Some(&ns))))
             };
-            f = f.help(format!("give the application its own namespace; `{ns}` is for the GitOps operator and its configuration only"));
-            cx.findings.push(f);
-        }
-        // 2. Applications, Flux Kustomizations and HelmReleases targeting an operator namespace.
-        for o in &index.objects {
-            let (target, sources, what): (&Spanned, Vec<&Spanned>, &str) = if let Some(d) = o
-                .extra()
-                .app_destination_ns
-                .as_ref()
-                .filter(|_| is_argo_resource(o))
-            {
-                (
-                    d,
-                    o.extra().app_sources.iter().collect(),
-                    "destination.namespace",
-                )
-            } else if let Some(t) = &o.extra().target_namespace {
-                (t, o.extra().flux_path.iter().collect(), "targetNamespace")
-            } else {
-                continue;
-            };
-            if !is_op(&target.value) {
-                continue;
+            let mut f = Finding::new(&OperatorNamespace::META, Location { file: o.file, span: d.span }, msg)
+                .label("grants the operator namespace")
+                .help(format!("list the applications' namespaces explicitly, or add a destination rule that excludes `{op}` (`!{op}`)"))
+                .object(Some(o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str()))));
+            if !exact {
+                f = f.severity(Severity::Warning);
             }
-            let is_helm_release = o.kind == "HelmRelease";
-            let rendered: Vec<usize> = sources
-                .iter()
-                .flat_map(|p| renders.from_dir(index.repo(o.file), &p.value))
-                .flat_map(|(f, _)| {
-                    index
-                        .objects
-                        .iter()
-                        .enumerate()
-                        .filter(move |(_, x)| x.file == f)
-                        .map(|(i, _)| i)
-                })
-                .collect();
-            let workload = rendered
-                .iter()
-                .map(|&i| &index.objects[i])
-                .find(|x| !is_operator_config(x) && !is_cluster_scoped(x));
-            let at = Location {
-                file: o.file,
-                span: target.span,
-            };
-            let f = match (workload, is_helm_release, rendered.is_empty()) {
-                (Some(w), _, _) => Finding::new(
-                    &Self::META,
-                    at,
-                    format!(
-                        "{} deploys application workloads into the operator namespace `{}`",
-                        describe(o),
-                        target.value
-                    ),
-                )
-                .label(format!("{what} is an operator namespace"))
-                .related(
-                    Location {
-                        file: w.file,
-                        span: w.kind_span,
-                    },
-                    format!("{} is rendered from its source", describe(w)),
-                ),
-                (None, true, _) => Finding::new(
-                    &Self::META,
-                    at,
-                    format!(
-                        "{} installs a chart into the operator namespace `{}`",
-                        describe(o),
-                        target.value
-                    ),
-                )
-                .label(format!("{what} is an operator namespace")),
-                _ => continue,
-            };
-            cx.findings.push(
-                f.help("point the destination at the application's own namespace; only operator configuration (Applications, AppProjects, Flux objects) belongs there")
-                    .object(Some(o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str())))),
-            );
-        }
-        // 3. AppProjects granting an operator namespace.
-        for o in index
-            .objects
-            .iter()
-            .filter(|o| o.kind == "AppProject" && o.group().starts_with("argoproj.io"))
-        {
-            let denied = |op: &str| {
-                o.extra()
-                    .project_destinations
-                    .iter()
-                    .any(|d| d.value.strip_prefix('!') == Some(op))
-            };
-            for d in o
-                .extra()
-                .project_destinations
-                .iter()
-                .filter(|d| !d.value.starts_with('!'))
-            {
-                let Some(op) = ops
-                    .iter()
-                    .find(|ns| glob_matches(&d.value, ns) && !denied(ns))
-                else {
-                    continue;
-                };
-                let exact = d.value == *op;
-                let msg = if exact {
-                    format!("AppProject grants its applications the operator namespace `{op}`")
-                } else {
-                    format!(
-                        "AppProject destination `{}` also grants the operator namespace `{op}`",
-                        d.value
-                    )
-                };
-                let mut f = Finding::new(&Self::META, Location { file: o.file, span: d.span }, msg)
-                    .label("grants the operator namespace")
-                    .help(format!("list the applications' namespaces explicitly, or add a destination rule that excludes `{op}` (`!{op}`)"))
-                    .object(Some(o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str()))));
-                if !exact {
-                    f = f.severity(Severity::Warning);
-                }
-                cx.findings.push(f);
-            }
+            findings.push(f);
         }
     }
 }

@@ -1,6 +1,7 @@
-use crate::finding::{Finding, Location, RuleMeta, Severity};
+use crate::finding::{FileId, Finding, Location, RuleMeta, Severity};
 use crate::index::RepoIndex;
 use crate::rules::{RepoCx, Rule};
+use crate::yaml::Spanned;
 
 use super::{same_name, same_ns, Same};
 
@@ -65,33 +66,7 @@ impl Rule for UnresolvedPullSecret {
     }
 
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
-        let mut providers: Vec<Provider> = Vec::new();
-        for (i, o) in index.objects.iter().enumerate() {
-            if let Some(name) = &o.extra().provides_pull_secret {
-                providers.push(Provider {
-                    name,
-                    ns: index.effective_ns[i].as_ref().map(|e| e.value.as_str()),
-                    at: Location {
-                        file: o.file,
-                        span: o.name.as_ref().map(|n| n.span).unwrap_or(o.kind_span),
-                    },
-                    what: "provided here",
-                });
-            }
-        }
-        for wf in &index.workflows {
-            for s in &wf.secrets_created {
-                providers.push(Provider {
-                    name: &s.name,
-                    ns: s.namespace.as_deref(),
-                    at: Location {
-                        file: wf.file,
-                        span: s.span,
-                    },
-                    what: "created by this workflow step",
-                });
-            }
-        }
+        let providers = providers(index);
         // Providers by literal name; those whose name still holds a variable
         // may match anything and are checked for every reference.
         let mut by_name: std::collections::HashMap<&str, Vec<&Provider>> =
@@ -110,9 +85,6 @@ impl Rule for UnresolvedPullSecret {
             }
             let ns = index.effective_ns[i].as_ref().map(|e| e.value.as_str());
             for secret in &o.pull_secrets {
-                let mut best = Same::No;
-                let mut candidate: Option<&Provider> = None;
-                let mut elsewhere: Option<&Provider> = None;
                 let candidates: Vec<&Provider> =
                     if crate::model::image::has_placeholder(&secret.value) {
                         providers.iter().collect()
@@ -125,63 +97,123 @@ impl Rule for UnresolvedPullSecret {
                             .copied()
                             .collect()
                     };
-                for p in candidates {
-                    let name = same_name(&secret.value, p.name);
-                    if name == Same::No {
-                        continue;
-                    }
-                    let both = match (name, same_ns(ns, p.ns)) {
-                        (Same::Yes, Same::Yes) => Same::Yes,
-                        (_, Same::No) => Same::No,
-                        _ => Same::Unknown,
-                    };
-                    match both {
-                        Same::Yes => {
-                            best = Same::Yes;
-                            break;
-                        }
-                        Same::Unknown => {
-                            best = Same::Unknown;
-                            candidate.get_or_insert(p);
-                        }
-                        Same::No => {
-                            elsewhere.get_or_insert(p);
-                        }
-                    }
-                }
+                let (best, candidate, elsewhere) = resolve(&secret.value, ns, candidates);
                 if best == Same::Yes {
                     continue;
                 }
-                let at = Location {
-                    file: o.file,
-                    span: secret.span,
-                };
-                let in_ns = ns
-                    .map(|n| format!(" in namespace `{n}`"))
-                    .unwrap_or_default();
-                let f = match (best, candidate, elsewhere) {
-                    (Same::Unknown, Some(p), _) => Finding::new(
-                        &Self::META,
-                        at,
-                        format!("cannot prove that pull secret `{}` is provided{in_ns}: a namespace or name is not known", secret.value),
-                    )
-                    .severity(Severity::Info)
-                    .related(p.at, format!("`{}` {} (namespace {})", p.name, p.what, p.ns.map(|n| format!("`{n}`")).unwrap_or_else(|| "unknown".into())))
-                    .help("set `metadata.namespace` (or a kustomization `namespace:`) and give the secret a literal name so it can be checked"),
-                    (_, _, Some(p)) => Finding::new(
-                        &Self::META,
-                        at,
-                        format!("pull secret `{}` is provided only in namespace `{}`, not{in_ns}", secret.value, p.ns.unwrap_or("?")),
-                    )
-                    .label("not in this namespace")
-                    .related(p.at, format!("`{}` {}", p.name, p.what))
-                    .help("secrets are namespaced: create the docker-registry secret in this object's namespace too"),
-                    _ => Finding::new(&Self::META, at, format!("nothing in the repository provides the pull secret `{}`{in_ns}", secret.value))
-                        .label("no such docker-registry secret")
-                        .help("add a Secret of type kubernetes.io/dockerconfigjson (a SealedSecret or ExternalSecret, for real credentials) with this name in the same namespace, or create it in the deploying workflow"),
-                };
+                let f = unresolved(o.file, secret, ns, best, candidate, elsewhere);
                 cx.findings.push(f.object(Some(o.object_ref(ns))));
             }
         }
+    }
+}
+
+/// Everything that provides a pull secret: docker-registry Secrets,
+/// SealedSecrets and ExternalSecrets, and workflow steps that create one.
+fn providers(index: &RepoIndex) -> Vec<Provider<'_>> {
+    let mut providers: Vec<Provider> = Vec::new();
+    for (i, o) in index.objects.iter().enumerate() {
+        if let Some(name) = &o.extra().provides_pull_secret {
+            providers.push(Provider {
+                name,
+                ns: index.effective_ns[i].as_ref().map(|e| e.value.as_str()),
+                at: Location {
+                    file: o.file,
+                    span: o.name.as_ref().map(|n| n.span).unwrap_or(o.kind_span),
+                },
+                what: "provided here",
+            });
+        }
+    }
+    for wf in &index.workflows {
+        for s in &wf.secrets_created {
+            providers.push(Provider {
+                name: &s.name,
+                ns: s.namespace.as_deref(),
+                at: Location {
+                    file: wf.file,
+                    span: s.span,
+                },
+                what: "created by this workflow step",
+            });
+        }
+    }
+    providers
+}
+
+/// How well the candidates provide `name` in `ns`: provided (`Yes`), maybe
+/// (`Unknown`, with the first such candidate), or not, with the first
+/// provider of that name in another namespace.
+fn resolve<'p, 'a>(
+    name: &str,
+    ns: Option<&str>,
+    candidates: Vec<&'p Provider<'a>>,
+) -> (Same, Option<&'p Provider<'a>>, Option<&'p Provider<'a>>) {
+    let mut best = Same::No;
+    let mut candidate: Option<&Provider> = None;
+    let mut elsewhere: Option<&Provider> = None;
+    for p in candidates {
+        let same = same_name(name, p.name);
+        if same == Same::No {
+            continue;
+        }
+        let both = match (same, same_ns(ns, p.ns)) {
+            (Same::Yes, Same::Yes) => Same::Yes,
+            (_, Same::No) => Same::No,
+            _ => Same::Unknown,
+        };
+        match both {
+            Same::Yes => {
+                best = Same::Yes;
+                break;
+            }
+            Same::Unknown => {
+                best = Same::Unknown;
+                candidate.get_or_insert(p);
+            }
+            Same::No => {
+                elsewhere.get_or_insert(p);
+            }
+        }
+    }
+    (best, candidate, elsewhere)
+}
+
+/// The finding for a pull secret that is not (provably) provided.
+fn unresolved(
+    file: FileId,
+    secret: &Spanned,
+    ns: Option<&str>,
+    best: Same,
+    candidate: Option<&Provider>,
+    elsewhere: Option<&Provider>,
+) -> Finding {
+    let at = Location {
+        file,
+        span: secret.span,
+    };
+    let in_ns = ns
+        .map(|n| format!(" in namespace `{n}`"))
+        .unwrap_or_default();
+    match (best, candidate, elsewhere) {
+        (Same::Unknown, Some(p), _) => Finding::new(
+            &UnresolvedPullSecret::META,
+            at,
+            format!("cannot prove that pull secret `{}` is provided{in_ns}: a namespace or name is not known", secret.value),
+        )
+        .severity(Severity::Info)
+        .related(p.at, format!("`{}` {} (namespace {})", p.name, p.what, p.ns.map(|n| format!("`{n}`")).unwrap_or_else(|| "unknown".into())))
+        .help("set `metadata.namespace` (or a kustomization `namespace:`) and give the secret a literal name so it can be checked"),
+        (_, _, Some(p)) => Finding::new(
+            &UnresolvedPullSecret::META,
+            at,
+            format!("pull secret `{}` is provided only in namespace `{}`, not{in_ns}", secret.value, p.ns.unwrap_or("?")),
+        )
+        .label("not in this namespace")
+        .related(p.at, format!("`{}` {}", p.name, p.what))
+        .help("secrets are namespaced: create the docker-registry secret in this object's namespace too"),
+        _ => Finding::new(&UnresolvedPullSecret::META, at, format!("nothing in the repository provides the pull secret `{}`{in_ns}", secret.value))
+            .label("no such docker-registry secret")
+            .help("add a Secret of type kubernetes.io/dockerconfigjson (a SealedSecret or ExternalSecret, for real credentials) with this name in the same namespace, or create it in the deploying workflow"),
     }
 }

@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Location, RuleMeta, Severity};
-use crate::index::workflow::PushFact;
+use crate::index::workflow::{EditFact, PushFact, WorkflowFacts};
 use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::rules::{RepoCx, Rule};
@@ -124,126 +124,152 @@ impl Rule for WorkflowImageMismatch {
                 .collect();
             // Tag-update steps.
             if let Some((push, _)) = pushed.first() {
-                for edit in &wf.edits {
-                    // A tag update writes an image, or names `image` or a pushed repository.
-                    let is_tag_update = !edit.images.is_empty()
-                        || edit.tool == EditTool::KustomizeEditSetImage
-                        || edit.text.contains("image")
-                        || pushed
-                            .iter()
-                            .any(|(_, p)| edit.text.contains(&format!("{}:", p.path)));
-                    if !is_tag_update {
-                        continue;
-                    }
+                for edit in wf.edits.iter().filter(|e| is_tag_update(e, &pushed)) {
                     for file in &edit.files {
-                        let manifest_like =
-                            [".yaml", ".yml", ".json"].iter().any(|e| file.ends_with(e));
-                        if has_placeholder(file) || !manifest_like {
-                            continue;
-                        }
-                        let at = Location {
-                            file: wf.file,
-                            span: edit.span,
-                        };
-                        let Some(id) = index.file_at(index.repo(wf.file), file) else {
-                            cx.findings.push(
-                                Finding::new(&Self::META, at, format!("the tag-update step writes `{file}`, which does not exist in the repository"))
-                                    .label("no such file")
-                                    .related(Location { file: wf.file, span: push.span }, "the image this workflow pushes")
-                                    .help("point the step at the manifest that deploys the pushed image"),
-                            );
-                            continue;
-                        };
-                        if edit.tool == EditTool::KustomizeEditSetImage {
-                            continue;
-                        }
-                        let in_file = images_in(index, id);
-                        if in_file.is_empty() {
-                            continue;
-                        }
-                        let best = in_file
-                            .iter()
-                            .filter_map(|(_, img)| Repo::of(&img.value))
-                            .flat_map(|r| pushed.iter().filter_map(move |(_, p)| p.matches(&r)))
-                            .max();
-                        if best == Some(true) {
-                            continue;
-                        }
-                        if best == Some(false) && pushed.iter().all(|(_, p)| p.registry.is_none()) {
-                            // Repository paths agree and the registry is only known at run time.
-                            continue;
-                        }
-                        let names: Vec<String> =
-                            pushed.iter().map(|(_, p)| display_repo(p)).collect();
-                        let mut f = Finding::new(
-                            &Self::META,
-                            at,
-                            format!("the tag-update step rewrites `{file}`, which holds no image of the pushed repository `{}`", names.join("`, `")),
-                        )
-                        .label("updates the wrong manifest")
-                        .related(Location { file: wf.file, span: push.span }, "pushed here")
-                        .help("update the manifest that runs the pushed image, or push the image this manifest runs");
-                        for (f_id, img) in in_file.iter().take(3) {
-                            f = f.related(
-                                Location {
-                                    file: *f_id,
-                                    span: img.span,
-                                },
-                                format!("`{file}` runs `{}`", img.value),
-                            );
-                        }
-                        if pushed.iter().any(|(_, p)| p.registry.is_none()) {
-                            f = f.severity(Severity::Warning);
-                        }
-                        cx.findings.push(f);
+                        cx.findings
+                            .extend(tag_update(index, wf, edit, file, push, &pushed));
                     }
                 }
             }
-            // azure/k8s-deploy `images:` against its `manifests:`.
-            for d in wf.deploys.iter().filter(|d| !d.images.is_empty()) {
-                let manifest_images: Vec<(u32, &Spanned)> = d
-                    .paths
-                    .iter()
-                    .filter_map(|p| index.file_at(index.repo(wf.file), p))
-                    .flat_map(|id| images_in(index, id))
-                    .collect();
-                if manifest_images.is_empty() {
-                    continue;
-                }
-                for entry in &d.images {
-                    let Some(want) = Repo::of(&entry.value) else {
-                        continue;
-                    };
-                    let best = manifest_images
-                        .iter()
-                        .filter_map(|(_, i)| Repo::of(&i.value))
-                        .filter_map(|r| want.matches(&r))
-                        .max();
-                    if best.is_some() {
-                        continue;
-                    }
-                    let mut f = Finding::new(
-                        &Self::META,
-                        Location { file: wf.file, span: entry.span },
-                        format!("`azure/k8s-deploy` substitutes `{}`, but no manifest it deploys runs that repository", display_repo(&want)),
-                    )
-                    .label("matches no `image:` in `manifests:`")
-                    .help("k8s-deploy only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image");
-                    for (fid, img) in manifest_images.iter().take(3) {
-                        f = f.related(
-                            Location {
-                                file: *fid,
-                                span: img.span,
-                            },
-                            format!("manifest image `{}`", img.value),
-                        );
-                    }
-                    if want.registry.is_none() {
-                        f = f.severity(Severity::Warning);
-                    }
-                    cx.findings.push(f);
-                }
+            deploy_images(index, wf, cx.findings);
+        }
+    }
+}
+
+/// A tag update writes an image, or names `image` or a pushed repository.
+fn is_tag_update(edit: &EditFact, pushed: &[(&PushFact, Repo)]) -> bool {
+    !edit.images.is_empty()
+        || edit.tool == EditTool::KustomizeEditSetImage
+        || edit.text.contains("image")
+        || pushed
+            .iter()
+            .any(|(_, p)| edit.text.contains(&format!("{}:", p.path)))
+}
+
+/// A tag-update step's file that does not exist, or holds none of the pushed images.
+fn tag_update(
+    index: &RepoIndex,
+    wf: &WorkflowFacts,
+    edit: &EditFact,
+    file: &str,
+    push: &PushFact,
+    pushed: &[(&PushFact, Repo)],
+) -> Option<Finding> {
+    let manifest_like = [".yaml", ".yml", ".json"].iter().any(|e| file.ends_with(e));
+    if has_placeholder(file) || !manifest_like {
+        return None;
+    }
+    let at = Location {
+        file: wf.file,
+        span: edit.span,
+    };
+    let Some(id) = index.file_at(index.repo(wf.file), file) else {
+        return Some(
+            Finding::new(
+                &WorkflowImageMismatch::META,
+                at,
+                format!(
+                    "the tag-update step writes `{file}`, which does not exist in the repository"
+                ),
+            )
+            .label("no such file")
+            .related(
+                Location {
+                    file: wf.file,
+                    span: push.span,
+                },
+                "the image this workflow pushes",
+            )
+            .help("point the step at the manifest that deploys the pushed image"),
+        );
+    };
+    if edit.tool == EditTool::KustomizeEditSetImage {
+        return None;
+    }
+    let in_file = images_in(index, id);
+    if in_file.is_empty() {
+        return None;
+    }
+    let best = in_file
+        .iter()
+        .filter_map(|(_, img)| Repo::of(&img.value))
+        .flat_map(|r| pushed.iter().filter_map(move |(_, p)| p.matches(&r)))
+        .max();
+    if best == Some(true) {
+        return None;
+    }
+    if best == Some(false) && pushed.iter().all(|(_, p)| p.registry.is_none()) {
+        // Repository paths agree and the registry is only known at run time.
+        return None;
+    }
+    let names: Vec<String> = pushed.iter().map(|(_, p)| display_repo(p)).collect();
+    let mut f = Finding::new(
+        &WorkflowImageMismatch::META,
+        at,
+        format!("the tag-update step rewrites `{file}`, which holds no image of the pushed repository `{}`", names.join("`, `")),
+    )
+    .label("updates the wrong manifest")
+    .related(Location { file: wf.file, span: push.span }, "pushed here")
+    .help("update the manifest that runs the pushed image, or push the image this manifest runs");
+    for (f_id, img) in in_file.iter().take(3) {
+        f = f.related(
+            Location {
+                file: *f_id,
+                span: img.span,
+            },
+            format!("`{file}` runs `{}`", img.value),
+        );
+    }
+    if pushed.iter().any(|(_, p)| p.registry.is_none()) {
+        f = f.severity(Severity::Warning);
+    }
+    Some(f)
+}
+
+/// azure/k8s-deploy `images:` against its `manifests:`.
+fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Finding>) {
+    for d in wf.deploys.iter().filter(|d| !d.images.is_empty()) {
+        let manifest_images: Vec<(u32, &Spanned)> = d
+            .paths
+            .iter()
+            .filter_map(|p| index.file_at(index.repo(wf.file), p))
+            .flat_map(|id| images_in(index, id))
+            .collect();
+        if manifest_images.is_empty() {
+            continue;
+        }
+        for entry in &d.images {
+            let Some(want) = Repo::of(&entry.value) else {
+                continue;
+            };
+            let best = manifest_images
+                .iter()
+                .filter_map(|(_, i)| Repo::of(&i.value))
+                .filter_map(|r| want.matches(&r))
+                .max();
+            if best.is_some() {
+                continue;
             }
+            let mut f = Finding::new(
+                &WorkflowImageMismatch::META,
+                Location { file: wf.file, span: entry.span },
+                format!("`azure/k8s-deploy` substitutes `{}`, but no manifest it deploys runs that repository", display_repo(&want)),
+            )
+            .label("matches no `image:` in `manifests:`")
+            .help("k8s-deploy only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image");
+            for (fid, img) in manifest_images.iter().take(3) {
+                f = f.related(
+                    Location {
+                        file: *fid,
+                        span: img.span,
+                    },
+                    format!("manifest image `{}`", img.value),
+                );
+            }
+            if want.registry.is_none() {
+                f = f.severity(Severity::Warning);
+            }
+            findings.push(f);
         }
     }
 }
