@@ -146,12 +146,12 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         Ok(d) => d,
         Err(Unread::Skipped(finding)) => {
             r.skipped = true;
-            r.findings.push(finding);
+            r.findings.push(*finding);
             return r;
         }
         Err(Unread::Unreadable(finding)) => {
             r.unreadable = true;
-            r.findings.push(finding);
+            r.findings.push(*finding);
             return r;
         }
     };

@@ -37,9 +37,9 @@ impl Drop for ReadBuffer {
 /// Why a file was not linted, as the per-file pass counts it.
 pub(super) enum Unread {
     /// Over the size limit: skipped.
-    Skipped(Finding),
+    Skipped(Box<Finding>),
     /// Could not be read.
-    Unreadable(Finding),
+    Unreadable(Box<Finding>),
 }
 
 /// Reads a file of the run into `buf`. `Ok(None)`: the buffer holds plain
@@ -63,19 +63,19 @@ pub(super) fn read(
         }),
     };
     decoded.map_err(|e| match e {
-        LoadError::TooLarge { size, limit } => Unread::Skipped(
+        LoadError::TooLarge { size, limit } => Unread::Skipped(Box::new(
             Finding::new(
                 &er::FileTooLarge::META,
                 at,
                 format!("file skipped: {size} bytes is over the limit of {limit} bytes"),
             )
             .help("raise `limits.max-file-size` (or `--max-file-size`), or exclude the file"),
-        ),
-        e => Unread::Unreadable(Finding::new(
+        )),
+        e => Unread::Unreadable(Box::new(Finding::new(
             &er::IoError::META,
             at,
             format!("could not read the file: {e}"),
-        )),
+        ))),
     })
 }
 
