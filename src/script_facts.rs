@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use crate::shell::{self, Command, Word};
+use crate::source::path;
 
 /// A command (or part of one) that matters, e.g. `kubectl apply`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,8 +344,8 @@ fn path_ref(value: &str, range: Range<usize>, cwd: Option<&str>) -> PathRef {
         value.to_string()
     } else {
         match cwd {
-            Some(c) => shell::join_path(c, value),
-            None => shell::normalize_path(value),
+            Some(c) => path::join_path(c, value),
+            None => path::normalize_path(value),
         }
     };
     PathRef { value, range }

@@ -12,6 +12,8 @@
 
 use std::ops::Range;
 
+use crate::source::path::{join_path, normalize_path};
+
 /// One word of a simple command, after quote removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
@@ -237,46 +239,6 @@ pub fn assignment_name(t: &str) -> Option<&str> {
         Some(name)
     } else {
         None
-    }
-}
-
-/// Normalises a `/`-separated path: drops `.` components, empty components
-/// and trailing slashes, and resolves `..` against a preceding plain
-/// component (never against `$VAR` or `~`). Returns `.` for an empty result.
-pub fn normalize_path(p: &str) -> String {
-    let absolute = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for comp in p.split('/') {
-        match comp {
-            "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." && !last.starts_with('$') && !last.starts_with('~') => {
-                    parts.pop();
-                }
-                None if absolute => {}
-                _ => parts.push(".."),
-            },
-            c => parts.push(c),
-        }
-    }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else if joined.is_empty() {
-        ".".to_string()
-    } else {
-        joined
-    }
-}
-
-/// Resolves `rel` against directory `base`: a path starting with `/`, `~` or
-/// `$` (a variable or `${{ }}` expression) replaces the base; anything else
-/// is joined onto it. The result is normalised with [`normalize_path`].
-pub fn join_path(base: &str, rel: &str) -> String {
-    if rel.starts_with('/') || rel.starts_with('~') || rel.starts_with('$') {
-        normalize_path(rel)
-    } else {
-        normalize_path(&format!("{base}/{rel}"))
     }
 }
 
@@ -1491,19 +1453,6 @@ pub(crate) mod tests {
         );
         assert_eq!(cwds("Set-Location -Path infra\nx"), vec![None, s("infra")]);
         assert_eq!(cwds("cd -P -- k8s\nx"), vec![None, s("k8s")]);
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(normalize_path("./a/./b/"), "a/b");
-        assert_eq!(normalize_path("a/../.."), "..");
-        assert_eq!(normalize_path("/a/../../b"), "/b");
-        assert_eq!(normalize_path("$HOME/../x"), "$HOME/../x");
-        assert_eq!(normalize_path("."), ".");
-        assert_eq!(join_path("a/b", "../c.yaml"), "a/c.yaml");
-        assert_eq!(join_path("a", "/abs"), "/abs");
-        assert_eq!(join_path("a", "$X/y"), "$X/y");
-        assert_eq!(join_path(".", "./k8s"), "k8s");
     }
 
     #[test]

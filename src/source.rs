@@ -2,6 +2,8 @@
 //! UTF-8. The same function serves the lint pass and the output pass, so byte
 //! offsets always refer to the same text.
 
+pub mod path;
+
 use std::io::Read;
 use std::path::Path;
 
