@@ -8,7 +8,7 @@ use crate::finding::FileId;
 use crate::index::Spanned;
 use crate::model::workflow::{action_name, value_range_span, Step, ValueMap, Vars, Workflow};
 use crate::rules::image::unquoted_span;
-use crate::script_facts::{self, EditTool};
+use crate::script::{self, EditTool};
 use crate::yaml::{NodeRef, Span};
 
 /// Actions whose purpose is access to a cluster. The one list of them.
@@ -185,7 +185,7 @@ impl Cx<'_, '_, '_> {
 
     fn script(&mut self, node: NodeRef) {
         let Some(text) = node.as_str() else { return };
-        let sf = script_facts::analyze(text);
+        let sf = script::analyze(text);
         let map = ValueMap::new(self.src, node);
         let span = |r: std::ops::Range<usize>| map.span(r);
         for h in sf.cluster_access {

@@ -3,7 +3,7 @@ use crate::image::{self, has_placeholder};
 use crate::index::{RepoIndex, Spanned};
 use crate::model::workflow_facts::PushFact;
 use crate::rules::{RepoCx, Rule, RuleMeta};
-use crate::script_facts::EditTool;
+use crate::script::EditTool;
 
 crate::declare_rule! {
     /// # workflow-image-mismatch

@@ -2,13 +2,15 @@
 //! reach a Kubernetes cluster, deploy manifests, build or push images, edit
 //! manifests in place, commit to git or create image pull secrets.
 //!
-//! Built on [`crate::shell::commands`], so text inside quotes, comments and
+//! Built on [`shell::commands`], so text inside quotes, comments and
 //! heredoc bodies is never mistaken for a command.
 
 use std::ops::Range;
 
-use crate::shell::{self, Command, Word};
 use crate::source::path;
+use shell::{Command, Word};
+
+pub mod shell;
 
 /// A command (or part of one) that matters, e.g. `kubectl apply`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -2573,7 +2575,7 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
     fn never_panics_on_random_scripts() {
         let mut seed = 7;
         for _ in 0..20_000 {
-            let _ = analyze(&crate::shell::tests::random_script(&mut seed));
+            let _ = analyze(&crate::script::shell::tests::random_script(&mut seed));
         }
     }
 
