@@ -67,11 +67,7 @@ fn scripts(c: &mut Criterion) {
     let mut g = c.benchmark_group("workflow");
     g.throughput(Throughput::Bytes(script.len() as u64));
     g.bench_function("script analysis", |b| {
-        b.iter(|| {
-            shipshape::script_facts::analyze(black_box(&script))
-                .pushes
-                .len()
-        })
+        b.iter(|| shipshape::script::analyze(black_box(&script)).pushes.len())
     });
     g.finish();
 }

@@ -20,8 +20,7 @@ pub mod yaml;
 // 3. Typed models over the tree.
 pub mod model;
 // 4. Script analysis: the shell lexer and what commands do.
-pub mod script_facts;
-pub mod shell;
+pub mod script;
 // 5. The findings model and rule metadata.
 pub mod finding;
 // 6. The settings.

@@ -48,8 +48,8 @@ fn every_fuzz_regression_input_is_handled() {
         }
         let _ = shipshape::config::parse(&text, &shipshape::rules::ids());
         for r in [
-            shipshape::script_facts::analyze(&text).commits,
-            shipshape::script_facts::analyze(&text).cluster_access,
+            shipshape::script::analyze(&text).commits,
+            shipshape::script::analyze(&text).cluster_access,
         ]
         .concat()
         {

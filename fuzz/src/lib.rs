@@ -537,8 +537,8 @@ pub fn check_config(data: &[u8]) -> Result<(), String> {
 
 // ---------------------------------------------------------------- shell
 
-/// Target 4: the shell analyser. Every range of `script_facts::analyze` and
-/// of the `shell::commands` it is built on lies in the script, ordered, on
+/// Target 4: the shell analyser. Every range of `script::analyze` and of
+/// the `script::shell::commands` it is built on lies in the script, ordered, on
 /// char boundaries.
 pub fn check_shell(data: &[u8]) -> Result<(), String> {
     let text = text_of(data);
@@ -546,7 +546,7 @@ pub fn check_shell(data: &[u8]) -> Result<(), String> {
     let r = |range: &std::ops::Range<usize>, what: &str| {
         span_ok(t, range.start, range.end, &|| what.to_string())
     };
-    for (i, c) in shipshape::shell::commands(t).iter().enumerate() {
+    for (i, c) in shipshape::script::shell::commands(t).iter().enumerate() {
         for w in &c.words {
             r(&w.range, &format!("command #{i} word {:?}", w.text))?;
             let _ = (w.is_flag(), w.assignment());
@@ -562,7 +562,7 @@ pub fn check_shell(data: &[u8]) -> Result<(), String> {
         }
         let _ = (c.program(), c.args(), c.assignments(), c.program_index());
     }
-    let f = shipshape::script_facts::analyze(t);
+    let f = shipshape::script::analyze(t);
     for h in f.cluster_access.iter().chain(&f.commits) {
         r(&h.range, &format!("hit {:?}", h.what))?;
     }

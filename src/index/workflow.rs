@@ -6,7 +6,7 @@
 
 use crate::finding::FileId;
 use crate::model::workflow::{action_name, value_range_span, Step, ValueMap, Vars, Workflow};
-use crate::script_facts::{self, EditTool};
+use crate::script::{self, EditTool};
 use crate::yaml::{unquoted_span, NodeRef, Span, Spanned};
 
 /// Actions whose purpose is access to a cluster. The one list of them.
@@ -183,7 +183,7 @@ impl Cx<'_, '_, '_> {
 
     fn script(&mut self, node: NodeRef) {
         let Some(text) = node.as_str() else { return };
-        let sf = script_facts::analyze(text);
+        let sf = script::analyze(text);
         let map = ValueMap::new(self.src, node);
         let span = |r: std::ops::Range<usize>| map.span(r);
         for h in sf.cluster_access {

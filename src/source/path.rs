@@ -1,5 +1,9 @@
-//! Joining and normalising `/`-separated repository paths, as written in
-//! manifests and workflows. Pure string work: never touches the disk.
+//! Joining and normalising `/`-separated repository paths, as text: `.` and
+//! `..` are resolved lexically, and nothing here ever touches the disk.
+//! Two joins for two readers: `join_norm` for paths in manifests and
+//! kustomizations (relative to a repository, `..` never climbs out of it),
+//! `join_path` for paths in scripts (where `$VAR`, `~` and absolute paths
+//! replace the base and `..` is kept when it cannot be resolved).
 
 /// Joins a relative path onto a directory and normalises `.` and `..`.
 pub fn join_norm(dir: &str, rel: &str) -> String {
@@ -25,6 +29,46 @@ pub fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
+/// Normalises a `/`-separated path: drops `.` components, empty components
+/// and trailing slashes, and resolves `..` against a preceding plain
+/// component (never against `$VAR` or `~`). Returns `.` for an empty result.
+pub fn normalize_path(p: &str) -> String {
+    let absolute = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for comp in p.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." && !last.starts_with('$') && !last.starts_with('~') => {
+                    parts.pop();
+                }
+                None if absolute => {}
+                _ => parts.push(".."),
+            },
+            c => parts.push(c),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// Resolves `rel` against directory `base`: a path starting with `/`, `~` or
+/// `$` (a variable or `${{ }}` expression) replaces the base; anything else
+/// is joined onto it. The result is normalised with [`normalize_path`].
+pub fn join_path(base: &str, rel: &str) -> String {
+    if rel.starts_with('/') || rel.starts_with('~') || rel.starts_with('$') {
+        normalize_path(rel)
+    } else {
+        normalize_path(&format!("{base}/{rel}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +78,18 @@ mod tests {
         assert_eq!(join_norm("overlays/prod", "../../base"), "base");
         assert_eq!(join_norm("a", "./b.yaml"), "a/b.yaml");
         assert_eq!(join_norm("", "k8s"), "k8s");
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize_path("./a/./b/"), "a/b");
+        assert_eq!(normalize_path("a/../.."), "..");
+        assert_eq!(normalize_path("/a/../../b"), "/b");
+        assert_eq!(normalize_path("$HOME/../x"), "$HOME/../x");
+        assert_eq!(normalize_path("."), ".");
+        assert_eq!(join_path("a/b", "../c.yaml"), "a/c.yaml");
+        assert_eq!(join_path("a", "/abs"), "/abs");
+        assert_eq!(join_path("a", "$X/y"), "$X/y");
+        assert_eq!(join_path(".", "./k8s"), "k8s");
     }
 }

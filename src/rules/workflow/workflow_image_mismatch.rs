@@ -3,7 +3,7 @@ use crate::index::workflow::{EditFact, PushFact, WorkflowFacts};
 use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::rules::{RepoCx, Rule};
-use crate::script_facts::EditTool;
+use crate::script::EditTool;
 use crate::yaml::Spanned;
 
 crate::declare_rule! {
