@@ -1,12 +1,7 @@
 //! Data the lexer skips between commands: heredoc bodies (up to their
 //! terminator line) and PowerShell block comments `<# ... #>`.
 
-use super::lexer::Lexer;
-
-pub(super) struct Heredoc {
-    pub(super) delim: String,
-    pub(super) strip_tabs: bool,
-}
+use super::cursor::{Heredoc, Lexer};
 
 impl Lexer<'_> {
     /// Skips the bodies of the pending heredocs, starting at line `start`.

@@ -1,10 +1,9 @@
-//! The lexer's state and its main loop: splitting a script into simple
+//! The lexer's main loop: splitting a script into simple
 //! commands at separators, groups and `case` patterns, attaching their
 //! redirections, and tracking the working directory through `cd`, `pushd`
 //! and `popd`.
 
-use super::heredoc::Heredoc;
-use super::words::Ctx;
+use super::cursor::{Ctx, DirState, Heredoc, Lexer, Stop};
 use super::{Command, Redirect, Word};
 use crate::source::path::{join_path, normalize_path};
 
@@ -13,16 +12,6 @@ const MAX_DIR_STACK: usize = 64;
 /// A longer working directory is deemed unknowable (keeps memory linear on
 /// pathological input such as thousands of `cd a`).
 const MAX_CWD_LEN: usize = 512;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stop {
-    /// Tokenize up to the limit.
-    Limit,
-    /// Tokenize up to an unmatched `)` (inside `$( ... )`).
-    Paren,
-}
-
-type DirState = (Option<String>, Vec<Option<String>>);
 
 #[derive(Default)]
 struct Pending {
@@ -45,79 +34,7 @@ fn is_keyword(t: &str) -> bool {
     )
 }
 
-pub(super) struct Lexer<'a> {
-    pub(super) src: &'a str,
-    pub(super) b: &'a [u8],
-    /// Heredocs whose body starts after the next unquoted newline.
-    pub(super) heredocs: Vec<Heredoc>,
-    pub(super) cwd: Option<String>,
-    pub(super) dir_stack: Vec<Option<String>>,
-    /// Start of the last `}}` in the script: lets an unterminated `${{` fail
-    /// fast, keeping the tokenizer linear.
-    pub(super) last_gh_close: Option<usize>,
-    /// Same for the `#>` closing a PowerShell block comment.
-    pub(super) last_block_close: Option<usize>,
-    /// Same for the closers of PowerShell here-strings (`"@`, `'@`).
-    pub(super) last_here_close: [Option<usize>; 2],
-}
-
 impl Lexer<'_> {
-    pub(super) fn at(&self, i: usize, limit: usize) -> Option<u8> {
-        if i < limit {
-            self.b.get(i).copied()
-        } else {
-            None
-        }
-    }
-
-    /// Length of the newline (`\n` or `\r\n`) at `i`, 0 if none.
-    pub(super) fn newline_len(&self, i: usize, limit: usize) -> usize {
-        match self.at(i, limit) {
-            Some(b'\n') => 1,
-            Some(b'\r') if self.at(i + 1, limit) == Some(b'\n') => 2,
-            _ => 0,
-        }
-    }
-
-    /// Index of the next `\n` at or after `i`, or `limit`.
-    pub(super) fn line_end(&self, i: usize, limit: usize) -> usize {
-        self.b
-            .get(i..limit)
-            .and_then(|s| s.iter().position(|&c| c == b'\n'))
-            .map_or(limit, |p| i + p)
-    }
-
-    /// Index just past the char starting at `i`.
-    fn next_char(&self, i: usize) -> usize {
-        i + self
-            .src
-            .get(i..)
-            .and_then(|s| s.chars().next())
-            .map_or(1, char::len_utf8)
-    }
-
-    pub(super) fn copy(&self, text: &mut Vec<u8>, from: usize, to: usize) {
-        if let Some(s) = self.b.get(from..to) {
-            text.extend_from_slice(s);
-        }
-    }
-
-    /// True when no word continues at `i`.
-    fn is_word_end(&self, i: usize, limit: usize) -> bool {
-        matches!(
-            self.at(i, limit),
-            None | Some(b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b')')
-        )
-    }
-
-    pub(super) fn save_dirs(&self) -> DirState {
-        (self.cwd.clone(), self.dir_stack.clone())
-    }
-
-    pub(super) fn restore_dirs(&mut self, saved: DirState) {
-        (self.cwd, self.dir_stack) = saved;
-    }
-
     /// Tokenizes `start..limit` into commands. With `Stop::Paren`, stops at
     /// the first unmatched `)` and returns its index; otherwise returns
     /// `limit`.
@@ -138,23 +55,7 @@ impl Lexer<'_> {
             let c = self.b[i];
             let next = self.at(i + 1, limit);
             if in_pattern {
-                // `case` patterns: `a|b)` — data up to the `)`.
-                match c {
-                    b' ' | b'\t' | b'\r' | b'\n' | b'|' | b'(' | b';' => i += 1,
-                    b')' => {
-                        in_pattern = false;
-                        i += 1;
-                    }
-                    b'#' => i = self.line_end(i, limit),
-                    _ => {
-                        let (w, end) = self.read_word(i, limit, depth, &mut Vec::new());
-                        if !w.quoted && w.text == "esac" {
-                            in_pattern = false;
-                            case_depth = case_depth.saturating_sub(1);
-                        }
-                        i = if end > i { end } else { self.next_char(i) };
-                    }
-                }
+                i = self.case_pattern(i, limit, depth, &mut in_pattern, &mut case_depth);
                 continue;
             }
             match c {
@@ -229,34 +130,81 @@ impl Lexer<'_> {
                     i += 1;
                 }
                 _ => {
-                    let (w, end) = self.read_word(i, limit, depth, &mut cur.deferred);
-                    if end <= i {
-                        i = self.next_char(i);
-                        continue;
-                    }
-                    i = end;
-                    if cur.words.is_empty() && !w.quoted && is_keyword(&w.text) {
-                        if w.text == "esac" {
-                            case_depth = case_depth.saturating_sub(1);
-                        }
-                        continue;
-                    }
-                    let case_in = !w.quoted
-                        && w.text == "in"
-                        && cur.words.len() == 2
-                        && !cur.words[0].quoted
-                        && cur.words[0].text == "case";
-                    cur.words.push(w);
-                    if case_in {
-                        self.finish(&mut cur, &mut out);
-                        case_depth += 1;
-                        in_pattern = true;
-                    }
+                    let case = (&mut in_pattern, &mut case_depth);
+                    i = self.word(i, limit, depth, &mut cur, &mut out, case);
                 }
             }
         }
         self.finish(&mut cur, &mut out);
         (limit, out)
+    }
+
+    /// One step inside `case` patterns (`a|b)`: data up to the `)`).
+    fn case_pattern(
+        &mut self,
+        i: usize,
+        limit: usize,
+        depth: usize,
+        in_pattern: &mut bool,
+        case_depth: &mut usize,
+    ) -> usize {
+        match self.b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' | b'|' | b'(' | b';' => i + 1,
+            b')' => {
+                *in_pattern = false;
+                i + 1
+            }
+            b'#' => self.line_end(i, limit),
+            _ => {
+                let (w, end) = self.read_word(i, limit, depth, &mut Vec::new());
+                if !w.quoted && w.text == "esac" {
+                    *in_pattern = false;
+                    *case_depth = case_depth.saturating_sub(1);
+                }
+                if end > i {
+                    end
+                } else {
+                    self.next_char(i)
+                }
+            }
+        }
+    }
+
+    /// Reads a word at `i` into the current command: keywords are dropped,
+    /// and `case WORD in` starts the `case` patterns (`case` holds
+    /// `in_pattern` and the `case` nesting depth). Returns where to go on.
+    fn word(
+        &mut self,
+        i: usize,
+        limit: usize,
+        depth: usize,
+        cur: &mut Pending,
+        out: &mut Vec<Command>,
+        case: (&mut bool, &mut usize),
+    ) -> usize {
+        let (in_pattern, case_depth) = case;
+        let (w, end) = self.read_word(i, limit, depth, &mut cur.deferred);
+        if end <= i {
+            return self.next_char(i);
+        }
+        if cur.words.is_empty() && !w.quoted && is_keyword(&w.text) {
+            if w.text == "esac" {
+                *case_depth = case_depth.saturating_sub(1);
+            }
+            return end;
+        }
+        let case_in = !w.quoted
+            && w.text == "in"
+            && cur.words.len() == 2
+            && !cur.words[0].quoted
+            && cur.words[0].text == "case";
+        cur.words.push(w);
+        if case_in {
+            self.finish(cur, out);
+            *case_depth += 1;
+            *in_pattern = true;
+        }
+        end
     }
 
     /// Ends the current simple command (if any), tracking `cd`.

@@ -17,8 +17,9 @@
 
 use std::ops::Range;
 
-use lexer::{Lexer, Stop};
+use cursor::{Lexer, Stop};
 
+mod cursor;
 mod heredoc;
 mod lexer;
 mod words;

@@ -2,21 +2,12 @@
 //! expressions, command substitutions (tokenized recursively), PowerShell
 //! here-strings, and the verbatim scanner for balanced text.
 
-use super::lexer::{Lexer, Stop};
+use super::cursor::{Ctx, Lexer, Stop};
 use super::{assignment_name, Command, Word};
 
 /// Nesting limit for recursive tokenization of command substitutions; deeper
 /// substitutions are skipped verbatim.
 const MAX_DEPTH: usize = 32;
-
-/// Contexts of the verbatim scanner [`Lexer::skip_balanced`].
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ctx {
-    Paren,
-    Brace,
-    Dq,
-    Backtick,
-}
 
 impl Lexer<'_> {
     /// End (exclusive) of the GitHub expression `${{ ... }}` starting at `i`.
