@@ -252,25 +252,6 @@ $content | ForEach-Object {$_ -replace $line,"        image: ${{ inputs.ACRNAME 
             .deploys
             .is_empty());
 
-        let s = "cd deploy\nhelm upgrade --install myapp ./charts/app -n prod --create-namespace -f values.yaml --values=../env/prod.yaml --set image.tag=${{ github.sha }} --wait";
-        let f = analyze(s);
-        assert_eq!(f.deploys.len(), 1);
-        let d = &f.deploys[0];
-        assert_eq!(d.tool, "helm upgrade");
-        assert_eq!(
-            paths(d),
-            vec!["deploy/charts/app", "deploy/values.yaml", "env/prod.yaml"]
-        );
-        assert_eq!(d.namespace.as_deref(), Some("prod"));
-        assert_eq!(access(s), v(&["helm upgrade"]));
-        let f = analyze("helm install my-release oci://registry/charts/app --version 1.2.3 -n x");
-        assert!(paths(&f.deploys[0]).is_empty());
-        assert_eq!(f.deploys[0].tool, "helm install");
-        let f = analyze("helm install ./chart --generate-name");
-        assert_eq!(paths(&f.deploys[0]), vec!["chart"]);
-        let f = analyze("helm upgrade -i rel bitnami/nginx");
-        assert_eq!(paths(&f.deploys[0]), vec!["bitnami/nginx"]);
-
         // Multi-line with continuations.
         let s =
             "kubectl apply \\\n  -n staging \\\n  -f k8s/deployment.yaml \\\n  -f k8s/service.yaml";

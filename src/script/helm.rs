@@ -127,3 +127,58 @@ pub(super) fn helm(cmd: &Command, pw: &Word, args: &[Word], f: &mut ScriptFacts)
         range: cmd.range(),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::script::analyze;
+    use crate::script::test_util::{access, paths, v};
+
+    #[test]
+    fn cluster_access() {
+        for sub in [
+            "install a b",
+            "upgrade a b",
+            "uninstall a",
+            "delete a",
+            "rollback a 1",
+            "list",
+            "ls -A",
+            "status a",
+            "get values a",
+            "test a",
+            "history a",
+        ] {
+            assert_eq!(access(&format!("helm {sub}")).len(), 1, "{sub}");
+        }
+        assert_eq!(
+            access("helm --kube-context prod -n x list"),
+            v(&["helm list"])
+        );
+        assert_eq!(
+            access("helm upgrade x ./c --dry-run=server"),
+            v(&["helm upgrade"])
+        );
+    }
+
+    #[test]
+    fn deploys() {
+        let s = "cd deploy\nhelm upgrade --install myapp ./charts/app -n prod --create-namespace -f values.yaml --values=../env/prod.yaml --set image.tag=${{ github.sha }} --wait";
+        let f = analyze(s);
+        assert_eq!(f.deploys.len(), 1);
+        let d = &f.deploys[0];
+        assert_eq!(d.tool, "helm upgrade");
+        assert_eq!(
+            paths(d),
+            vec!["deploy/charts/app", "deploy/values.yaml", "env/prod.yaml"]
+        );
+        assert_eq!(d.namespace.as_deref(), Some("prod"));
+        assert_eq!(access(s), v(&["helm upgrade"]));
+        let f = analyze("helm install my-release oci://registry/charts/app --version 1.2.3 -n x");
+        assert!(paths(&f.deploys[0]).is_empty());
+        assert_eq!(f.deploys[0].tool, "helm install");
+        let f = analyze("helm install ./chart --generate-name");
+        assert_eq!(paths(&f.deploys[0]), vec!["chart"]);
+        let f = analyze("helm upgrade -i rel bitnami/nginx");
+        assert_eq!(paths(&f.deploys[0]), vec!["bitnami/nginx"]);
+    }
+}
