@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::{ListFormat, EXIT_ERROR, EXIT_OK};
 use crate::config;
+use crate::finding::visible::visible;
 use crate::rules;
 
 pub(super) fn list_rules(format: ListFormat) -> i32 {
@@ -77,7 +78,7 @@ pub(super) fn show_rule(id: &str) -> i32 {
         }
         None => {
             let ids = rules::ids();
-            eprintln!("error: unknown rule `{id}`");
+            eprintln!("error: unknown rule `{}`", visible(id));
             if let Some(c) = config::closest(id, &ids) {
                 eprintln!("help: did you mean `{c}`?");
             }

@@ -1,7 +1,8 @@
 //! The findings model: what every rule reports and every output format reads.
 //! Rules never format text for a terminal; they give byte spans in files and
 //! the engine turns them into lines and columns once. `suppress` reads the
-//! `# shipshape: ignore[...]` comments that silence findings.
+//! `# shipshape: ignore[...]` comments that silence findings; `visible`
+//! renders repository text safe to show in a terminal or log.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use crate::yaml::Span;
 
 mod rule_meta;
 pub mod suppress;
+pub mod visible;
 
 pub use rule_meta::RuleMeta;
 

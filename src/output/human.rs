@@ -1,12 +1,14 @@
 //! Compiler-style diagnostics, rendered with annotate-snippets: the source
 //! line with the node underlined, labels in other files, a help line.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::engine::Run;
+use crate::finding::visible::{visible, visible_source};
 use crate::finding::{Finding, Severity};
 use crate::report::Sources;
 
@@ -26,7 +28,7 @@ fn level(sev: Severity) -> Level<'static> {
 }
 
 /// Byte range to underline: never empty when the source has a character there.
-fn visible(src: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+fn underlined(src: &str, start: usize, end: usize) -> std::ops::Range<usize> {
     let start = crate::yaml::lines_floor(src, start.min(src.len()));
     let end = crate::yaml::lines_floor(src, end.min(src.len())).max(start);
     if end > start {
@@ -71,24 +73,30 @@ fn window<'t>(
     (&text[start..end], first + 1, start)
 }
 
+/// An annotation to draw: its kind, its byte range in the file, its label.
+type Annotated<'a> = (AnnotationKind, std::ops::Range<usize>, Option<Cow<'a, str>>);
+
 /// A snippet of only the lines holding `anns` (kind, byte range in `text`,
 /// label), numbered as in the file.
 fn windowed<'a>(
     text: &'a str,
     lines: &crate::yaml::LineIndex,
     path: &'a str,
-    anns: &[(AnnotationKind, std::ops::Range<usize>, Option<&'a str>)],
+    anns: &[Annotated<'a>],
 ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
     let ranges: Vec<_> = anns.iter().map(|(_, r, _)| r.clone()).collect();
     let (window, line_start, base) = window(text, lines, &ranges);
+    // Control characters in the source are shown escaped; the annotations
+    // move with the text.
+    let (window, shifts) = visible_source(window);
     let mut snippet = Snippet::source(window)
         .line_start(line_start)
         .path(path)
         .fold(true);
     for (kind, r, label) in anns {
-        let mut ann = kind.span(r.start - base..r.end - base);
+        let mut ann = kind.span(shifts.map(r.start - base)..shifts.map(r.end - base));
         if let Some(label) = label {
-            ann = ann.label(*label);
+            ann = ann.label(label.clone());
         }
         snippet = snippet.annotation(ann);
     }
@@ -98,12 +106,12 @@ fn windowed<'a>(
 /// "in Deployment `x` (namespace `y`)": the object a finding is about.
 fn object_note(f: &Finding) -> Option<String> {
     f.object.as_ref().map(|o| {
-        let mut s = format!("in {}", o.kind);
+        let mut s = format!("in {}", visible(&o.kind));
         if let Some(n) = &o.name {
-            s.push_str(&format!(" `{n}`"));
+            s.push_str(&format!(" `{}`", visible(n)));
         }
         if let Some(ns) = &o.namespace {
-            s.push_str(&format!(" (namespace `{ns}`)"));
+            s.push_str(&format!(" (namespace `{}`)", visible(ns)));
         }
         s
     })
@@ -119,7 +127,7 @@ fn write_one_line(f: &Finding, sources: &mut Sources, buf: &mut Vec<u8>) -> bool
         return false;
     };
     let text: &str = &src.text;
-    let r = visible(
+    let r = underlined(
         text,
         f.primary.span.start as usize,
         f.primary.span.end as usize,
@@ -127,18 +135,21 @@ fn write_one_line(f: &Finding, sources: &mut Sources, buf: &mut Vec<u8>) -> bool
     let line = src.lines.line_of(r.start);
     let line_start = src.lines.line_start(line);
     let note = object_note(f);
+    let (message, path) = (visible(&f.message), visible(sources.path(f.primary.file)));
+    let label = f.label.as_deref().map(visible);
+    let help = f.help.as_deref().map(visible);
     let one = super::one_line::OneLine {
         level: f.severity.as_str(),
         rule: f.rule,
-        message: &f.message,
-        path: sources.path(f.primary.file),
+        message: &message,
+        path: &path,
         line_no: line + 1,
         line: src.lines.line_text(text, line),
         start: r.start.saturating_sub(line_start),
         end: r.end.saturating_sub(line_start),
-        label: f.label.as_deref(),
+        label: label.as_deref(),
         note: note.as_deref(),
-        help: f.help.as_deref(),
+        help: help.as_deref(),
     };
     if !one.supported() {
         return false;
@@ -151,10 +162,11 @@ fn write_one_line(f: &Finding, sources: &mut Sources, buf: &mut Vec<u8>) -> bool
 pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -> String {
     let place = sources.place(f.primary);
     let title = level(f.severity)
-        .primary_title(f.message.as_str())
+        .primary_title(visible(&f.message))
         .id(f.rule);
     let mut group = Group::with_title(title);
     let primary_src = sources.get(f.primary.file);
+    let primary_path = visible(&place.path).into_owned();
     // Related labels grouped by file, the primary's file first.
     let mut related_other: Vec<(crate::finding::FileId, Vec<&crate::finding::Label>)> = Vec::new();
     let mut related_same = Vec::new();
@@ -171,30 +183,34 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
         Some(src) => {
             let text: &str = &src.text;
             let span = |at: &crate::finding::Location| {
-                visible(text, at.span.start as usize, at.span.end as usize)
+                underlined(text, at.span.start as usize, at.span.end as usize)
             };
             let mut anns = vec![(
                 AnnotationKind::Primary,
                 span(&f.primary),
-                f.label.as_deref(),
+                f.label.as_deref().map(visible),
             )];
             anns.extend(related_same.iter().map(|l| {
                 (
                     AnnotationKind::Context,
                     span(&l.at),
-                    Some(l.message.as_str()),
+                    Some(visible(&l.message)),
                 )
             }));
-            group = group.element(windowed(text, &src.lines, &place.path, &anns));
+            group = group.element(windowed(text, &src.lines, &primary_path, &anns));
         }
         None => {
-            group = group.element(annotate_snippets::Origin::path(place.path.clone()));
+            group = group.element(annotate_snippets::Origin::path(primary_path.clone()));
         }
     }
     let mut owned_texts = Vec::new();
     for (file, labels) in &related_other {
         if let Some(src) = sources.get(*file) {
-            owned_texts.push((sources.path(*file).to_string(), src, labels.clone()));
+            owned_texts.push((
+                visible(sources.path(*file)).into_owned(),
+                src,
+                labels.clone(),
+            ));
         }
     }
     for (path, src, labels) in &owned_texts {
@@ -202,8 +218,8 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
         let anns: Vec<_> = labels
             .iter()
             .map(|l| {
-                let r = visible(text, l.at.span.start as usize, l.at.span.end as usize);
-                (AnnotationKind::Context, r, Some(l.message.as_str()))
+                let r = underlined(text, l.at.span.start as usize, l.at.span.end as usize);
+                (AnnotationKind::Context, r, Some(visible(&l.message)))
             })
             .collect();
         group = group.element(windowed(text, &src.lines, path, &anns));
@@ -213,7 +229,7 @@ pub fn render_finding(f: &Finding, sources: &mut Sources, renderer: &Renderer) -
         group = group.element(Level::NOTE.message(note.as_str()));
     }
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_ref()));
+        group = group.element(Level::HELP.message(visible(help)));
     }
     renderer.render(&[group])
 }

@@ -2,6 +2,7 @@
 //! with the evidence, so `--explain-mode` can say why.
 
 use crate::config::{Config, Mode};
+use crate::finding::visible::visible;
 use crate::index::workflow::WorkflowFacts;
 use crate::index::RepoIndex;
 use crate::yaml::Span;
@@ -130,17 +131,13 @@ pub fn explain(index: &RepoIndex, cfg: &Config, out: &mut dyn std::io::Write) {
             WfMode::Push => "push",
             WfMode::Pull => "pull",
         };
-        let _ = writeln!(
-            out,
-            "{}: {mode} mode",
-            index
-                .paths
-                .get(wf.file as usize)
-                .map(String::as_str)
-                .unwrap_or("?")
-        );
+        let path = index
+            .paths
+            .get(wf.file as usize)
+            .map_or("?", String::as_str);
+        let _ = writeln!(out, "{}: {mode} mode", visible(path));
         for e in &d.evidence {
-            let _ = writeln!(out, "  - {}", e.what);
+            let _ = writeln!(out, "  - {}", visible(&e.what));
         }
     }
 }
