@@ -891,6 +891,282 @@ fn inputs_that_break_peer_linters_finish() {
 }
 
 // ---------------------------------------------------------------------------
+// Hostile names and values: nothing a repository holds reaches the terminal raw
+
+/// Characters no output may carry raw: C0 (but the newlines shipshape writes
+/// itself), DEL, C1, bidirectional overrides, isolates and marks, and the
+/// Unicode line and paragraph separators. This is the test's own list, not
+/// the one the code uses.
+fn forbidden(c: char) -> bool {
+    let o = c as u32;
+    (o < 0x20 && c != '\n')
+        || o == 0x7f
+        || (0x80..=0x9f).contains(&o)
+        || (0x202a..=0x202e).contains(&o)
+        || (0x2066..=0x2069).contains(&o)
+        || matches!(o, 0x200e | 0x200f | 0x061c | 0x2028 | 0x2029)
+}
+
+/// The first forbidden character in human output, with some context. With
+/// `styled`, shipshape's own SGR sequences (`ESC [ digits ; m`) are allowed
+/// and nothing else that starts with ESC.
+fn raw_control(out: &[u8], styled: bool) -> Option<String> {
+    let text = String::from_utf8_lossy(out);
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if styled && chars[i] == '\u{1b}' && chars.get(i + 1) == Some(&'[') {
+            let mut j = i + 2;
+            while chars
+                .get(j)
+                .is_some_and(|c| c.is_ascii_digit() || *c == ';')
+            {
+                j += 1;
+            }
+            if chars.get(j) == Some(&'m') {
+                i = j + 1;
+                continue;
+            }
+        }
+        if forbidden(chars[i]) {
+            let lo = i.saturating_sub(40);
+            let hi = (i + 20).min(chars.len());
+            let context: String = chars[lo..hi].iter().collect();
+            return Some(format!(
+                "U+{:04X} at char {i}: {context:?}",
+                chars[i] as u32
+            ));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Every format of `shipshape check --no-config ARGS` in `dir`: plain and
+/// coloured human output carry no raw control character and forge no line
+/// (no line starts `::`, a GitHub workflow command, or `error: fake`); JSON
+/// escapes them (its bytes hold no C0 but the newlines of its layout) and
+/// parses. Returns the plain human output and the JSON.
+fn all_formats_clean(dir: &Path, args: &[&str]) -> (String, Value) {
+    let with = |extra: &[&str]| {
+        let mut a = vec!["--no-config"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(args);
+        run(dir, &a, DEADLINE)
+    };
+    let plain = with(&["--color", "never"]);
+    let styled = with(&["--color", "always"]);
+    let json = with(&["--format", "json"]);
+    assert!(
+        styled.stdout.contains(&0x1b),
+        "coloured output has no colour"
+    );
+    for (name, out, is_styled) in [("plain", &plain, false), ("coloured", &styled, true)] {
+        for stream in [&out.stdout, &out.stderr.as_bytes().to_vec()] {
+            if let Some(bad) = raw_control(stream, is_styled) {
+                panic!("{name} output carries a raw control character: {bad}");
+            }
+            let text = String::from_utf8_lossy(stream);
+            for line in text.lines() {
+                let bare = line.trim_start_matches(|c: char| c == ' ' || !c.is_ascii());
+                assert!(
+                    !line.starts_with("::") && !bare.starts_with("error: fake"),
+                    "{name} output forged a line: {line:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        !json.stdout.iter().any(|&b| b < 0x20 && b != b'\n'),
+        "JSON carries a raw control byte"
+    );
+    let v: Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    (String::from_utf8_lossy(&plain.stdout).into_owned(), v)
+}
+
+/// Names built to attack a terminal or a CI log.
+const HOSTILE_NAMES: &[&str] = &[
+    "esc\u{1b}]0;pwned\u{7}.yaml",
+    "red\u{1b}[31mRED\u{1b}[0m.yaml",
+    "bell\u{7}.yaml",
+    "cr\rerror: fake.yaml",
+    "lf\n::error file=x.yaml::forged.yaml",
+    "colon::warning::x.yaml",
+    "bidi\u{202e}lmay.txt.yaml",
+    "isolate\u{2066}x\u{2069}.yaml",
+    "csi\u{9b}31m.yaml",
+];
+
+#[cfg(unix)]
+#[test]
+fn hostile_file_names_cannot_write_to_the_terminal() {
+    let d = repo();
+    for name in HOSTILE_NAMES {
+        write(d.path(), name, POD);
+    }
+    let (human, v) = all_formats_clean(d.path(), &["."]);
+    // Every file was linted, and JSON gives each name exactly.
+    for name in HOSTILE_NAMES {
+        assert_pod_image_findings(&v, name);
+    }
+    assert_good_linted(&v);
+    // The names are shown, made visible, not dropped.
+    assert!(human.contains("esc\\e]0;pwned\\a.yaml:8:12"), "{human}");
+    assert!(
+        human.contains("lf\\n::error file=x.yaml::forged.yaml:8:12"),
+        "{human}"
+    );
+    assert!(human.contains("bidi\\u{202e}lmay.txt.yaml"), "{human}");
+}
+
+#[test]
+fn hostile_values_in_every_quoted_field_cannot_write_to_the_terminal() {
+    let d = repo();
+    // Values a message, label or note quotes: object and container names,
+    // namespace, image, pull secret name, a suppression's rule id; and raw
+    // control characters in a comment, shown in a snippet.
+    let pod = "apiVersion: v1
+kind: Pod
+metadata:
+  name: \"p\\u001b]0;pwned\\u0007\"
+  namespace: \"ns\\r\\n::error::forged\\u202e\"
+spec:
+  imagePullSecrets:
+    - name: \"sec\\u001b[2J\\u2066\"
+  containers:
+    - name: \"c\\u009b31m\\u2028x\"
+      image: nginx:latest   # shipshape: ignore[unpinned-image\u{202e}] why
+";
+    write(d.path(), "values.yaml", pod);
+    // Raw control characters in the source itself: the snippet of the
+    // syntax error shows that line.
+    write(d.path(), "raw.yaml", "a: 1\nb: [\u{1b}]0;pwned\u{7}\n");
+    let (human, v) = all_formats_clean(d.path(), &["."]);
+    assert_good_linted(&v);
+    let rules: Vec<&str> = findings_in(&v, "values.yaml")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "unpinned-image",
+        "untrusted-registry",
+        "unresolved-pull-secret",
+        "unused-ignore",
+    ] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    assert_eq!(only(&v, "raw.yaml")["rule"], "invalid-yaml");
+    // JSON keeps the values exactly (escaped by JSON's own rules).
+    assert!(v.to_string().contains("p\\u001b]0;pwned\\u0007"), "{v}");
+    // Human output shows them visibly.
+    for shown in [
+        "in Pod `p\\e]0;pwned\\a` (namespace `ns\\r\\n::error::forged\\u{202e}`)",
+        "c\\u{9b}31m\\u{2028}x",
+        "sec\\e[2J\\u{2066}",
+        "unpinned-image\\u{202e}",
+    ] {
+        assert!(human.contains(shown), "{shown:?} not in:\n{human}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn named_links_out_of_the_repository_are_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = "password: hunter2-SECRET\nnot: [yaml\n";
+    write(outside.path(), "secret.yaml", secret);
+    let d = repo();
+    fs::create_dir_all(d.path().join(".git")).unwrap();
+    write(d.path(), "k8s/pod.yaml", POD);
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        d.path().join("link.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), d.path().join("linkdir")).unwrap();
+    std::os::unix::fs::symlink("k8s/pod.yaml", d.path().join("inside.yaml")).unwrap();
+    // Named as pre-commit names files: the links out are refused with a
+    // warning, the link inside is read, the rest is linted.
+    let args = [
+        "link.yaml",
+        "linkdir/secret.yaml",
+        "inside.yaml",
+        "good.yaml",
+    ];
+    let (v, code) = lint_paths(d.path(), &[], &args);
+    assert_eq!(code, 1);
+    for name in ["link.yaml", "linkdir/secret.yaml"] {
+        let f = only(&v, name);
+        assert_eq!(f["rule"], "link-outside-repository");
+        assert_eq!(f["severity"], "warning");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("not read: `{name}` is a symbolic link to `")),
+            "{f:#}"
+        );
+    }
+    assert_pod_image_findings(&v, "inside.yaml");
+    assert_good_linted(&v);
+    assert_eq!(v["summary"]["skipped"], 2);
+    let (human, _) = all_formats_clean(d.path(), &args);
+    assert!(
+        !human.contains("hunter2") && !v.to_string().contains("hunter2"),
+        "{human}"
+    );
+    // Only warnings: `--fail-on error` passes.
+    let out = run(d.path(), &["--no-config", "link.yaml"], DEADLINE);
+    assert_eq!(out.code, 0, "{}", String::from_utf8_lossy(&out.stdout));
+    // The same for a buffer on stdin named after the link.
+    let out = shipshape()
+        .current_dir(d.path())
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "link.yaml",
+            "-",
+        ])
+        .write_stdin(secret)
+        .output()
+        .unwrap();
+    let sv: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(only(&sv, "link.yaml")["rule"], "link-outside-repository");
+    assert!(!sv.to_string().contains("hunter2"));
+    // `--follow-outside-links` reads it (and shows its broken line).
+    let (v, code) = lint_paths(d.path(), &["--follow-outside-links"], &["link.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(only(&v, "link.yaml")["rule"], "invalid-yaml");
+}
+
+/// A lone CR is a line break in YAML and in the JSON positions: the human
+/// snippet breaks there too (it used to show both lines as one, with `␍`,
+/// and the location as 3:13 where JSON said 4:3).
+#[test]
+fn cr_only_snippets_break_lines_where_the_line_numbers_do() {
+    let d = repo();
+    write(
+        d.path(),
+        "dup.yaml",
+        "a: 1\rmetadata:\r  name: x\r  name: y\rb: 2\r",
+    );
+    let (human, v) = all_formats_clean(d.path(), &["dup.yaml"]);
+    let f = only(&v, "dup.yaml");
+    assert_eq!(
+        (f["start"]["line"].as_u64(), f["start"]["column"].as_u64()),
+        (Some(4), Some(3))
+    );
+    assert!(human.contains("dup.yaml:4:3"), "{human}");
+    assert!(
+        human.contains("3 │   name: x\n") && human.contains("4 │   name: y\n"),
+        "{human}"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Bugs found while writing this matrix (ignored until fixed)
 
 #[cfg(unix)]

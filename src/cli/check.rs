@@ -111,6 +111,7 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
         config,
         context,
         stats: args.stats,
+        follow_outside_links: args.follow_outside_links,
     })
 }
 

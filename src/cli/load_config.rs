@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::CheckArgs;
 use crate::config::{self, Config};
+use crate::finding::visible::visible;
 use crate::output;
 use crate::report::Sources;
 use crate::rules;
@@ -30,7 +31,10 @@ pub(super) fn load_config(args: &CheckArgs, first_path: &std::path::Path) -> Res
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read config file {}: {e}", path.display());
+            eprintln!(
+                "error: cannot read config file {}: {e}",
+                visible(&path.to_string_lossy())
+            );
             return Err(());
         }
     };
@@ -49,6 +53,7 @@ pub(super) fn load_config(args: &CheckArgs, first_path: &std::path::Path) -> Res
                 kind: crate::source::kind::FileKind::Manifest,
                 text: Some(std::sync::Arc::from(text.as_str())),
                 error: None,
+                outside: None,
                 focus: true,
                 explicit: true,
             }];

@@ -105,6 +105,11 @@ pub struct CheckArgs {
     /// Print each workflow's deployment mode (push or pull) and the evidence for it, to stderr.
     #[arg(long)]
     pub explain_mode: bool,
+    /// Read a named file (or `--stdin-filename`) even when a symbolic link
+    /// takes it outside the directory it was named in (by default it is not
+    /// read, and a `link-outside-repository` warning says so).
+    #[arg(long)]
+    pub follow_outside_links: bool,
 }
 
 /// Runs the CLI and returns the exit code.

@@ -18,6 +18,7 @@ use crate::model::workflow::Workflow;
 use crate::report::positions::{positions_for, Position, PositionCache};
 use crate::report::redact;
 use crate::rules::{engine as er, DocCx, Rule};
+use crate::source::contain::Outside;
 use crate::source::file::FileEntry;
 use crate::source::kind::FileKind;
 use crate::source::text::TextProblem;
@@ -141,6 +142,11 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         ));
         return r;
     }
+    if let Some(o) = &f.outside {
+        r.skipped = true;
+        r.findings.push(outside_link(id, f, o));
+        return r;
+    }
     let mut buf = ReadBuffer::take();
     let decoded = match read::read(id, f, cfg.limits.max_file_size, &mut buf.0) {
         Ok(d) => d,
@@ -197,6 +203,24 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         r.findings.clear();
     }
     r
+}
+
+/// The `link-outside-repository` warning for a named file that is not read.
+fn outside_link(id: FileId, f: &FileEntry, o: &Outside) -> Finding {
+    Finding::new(
+        &er::LinkOutsideRepository::META,
+        Location {
+            file: id,
+            span: Span::default(),
+        },
+        format!(
+            "not read: `{}` is a symbolic link to `{}`, outside `{}`",
+            f.path,
+            o.target.display(),
+            o.boundary.display()
+        ),
+    )
+    .help("lint the file where it lives, or pass `--follow-outside-links` to read it anyway")
 }
 
 /// An `invalid-yaml` finding for each syntax error, with its help.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Options;
+use crate::source::contain;
 use crate::source::file::{display_path, FileEntry};
 use crate::source::kind::{file_kind, FileKind};
 use crate::source::walk::{self, Discovery};
@@ -25,13 +26,20 @@ pub(super) struct Walked {
 pub(super) fn walk(opts: &Options, cwd: &Path) -> Walked {
     let cfg = &opts.config;
     let excludes = walk::build_excludes(&cfg.exclude);
-    let mut disc = walk::discover(&opts.paths, &excludes, &cfg.root, opts.threads);
+    let mut disc = walk::discover(
+        &opts.paths,
+        &excludes,
+        &cfg.root,
+        opts.threads,
+        opts.follow_outside_links,
+    );
     let mut context = match &opts.context {
         Some(dir) => walk::discover(
             std::slice::from_ref(dir),
             &excludes,
             &cfg.root,
             opts.threads,
+            opts.follow_outside_links,
         ),
         None => Discovery::default(),
     };
@@ -49,6 +57,7 @@ pub(super) fn walk(opts: &Options, cwd: &Path) -> Walked {
                 fs_path: f.path,
                 text: None,
                 error: None,
+                outside: None,
                 focus: false,
                 explicit: f.explicit,
             })
@@ -82,6 +91,7 @@ fn focus_files(disc: &mut Discovery, opts: &Options, cwd: &Path) -> Vec<FileEntr
                 fs_path: f.path,
                 text: None,
                 error: None,
+                outside: None,
                 focus: true,
                 explicit: f.explicit,
             }
@@ -91,12 +101,28 @@ fn focus_files(disc: &mut Discovery, opts: &Options, cwd: &Path) -> Vec<FileEntr
         let path = display_path(as_path, cwd);
         files.retain(|f| f.path != path);
         let chart = walk::in_chart(as_path, &disc.chart_dirs, true);
+        let outside = (!opts.follow_outside_links)
+            .then(|| contain::outside(as_path, cwd))
+            .flatten();
         files.push(FileEntry {
             kind: file_kind(&path, chart),
             path,
             fs_path: as_path.clone(),
-            text: Some(Arc::from(text.as_str())),
+            text: outside.is_none().then(|| Arc::from(text.as_str())),
             error: None,
+            outside,
+            focus: true,
+            explicit: true,
+        });
+    }
+    for (path, outside) in std::mem::take(&mut disc.outside) {
+        files.push(FileEntry {
+            path: display_path(&path, cwd),
+            fs_path: path,
+            kind: FileKind::Manifest,
+            text: None,
+            error: None,
+            outside: Some(outside),
             focus: true,
             explicit: true,
         });
@@ -108,6 +134,7 @@ fn focus_files(disc: &mut Discovery, opts: &Options, cwd: &Path) -> Vec<FileEntr
             kind: FileKind::Manifest,
             text: None,
             error: Some(err.clone()),
+            outside: None,
             focus: true,
             explicit: true,
         });

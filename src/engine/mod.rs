@@ -42,6 +42,11 @@ pub struct Options {
     pub context: Option<PathBuf>,
     /// Record the peak resident memory after each phase (`--stats`).
     pub stats: bool,
+    /// Read named files even when a symbolic link takes them outside the
+    /// tree they were named in (`--follow-outside-links`; see
+    /// `source::contain`). Never a config key: a repository must not be
+    /// able to turn its own guard off.
+    pub follow_outside_links: bool,
 }
 
 #[derive(Debug, Default, Clone)]

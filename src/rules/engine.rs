@@ -90,6 +90,38 @@ crate::declare_rule! {
 }
 
 crate::declare_rule! {
+    /// # link-outside-repository
+    ///
+    /// A file named on the command line (or as `--stdin-filename`) that is a
+    /// symbolic link, or lies behind one, resolving outside the directory it
+    /// was named in: the working directory, or the file's own repository when
+    /// it is named from elsewhere. The file is not read; the run goes on.
+    ///
+    /// ## Why
+    /// A pre-commit hook or a CI job names the files of a repository that
+    /// anyone can send a pull request to. A committed link such as
+    /// `k8s.yaml -> /home/runner/.kube/config` would otherwise make the linter
+    /// read that file and print lines of it in a syntax-error snippet.
+    /// Directories are walked without following links at all.
+    ///
+    /// ## Example
+    /// Fails: `shipshape check k8s.yaml` where `k8s.yaml -> ../../secrets/prod.yaml`
+    /// leaves the repository.
+    /// Passes: a link to another file of the same repository
+    /// (`deploy.yaml -> k8s/deploy.yaml`), or the target named directly.
+    ///
+    /// ## Options
+    /// `--follow-outside-links` reads such files anyway. There is no config
+    /// key: a repository must not be able to turn its own guard off.
+    pub struct LinkOutsideRepository {
+        id: "link-outside-repository",
+        severity: Warning,
+        category: "meta",
+        summary: "a named file links outside the repository and was not read",
+    }
+}
+
+crate::declare_rule! {
     /// # invalid-config
     ///
     /// An error in `.shipshape.yaml`: an unknown key, a bad value, an unknown

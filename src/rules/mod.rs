@@ -86,6 +86,7 @@ pub static ENGINE_RULES: &[&RuleMeta] = &[
     &engine::InvalidYaml::META,
     &engine::IoError::META,
     &engine::FileTooLarge::META,
+    &engine::LinkOutsideRepository::META,
     &engine::InvalidConfig::META,
     &engine::UnusedIgnore::META,
 ];

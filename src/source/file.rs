@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::contain::Outside;
 use super::kind::FileKind;
 use super::text::{self, LoadError, Text};
 
@@ -19,6 +20,8 @@ pub struct FileEntry {
     pub text: Option<Arc<str>>,
     /// Why the file could not even be opened (a named path that does not exist, a walk error).
     pub error: Option<String>,
+    /// A named file that a symbolic link takes outside its tree: never read.
+    pub outside: Option<Outside>,
     /// Linted and reported (false: read only for the repository index).
     pub focus: bool,
     /// Named on the command line (or stdin), not found by the walk.
@@ -44,8 +47,15 @@ pub fn display_path(p: &Path, cwd: &Path) -> String {
 }
 
 /// Reads the text of a file of the run: from memory for stdin, else from
-/// disk, refusing files over `max_size` bytes.
+/// disk, refusing files over `max_size` bytes and files that resolve outside
+/// their tree.
 pub fn load_text(f: &FileEntry, max_size: u64) -> Result<Text, LoadError> {
+    if f.outside.is_some() {
+        return Err(LoadError::Io(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "a symbolic link to outside the repository",
+        )));
+    }
     match &f.text {
         Some(t) => Ok(text::decode(t.as_bytes().to_vec())),
         None => text::load(&f.fs_path, max_size),

@@ -2,6 +2,7 @@
 //! path, which repository it belongs to, and its text (decoded, size-checked).
 //! The lowest layer: it knows nothing of YAML, rules or output.
 
+pub mod contain;
 pub mod file;
 pub mod kind;
 pub mod path;

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
+use super::contain::{self, Outside};
 use super::kind::is_candidate;
 
 /// A file found by the walk (or named explicitly).
@@ -35,6 +36,9 @@ pub struct Discovery {
     /// directory (repository roots), so finding a file's repository needs no
     /// look at the disk.
     pub repo_markers: HashSet<PathBuf>,
+    /// Files named explicitly that a symbolic link takes outside their tree:
+    /// not read (see `contain`).
+    pub outside: Vec<(PathBuf, Outside)>,
 }
 
 pub fn build_excludes(globs: &[String]) -> GlobSet {
@@ -61,10 +65,18 @@ struct Collected {
     markers: std::sync::Arc<Mutex<Vec<PathBuf>>>,
 }
 
-/// Walks `paths`. Files named explicitly are always included; directories are
-/// walked honoring `.gitignore`, skipping `.git`, symlinks and `excludes`
-/// (matched relative to `root`).
-pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usize) -> Discovery {
+/// Walks `paths`. Files named explicitly are included, unless a symbolic
+/// link takes them outside the tree they were named in and `follow_outside`
+/// is false (then they are listed in `outside`); directories are walked
+/// honoring `.gitignore`, skipping `.git`, symlinks and `excludes` (matched
+/// relative to `root`).
+pub fn discover(
+    paths: &[PathBuf],
+    excludes: &GlobSet,
+    root: &Path,
+    threads: usize,
+    follow_outside: bool,
+) -> Discovery {
     let collected = Collected::default();
     let mut out = Discovery::default();
     let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
@@ -79,7 +91,14 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, root: &Path, threads: usi
             }
         };
         if !meta.is_dir() {
-            // An explicit file (or a symlink to one) is always linted.
+            // An explicit file (or a symlink to one inside its tree) is linted.
+            if !follow_outside {
+                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                if let Some(o) = contain::outside(p, &cwd) {
+                    out.outside.push((p.clone(), o));
+                    continue;
+                }
+            }
             lock(&collected.found).push(Found {
                 path: p.clone(),
                 explicit: true,
