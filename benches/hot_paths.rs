@@ -85,6 +85,7 @@ fn whole_run(c: &mut Criterion) {
         config: shipshape::config::Config::default(),
         context: None,
         stats: false,
+        follow_outside_links: false,
     };
     c.bench_function("engine::run, 200 manifests, 1 thread", |b| {
         b.iter(|| shipshape::engine::run(black_box(&opts)).findings.len())
