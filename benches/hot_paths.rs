@@ -86,6 +86,7 @@ fn whole_run(c: &mut Criterion) {
         context: None,
         stats: false,
         follow_outside_links: false,
+        diff_base: None,
     };
     c.bench_function("engine::run, 200 manifests, 1 thread", |b| {
         b.iter(|| shipshape::engine::run(black_box(&opts)).findings.len())

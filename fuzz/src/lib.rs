@@ -337,6 +337,7 @@ pub fn check_lint_mode(data: &[u8], mode: LintMode) -> Result<(), String> {
             context: None,
             stats: false,
             follow_outside_links: false,
+            diff_base: None,
         },
         LintMode::Disk => {
             let dir = scratch_dir();
@@ -352,6 +353,7 @@ pub fn check_lint_mode(data: &[u8], mode: LintMode) -> Result<(), String> {
                 context: None,
                 stats: false,
                 follow_outside_links: false,
+                diff_base: None,
             }
         }
     };
@@ -373,6 +375,7 @@ fn check_lint_diff(data: &[u8], styled: bool) -> Result<(), String> {
         context: None,
         stats: false,
         follow_outside_links: false,
+        diff_base: None,
     };
     let (a, b) = POOL.with(|pool| {
         pool.install(|| -> Result<_, String> {
@@ -582,6 +585,7 @@ pub fn check_config(data: &[u8]) -> Result<(), String> {
                 context: None,
                 stats: false,
                 follow_outside_links: false,
+                diff_base: None,
             };
             POOL.with(|pool| pool.install(|| lint_and_render(&opts, false)))
         }

@@ -2,14 +2,16 @@
 //! write the chosen format, and say how it went in the exit code.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::load_config::load_config;
 use super::{CheckArgs, ColorChoice, FailOn, Format, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::engine::{self, Options, Run};
+use crate::finding::visible::visible;
 use crate::finding::Severity;
 use crate::output;
+use crate::source::git::GitBase;
 
 pub(super) fn check(args: CheckArgs) -> i32 {
     let start = Instant::now();
@@ -91,6 +93,16 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
     if let Some(max) = args.max_file_size {
         config.limits.max_file_size = max;
     }
+    let diff_base = match &args.diff_base {
+        Some(rev) => match GitBase::open(Path::new("."), rev) {
+            Ok(base) => Some(base),
+            Err(e) => {
+                eprintln!("error: {}", visible(&e));
+                return Err(EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
     let threads = args
         .threads
         .unwrap_or_else(|| {
@@ -112,6 +124,7 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
         context,
         stats: args.stats,
         follow_outside_links: args.follow_outside_links,
+        diff_base,
     })
 }
 

@@ -110,6 +110,11 @@ pub struct CheckArgs {
     /// read, and a `link-outside-repository` warning says so).
     #[arg(long)]
     pub follow_outside_links: bool,
+    /// Report only findings on lines added or modified since this git
+    /// revision (and every finding of files it does not have); the others are
+    /// counted in the summary. For adopting shipshape on an existing repository.
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
 }
 
 /// Runs the CLI and returns the exit code.

@@ -2,7 +2,8 @@
 //! format. `files` walks and lays out the file table; `file_pass` lints
 //! every file in parallel (reading through `read`); `repo_pass` builds the
 //! repository index and runs the cross-file rules; `finish` applies
-//! severities and suppressions and sorts. It returns findings with byte
+//! severities and suppressions and sorts; `diff_base` keeps only the
+//! findings on lines changed since a revision. It returns findings with byte
 //! spans, sorted deterministically, and the positions the per-file pass
 //! already resolved.
 
@@ -16,8 +17,10 @@ use crate::index::RepoIndex;
 use crate::report::PositionCache;
 use crate::rules::{self, Rule};
 use crate::source::file::FileEntry;
+use crate::source::git::GitBase;
 use crate::yaml::Span;
 
+mod diff_base;
 mod file_pass;
 mod files;
 mod finish;
@@ -47,6 +50,9 @@ pub struct Options {
     /// `source::contain`). Never a config key: a repository must not be
     /// able to turn its own guard off.
     pub follow_outside_links: bool,
+    /// `--diff-base`: report only findings on lines changed since this
+    /// revision (see `diff_base`).
+    pub diff_base: Option<GitBase>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -94,6 +100,9 @@ pub struct Run {
     /// The worker threads of the run (none for small runs or `--threads 1`),
     /// kept for the output formats to render in parallel.
     pub pool: Option<rayon::ThreadPool>,
+    /// With `--diff-base`: how many findings were on unchanged lines and
+    /// are not reported.
+    pub unchanged: Option<usize>,
 }
 
 /// Below this many files, lint on the calling thread.
@@ -153,6 +162,14 @@ pub fn run(opts: &Options) -> Run {
 
     let t4 = Instant::now();
     let findings = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
+    let (findings, unchanged) = match &opts.diff_base {
+        Some(base) => {
+            let max = cfg.limits.max_file_size;
+            let (kept, hidden) = diff_base::keep_changed(findings, &files, base, max, &cwd);
+            (kept, Some(hidden))
+        }
+        None => (findings, None),
+    };
     let finish_time = t4.elapsed();
     mark("suppressions");
     Run {
@@ -172,6 +189,7 @@ pub fn run(opts: &Options) -> Run {
         positions,
         redactions,
         pool,
+        unchanged,
     }
 }
 

@@ -274,6 +274,12 @@ pub fn write(
         line.push_str(&format!(", {} skipped", s.skipped));
     }
     line.push_str(&format!(") in {} ms", opts.elapsed_ms));
+    if let Some(n) = s.unchanged {
+        line.push_str(&format!(
+            "; {} on unchanged lines not shown (--diff-base)",
+            n
+        ));
+    }
     if opts.styled {
         let style = if s.errors > 0 {
             anstyle::AnsiColor::BrightRed.on_default().bold()

@@ -35,6 +35,9 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// Only with `--diff-base`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchanged: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -147,6 +150,7 @@ pub fn write(
             errors: s.errors,
             warnings: s.warnings,
             infos: s.infos,
+            unchanged: s.unchanged,
         },
         findings: Vec::new(),
     };

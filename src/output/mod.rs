@@ -111,6 +111,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// With `--diff-base`: findings on unchanged lines, not reported.
+    pub unchanged: Option<usize>,
 }
 
 impl Summary {
@@ -124,6 +126,7 @@ impl Summary {
             errors,
             warnings,
             infos,
+            unchanged: run.unchanged,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod contain;
 pub mod file;
+pub mod git;
 pub mod kind;
 pub mod path;
 pub mod roots;
