@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Level};
+use crate::finding::suppress::Suppressed;
 use crate::finding::{FileId, Finding};
 use crate::index::RepoIndex;
 use crate::report::PositionCache;
@@ -24,7 +25,7 @@ mod finish;
 mod read;
 mod repo_pass;
 
-pub use finish::severity_counts;
+pub use finish::{report_order, severity_counts};
 
 /// What to lint and how.
 pub struct Options {
@@ -82,8 +83,14 @@ pub struct Counts {
 
 pub struct Run {
     pub files: Vec<FileEntry>,
+    /// The working directory: display paths are relative to it.
+    pub cwd: PathBuf,
     /// Sorted by (path, offset, rule); suppressed and disabled ones removed.
     pub findings: Vec<Finding>,
+    /// The findings a `# shipshape: ignore[...]` comment silenced, in the
+    /// same order (none with `--no-ignore`). Only formats that report
+    /// suppressions read them; counts and the exit code never do.
+    pub suppressed: Vec<Suppressed>,
     pub counts: Counts,
     pub stats: Stats,
     pub index: RepoIndex,
@@ -152,12 +159,14 @@ pub fn run(opts: &Options) -> Run {
     findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
 
     let t4 = Instant::now();
-    let findings = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
+    let finished = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
     let finish_time = t4.elapsed();
     mark("suppressions");
     Run {
         files,
-        findings,
+        cwd,
+        findings: finished.findings,
+        suppressed: finished.suppressed,
         counts: pass1.counts,
         stats: Stats {
             walk,
