@@ -45,6 +45,8 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning (docs/sarif.md).
+    Sarif,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]

@@ -2,6 +2,8 @@
 pub mod human;
 pub mod json;
 mod one_line;
+pub mod region;
+pub mod sarif;
 
 use std::io::Write;
 
