@@ -126,6 +126,7 @@ fn write_output(
         Format::Human => return write_human(run, opts, start),
         Format::Json => output::json::write,
         Format::Sarif => output::sarif::write,
+        Format::Github => output::github::write,
     };
     // Machine formats never carry escapes: write them straight, buffered.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -47,6 +47,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code scanning (docs/sarif.md).
     Sarif,
+    /// GitHub Actions annotations (docs/github-annotations.md).
+    Github,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]

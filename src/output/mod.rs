@@ -1,4 +1,5 @@
 //! Output formats. Each reads a finished `Run`; the engine knows none of them.
+pub mod github;
 pub mod human;
 pub mod json;
 mod one_line;
