@@ -31,6 +31,9 @@ fn no_format_prints_a_planted_secret() {
         vec!["."],
         vec!["--color", "always", "."],
         vec!["--format", "json", "."],
+        vec!["--format", "sarif", "."],
+        vec!["--format", "github", "."],
+        vec!["--format", "sarif", "--no-ignore", "--fail-on", "info", "."],
         vec!["--explain-mode", "--stats", "."],
         vec![
             "--no-ignore",
@@ -45,7 +48,7 @@ fn no_format_prints_a_planted_secret() {
         assert_clean(&format!("check {args:?} (stderr)"), &out.stderr);
     }
     // An editor buffer on stdin.
-    for format in ["human", "json"] {
+    for format in ["human", "json", "sarif", "github"] {
         let out = shipshape()
             .current_dir(&dir)
             .args([
@@ -61,4 +64,73 @@ fn no_format_prints_a_planted_secret() {
             .unwrap();
         assert_clean(&format!("stdin {format}"), &out.stdout);
     }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+fn fingerprints(dir: &std::path::Path) -> Vec<String> {
+    let out = check(
+        dir,
+        &[
+            "--format",
+            "sarif",
+            "--no-ignore",
+            "--fail-on",
+            "never",
+            ".",
+        ],
+    );
+    assert_clean("sarif (copy)", &out.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"].to_string())
+        .collect()
+}
+
+/// SARIF fingerprints hash the source as every output shows it, redacted:
+/// other secret values of the same length give the same fingerprints.
+#[test]
+fn fingerprints_do_not_hash_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("secrets"), dir.path());
+    let before = fingerprints(dir.path());
+    assert!(before.len() >= 5);
+    let mut changed = 0;
+    for e in walk(dir.path()) {
+        let text = std::fs::read_to_string(&e).unwrap();
+        let other = text
+            .replace("PLANTED-SECRET", "OTHERS-VALUE-X")
+            .replace("UExBTlRFRC1TRUNSRVQt", "T1RIRVJTLVZBTFVFLVgt");
+        if other != text {
+            std::fs::write(&e, other).unwrap();
+            changed += 1;
+        }
+    }
+    assert!(changed >= 2);
+    assert_eq!(fingerprints(dir.path()), before);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }

@@ -1,4 +1,5 @@
-//! Snapshots of the human and JSON output on the fixtures: what users see.
+//! Snapshots of the human, JSON, SARIF and GitHub output on the fixtures:
+//! what users see.
 
 mod common;
 
@@ -22,6 +23,53 @@ fn human_pull_flask_app() {
 #[test]
 fn json_pull_flask_app() {
     let out = check(&fixture("pull-flask-app"), &["--format", "json", "."]);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+/// The `results` of the SARIF log, as written (the envelope, with every
+/// rule's documentation, has its own snapshot).
+fn sarif_results(dir: &str) -> String {
+    let out = check(&fixture(dir), &["--format", "sarif", "."]);
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let at = s.find("      \"results\": [").expect("results");
+    s[at..].to_string()
+}
+
+#[test]
+fn sarif_push_voting_app() {
+    insta::assert_snapshot!(sarif_results("push-voting-app"));
+}
+
+#[test]
+fn sarif_pull_flask_app() {
+    insta::assert_snapshot!(sarif_results("pull-flask-app"));
+}
+
+/// Everything but the results, the working directory's URI scrubbed.
+#[test]
+fn sarif_envelope() {
+    let out = check(&fixture("pull-flask-app"), &["--format", "sarif", "."]);
+    let s = String::from_utf8_lossy(&out.stdout);
+    let head = &s[..s.find("      \"results\": [").expect("results")];
+    let scrubbed: Vec<String> = head
+        .lines()
+        .map(|l| match l.find("\"uri\": \"file:///") {
+            Some(i) => format!("{}\"uri\": \"file:///[WORKING DIRECTORY]/\"", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!(scrubbed.join("\n"));
+}
+
+#[test]
+fn github_push_voting_app() {
+    let out = check(&fixture("push-voting-app"), &["--format", "github", "."]);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn github_pull_flask_app() {
+    let out = check(&fixture("pull-flask-app"), &["--format", "github", "."]);
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
 

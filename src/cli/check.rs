@@ -135,30 +135,32 @@ fn write_output(
     args: &CheckArgs,
     start: Instant,
 ) -> std::io::Result<()> {
-    match args.format {
-        Format::Human => {
-            let styled =
-                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            let o = output::human::Options {
-                styled,
-                elapsed_ms: start.elapsed().as_millis(),
-            };
-            // Plain rendering carries no escapes: skip anstream's byte-by-byte
-            // stripping adapter, which would only copy it.
-            let stdout: Box<dyn std::io::Write> = if styled {
-                Box::new(anstream::stdout().lock())
-            } else {
-                Box::new(std::io::stdout().lock())
-            };
-            let mut out = std::io::BufWriter::new(stdout);
-            output::human::write(run, &opts.config, &mut out, &o).and_then(|_| out.flush())
-        }
-        // Machine formats never carry escapes: write them straight, buffered.
-        Format::Json => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            output::json::write(run, &opts.config, &mut out).and_then(|_| out.flush())
-        }
-    }
+    let write = match args.format {
+        Format::Human => return write_human(run, opts, start),
+        Format::Json => output::json::write,
+        Format::Sarif => output::sarif::write,
+        Format::Github => output::github::write,
+    };
+    // Machine formats never carry escapes: write them straight, buffered.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write(run, &opts.config, &mut out).and_then(|_| out.flush())
+}
+
+fn write_human(run: &Run, opts: &Options, start: Instant) -> std::io::Result<()> {
+    let styled = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let o = output::human::Options {
+        styled,
+        elapsed_ms: start.elapsed().as_millis(),
+    };
+    // Plain rendering carries no escapes: skip anstream's byte-by-byte
+    // stripping adapter, which would only copy it.
+    let stdout: Box<dyn std::io::Write> = if styled {
+        Box::new(anstream::stdout().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    let mut out = std::io::BufWriter::new(stdout);
+    output::human::write(run, &opts.config, &mut out, &o).and_then(|_| out.flush())
 }
 
 /// `--stats`: counts, time per phase and peak memory, on stderr.

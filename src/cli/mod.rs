@@ -45,6 +45,10 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning (docs/sarif.md).
+    Sarif,
+    /// GitHub Actions annotations (docs/github-annotations.md).
+    Github,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]

@@ -1,13 +1,22 @@
 //! Finishing: configured severities, suppressions (files with suppressions
 //! are read again for their lines, one at a time), unused suppressions, and
-//! the deterministic order every output shows.
+//! the deterministic order every output shows. Suppressed findings are kept
+//! aside, in the same order, for the formats that report them.
+
+use std::cmp::Ordering;
 
 use crate::config::{closest, Config, Level};
-use crate::finding::suppress::Suppression;
+use crate::finding::suppress::{Suppressed, Suppression};
 use crate::finding::{FileId, Finding, Location, Severity};
 use crate::rules::{self, engine as er};
 use crate::source::file::{load_text, FileEntry};
 use crate::yaml::LineIndex;
+
+/// What finishing leaves: the findings to report, and those suppressed.
+pub(super) struct Finished {
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+}
 
 /// Applies severities and suppressions, and sorts.
 pub(super) fn finish(
@@ -16,8 +25,9 @@ pub(super) fn finish(
     suppressions: Vec<(FileId, Vec<Suppression>)>,
     cfg: &Config,
     no_ignore: bool,
-) -> Vec<Finding> {
+) -> Finished {
     apply_severities(&mut findings, cfg);
+    let mut suppressed = Vec::new();
     if !no_ignore {
         let mut extra = Vec::new();
         for (file, sups) in suppressions {
@@ -28,7 +38,7 @@ pub(super) fn finish(
                 continue;
             };
             let lines = LineIndex::new(&text.text);
-            let used = suppress(&mut findings, file, &sups, &lines);
+            let used = suppress(&mut findings, &mut suppressed, file, &sups, &lines);
             unused(file, &sups, &used, cfg, &mut extra);
         }
         for mut f in extra {
@@ -38,8 +48,12 @@ pub(super) fn finish(
             findings.push(f);
         }
     }
-    sort(&mut findings, files);
-    findings
+    sort(&mut findings, files, |f| f);
+    sort(&mut suppressed, files, |s| &s.finding);
+    Finished {
+        findings,
+        suppressed,
+    }
 }
 
 /// Configured severities; disabled rules are dropped.
@@ -63,10 +77,12 @@ fn apply_severities(findings: &mut Vec<Finding>, cfg: &Config) {
     });
 }
 
-/// Drops the findings of `file` that its suppressions govern; says which
-/// rule of which suppression was used.
+/// Moves the findings of `file` that its suppressions govern to
+/// `suppressed` (with the first governing comment's reason); says which rule
+/// of which suppression was used.
 fn suppress(
     findings: &mut Vec<Finding>,
+    suppressed: &mut Vec<Suppressed>,
     file: FileId,
     sups: &[Suppression],
     lines: &LineIndex,
@@ -79,7 +95,7 @@ fn suppress(
             return true;
         }
         let line = lines.line_of(f.primary.span.start as usize);
-        let mut keep = true;
+        let mut by: Option<&Suppression> = None;
         for (i, s) in sups.iter().enumerate() {
             if target_line(s) != line {
                 continue;
@@ -87,11 +103,18 @@ fn suppress(
             for (j, (id, _)) in s.rules.iter().enumerate() {
                 if id == f.rule {
                     used[i][j] = true;
-                    keep = false;
+                    by = by.or(Some(s));
                 }
             }
         }
-        keep
+        if let Some(s) = by {
+            suppressed.push(Suppressed {
+                finding: f.clone(),
+                by: Location { file, span: s.span },
+                reason: s.reason.clone(),
+            });
+        }
+        by.is_none()
     });
     used
 }
@@ -146,11 +169,8 @@ fn unused(
     }
 }
 
-/// The order every output shows: by path, offset, rule, end, message; exact
-/// duplicates dropped.
-fn sort(findings: &mut Vec<Finding>, files: &[FileEntry]) {
-    // A stable sort of indices, then the permutation applied in place: a
-    // stable sort of the findings themselves would allocate half of them again.
+/// The order every output shows: by path, offset, rule, end, message.
+pub fn report_order(a: &Finding, b: &Finding, files: &[FileEntry]) -> Ordering {
     let path_of = |f: &Finding| {
         files
             .get(f.primary.file as usize)
@@ -158,15 +178,21 @@ fn sort(findings: &mut Vec<Finding>, files: &[FileEntry]) {
             .unwrap_or("")
     };
     let key = |f: &Finding| (path_of(f), f.primary.span.start, f.rule, f.primary.span.end);
-    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
-    order.sort_by(|&a, &b| {
-        let (fa, fb) = (&findings[a as usize], &findings[b as usize]);
-        key(fa)
-            .cmp(&key(fb))
-            .then_with(|| fa.message.cmp(&fb.message))
+    key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+}
+
+/// Sorts in [`report_order`] the items `of` gives the finding of; exact
+/// duplicates dropped.
+fn sort<T>(items: &mut Vec<T>, files: &[FileEntry], of: impl Fn(&T) -> &Finding) {
+    // A stable sort of indices, then the permutation applied in place: a
+    // stable sort of the findings themselves would allocate half of them again.
+    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    order.sort_by(|&a, &b| report_order(of(&items[a as usize]), of(&items[b as usize]), files));
+    permute(items, order);
+    items.dedup_by(|a, b| {
+        let (a, b) = (of(a), of(b));
+        a.rule == b.rule && a.primary == b.primary && a.message == b.message
     });
-    permute(findings, order);
-    findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
 }
 
 /// Reorders `items` so that position `i` holds what was at `order[i]`.

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Level};
+use crate::finding::suppress::Suppressed;
 use crate::finding::{FileId, Finding};
 use crate::index::RepoIndex;
 use crate::report::PositionCache;
@@ -27,7 +28,7 @@ mod finish;
 mod read;
 mod repo_pass;
 
-pub use finish::severity_counts;
+pub use finish::{report_order, severity_counts};
 
 /// What to lint and how.
 pub struct Options {
@@ -88,8 +89,14 @@ pub struct Counts {
 
 pub struct Run {
     pub files: Vec<FileEntry>,
+    /// The working directory: display paths are relative to it.
+    pub cwd: PathBuf,
     /// Sorted by (path, offset, rule); suppressed and disabled ones removed.
     pub findings: Vec<Finding>,
+    /// The findings a `# shipshape: ignore[...]` comment silenced, in the
+    /// same order (none with `--no-ignore`). Only formats that report
+    /// suppressions read them; counts and the exit code never do.
+    pub suppressed: Vec<Suppressed>,
     pub counts: Counts,
     pub stats: Stats,
     pub index: RepoIndex,
@@ -161,20 +168,23 @@ pub fn run(opts: &Options) -> Run {
     findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
 
     let t4 = Instant::now();
-    let findings = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
+    let finished = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
     let (findings, unchanged) = match &opts.diff_base {
         Some(base) => {
             let max = cfg.limits.max_file_size;
-            let (kept, hidden) = diff_base::keep_changed(findings, &files, base, max, &cwd);
+            let (kept, hidden) =
+                diff_base::keep_changed(finished.findings, &files, base, max, &cwd);
             (kept, Some(hidden))
         }
-        None => (findings, None),
+        None => (finished.findings, None),
     };
     let finish_time = t4.elapsed();
     mark("suppressions");
     Run {
         files,
+        cwd,
         findings,
+        suppressed: finished.suppressed,
         counts: pass1.counts,
         stats: Stats {
             walk,

@@ -4,7 +4,20 @@
 //! alone on its line applies to the line below. Text inside a scalar (a
 //! `run: |` script, a quoted string) is never a suppression.
 
+use super::{Finding, Location};
 use crate::yaml::{Document, Span};
+
+/// A finding that a suppression comment silenced. The run keeps it aside:
+/// formats that can say "suppressed, and why" (SARIF) report it; the others
+/// neither show nor count it, and neither does the exit code.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    /// The comment that silenced it, from `#` to the end of its line.
+    pub by: Location,
+    /// The comment's reason (the text after `]`), if it gives one.
+    pub reason: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Suppression {

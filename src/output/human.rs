@@ -12,7 +12,7 @@ use crate::finding::visible::{visible, visible_source};
 use crate::finding::{Finding, Severity};
 use crate::report::Sources;
 
-use super::{plural, Summary};
+use super::Summary;
 
 pub struct Options {
     pub styled: bool,
@@ -257,29 +257,8 @@ pub fn write(
         buf.extend_from_slice(b"\n\n");
     })?;
     let s = Summary::of(run);
-    let mut line = format!(
-        "{}, {}",
-        plural(s.errors, "error"),
-        plural(s.warnings, "warning")
-    );
-    if s.infos > 0 {
-        line.push_str(&format!(", {}", plural(s.infos, "info")));
-    }
-    line.push_str(&format!(
-        " in {} ({}",
-        plural(s.files, "file"),
-        plural(s.documents, "document")
-    ));
-    if s.skipped > 0 {
-        line.push_str(&format!(", {} skipped", s.skipped));
-    }
-    line.push_str(&format!(") in {} ms", opts.elapsed_ms));
-    if let Some(n) = s.unchanged {
-        line.push_str(&format!(
-            "; {} on unchanged lines not shown (--diff-base)",
-            n
-        ));
-    }
+    let mut line = s.counts_line();
+    line.push_str(&format!(" in {} ms", opts.elapsed_ms));
     if opts.styled {
         let style = if s.errors > 0 {
             anstyle::AnsiColor::BrightRed.on_default().bold()

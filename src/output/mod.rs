@@ -1,13 +1,16 @@
 //! Output formats. Each reads a finished `Run`; the engine knows none of them.
+pub mod github;
 pub mod human;
 pub mod json;
 mod one_line;
+pub mod region;
+pub mod sarif;
 
 use std::io::Write;
 
 use crate::config::Config;
 use crate::engine::Run;
-use crate::finding::Finding;
+use crate::finding::{FileId, Finding};
 use crate::report::Sources;
 
 /// About this many findings are rendered by one task (always whole files).
@@ -30,26 +33,55 @@ pub(crate) fn render_in_order<F>(
 where
     F: Fn(usize, &Finding, &mut Sources, &mut Vec<u8>) + Sync,
 {
-    let findings = &run.findings;
-    // Chunk boundaries: after CHUNK findings, at the next change of file.
+    let file_of = |f: &Finding| f.primary.file;
+    render_chunks_in_order(
+        run,
+        config,
+        &run.findings,
+        file_of,
+        out,
+        |lo, chunk, s, buf| {
+            for (i, f) in chunk.iter().enumerate() {
+                render(lo + i, f, s, buf);
+            }
+        },
+    )
+}
+
+/// [`render_in_order`] for any list of items sorted by file (`file_of`),
+/// rendered a whole chunk at a time by `render(index of its first item,
+/// chunk, sources, buffer)`: a format that carries state from one item to the
+/// next within a file (SARIF's fingerprints) keeps it in its chunk.
+pub(crate) fn render_chunks_in_order<T, K, F>(
+    run: &Run,
+    config: &Config,
+    items: &[T],
+    file_of: K,
+    out: &mut dyn Write,
+    render: F,
+) -> std::io::Result<()>
+where
+    T: Sync,
+    K: Fn(&T) -> FileId,
+    F: Fn(usize, &[T], &mut Sources, &mut Vec<u8>) + Sync,
+{
+    // Chunk boundaries: after CHUNK items, at the next change of file.
     let mut bounds = vec![0];
     let mut last = 0;
-    for i in 1..findings.len() {
-        if i - last >= CHUNK && findings[i].primary.file != findings[i - 1].primary.file {
+    for i in 1..items.len() {
+        if i - last >= CHUNK && file_of(&items[i]) != file_of(&items[i - 1]) {
             bounds.push(i);
             last = i;
         }
     }
-    bounds.push(findings.len());
+    bounds.push(items.len());
     let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
     let render_chunk = |&(lo, hi): &(usize, usize)| {
         let mut sources = Sources::new(&run.files, config)
             .with_positions(&run.positions)
             .with_redactions(&run.redactions);
         let mut buf = Vec::new();
-        for (i, f) in findings[lo..hi].iter().enumerate() {
-            render(lo + i, f, &mut sources, &mut buf);
-        }
+        render(lo, &items[lo..hi], &mut sources, &mut buf);
         buf
     };
     match &run.pool {
@@ -128,6 +160,34 @@ impl Summary {
             infos,
             unchanged: run.unchanged,
         }
+    }
+}
+
+impl Summary {
+    /// "3 errors, 1 warning in 6 files (6 documents, 2 skipped)": the counts
+    /// the text formats end with.
+    pub fn counts_line(&self) -> String {
+        let mut line = format!(
+            "{}, {}",
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning")
+        );
+        if self.infos > 0 {
+            line.push_str(&format!(", {}", plural(self.infos, "info")));
+        }
+        line.push_str(&format!(
+            " in {} ({}",
+            plural(self.files, "file"),
+            plural(self.documents, "document")
+        ));
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        line.push(')');
+        if let Some(n) = self.unchanged {
+            line.push_str(&format!("; {n} on unchanged lines not shown (--diff-base)"));
+        }
+        line
     }
 }
 
