@@ -296,12 +296,20 @@ fn the_action_check_script_passes_inputs_as_arguments() {
     // binary has it and `human` otherwise.
     let (out, _) = check_sh(dir, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let help = Command::new(env!("CARGO_BIN_EXE_shipshape"))
-        .args(["check", "--help"])
+    let empty = tempfile::tempdir().unwrap();
+    let has_github = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(empty.path())
+        .args(["check", "--no-config", "--format", "github"])
+        .args(["--stdin-filename", "probe.yaml", "-"])
+        .stdin(std::process::Stdio::null())
         .output()
-        .unwrap();
+        .unwrap()
+        .status
+        .success();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    if !String::from_utf8_lossy(&help.stdout).contains("github") {
+    if has_github {
+        assert!(stdout.contains("::error"), "{stdout}");
+    } else {
         assert!(stdout.contains("error[unpinned-image]"), "{stdout}");
     }
     assert!(stdout.contains("more/web.yaml"), "{stdout}");

@@ -24,10 +24,21 @@ case "$fail_on" in
   *) bad_input "the fail-on input must be error, warning, info or never" ;;
 esac
 
+# Whether this shipshape accepts `--format $1`: lint an empty stdin buffer
+# in an empty directory with it.
+supports_format() {
+  local probe status=0
+  probe=$(mktemp -d)
+  (cd "$probe" && "$shipshape" check --no-config --format "$1" --fail-on never \
+    --stdin-filename probe.yaml - </dev/null >/dev/null 2>&1) || status=$?
+  rm -rf "$probe"
+  return "$status"
+}
+
 format=${INPUT_FORMAT:-auto}
 if [ "$format" = auto ]; then
-  # `github` (workflow annotations) when this shipshape has it.
-  if "$shipshape" check --help | grep -q 'github'; then
+  # `github` (workflow annotations) once shipshape has it.
+  if supports_format github; then
     format=github
   else
     format=human
