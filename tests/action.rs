@@ -128,7 +128,10 @@ fn action_is_a_valid_composite_action() {
     assert_eq!(a["runs"]["using"], "composite");
     for step in steps(&a) {
         if step.get("run").is_some() {
-            assert!(step["shell"].is_string(), "a `run:` step without `shell:`: {step}");
+            assert!(
+                step["shell"].is_string(),
+                "a `run:` step without `shell:`: {step}"
+            );
         }
         assert!(
             step.get("run").is_some() != step.get("uses").is_some(),
@@ -141,7 +144,14 @@ fn action_is_a_valid_composite_action() {
         .keys()
         .cloned()
         .collect();
-    for name in ["paths", "config", "format", "fail-on", "upload-sarif", "version"] {
+    for name in [
+        "paths",
+        "config",
+        "format",
+        "fail-on",
+        "upload-sarif",
+        "version",
+    ] {
         assert!(declared.contains(name), "input {name} is missing");
         assert!(
             a["inputs"][name]["description"].is_string(),
@@ -156,12 +166,19 @@ fn action_is_a_valid_composite_action() {
         .filter_map(|s| s["id"].as_str().map(String::from))
         .collect();
     let refs = referenced(&a, "steps.");
-    assert!(refs.is_subset(&ids), "unknown step ids: {:?}", refs.difference(&ids));
+    assert!(
+        refs.is_subset(&ids),
+        "unknown step ids: {:?}",
+        refs.difference(&ids)
+    );
     check_pinned_and_no_expression_in_run(ACTION, &a);
     // The scripts the steps run are in the repository.
     let mut all = Vec::new();
     strings(&a, &mut all);
-    for s in all.iter().filter(|s| s.contains("$GITHUB_ACTION_PATH/scripts/")) {
+    for s in all
+        .iter()
+        .filter(|s| s.contains("$GITHUB_ACTION_PATH/scripts/"))
+    {
         let rel = s.split("$GITHUB_ACTION_PATH/").nth(1).unwrap();
         let rel = rel.split('"').next().unwrap();
         assert!(root().join(rel).is_file(), "{rel} is missing");
@@ -173,7 +190,11 @@ fn workflows_are_pinned_least_privileged_and_injection_free() {
     for rel in [RELEASE, EXAMPLE] {
         let w = load(rel);
         assert!(w["on"].is_object(), "{rel}: on");
-        assert_eq!(w["permissions"], serde_json::json!({}), "{rel}: top-level permissions");
+        assert_eq!(
+            w["permissions"],
+            serde_json::json!({}),
+            "{rel}: top-level permissions"
+        );
         for (name, job) in w["jobs"].as_object().unwrap() {
             let perms = job["permissions"]
                 .as_object()
@@ -192,7 +213,10 @@ fn workflows_are_pinned_least_privileged_and_injection_free() {
     }
     let release = load(RELEASE);
     assert_eq!(release["on"]["push"]["tags"], serde_json::json!(["v*"]));
-    assert_eq!(release["jobs"]["pypi"]["permissions"], serde_json::json!({"id-token": "write"}));
+    assert_eq!(
+        release["jobs"]["pypi"]["permissions"],
+        serde_json::json!({"id-token": "write"})
+    );
     let targets: Vec<&str> = release["jobs"]["build"]["strategy"]["matrix"]["include"]
         .as_array()
         .unwrap()
@@ -234,8 +258,8 @@ fn shipshape_json(dir: &Path, args: &[&str]) -> (Value, i32) {
         .args(args)
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     (v, out.status.code().unwrap_or(-1))
 }
 
@@ -270,7 +294,13 @@ fn check_sh(dir: &Path, env: &[(&str, &str)]) -> (std::process::Output, String) 
         .env("SHIPSHAPE", env!("CARGO_BIN_EXE_shipshape"))
         .env("GITHUB_OUTPUT", &output)
         .env("NO_COLOR", "1");
-    for k in ["INPUT_PATHS", "INPUT_CONFIG", "INPUT_FORMAT", "INPUT_FAIL_ON", "SHIPSHAPE_OUTPUT"] {
+    for k in [
+        "INPUT_PATHS",
+        "INPUT_CONFIG",
+        "INPUT_FORMAT",
+        "INPUT_FAIL_ON",
+        "SHIPSHAPE_OUTPUT",
+    ] {
         c.env_remove(k);
     }
     for (k, v) in env {
@@ -317,7 +347,10 @@ fn the_action_check_script_passes_inputs_as_arguments() {
     // Paths split on spaces and newlines, and nothing else.
     let (out, _) = check_sh(
         dir,
-        &[("INPUT_PATHS", "clean.yaml\n k8s/web.yaml"), ("INPUT_FORMAT", "json")],
+        &[
+            ("INPUT_PATHS", "clean.yaml\n k8s/web.yaml"),
+            ("INPUT_FORMAT", "json"),
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -333,10 +366,20 @@ fn the_action_check_script_passes_inputs_as_arguments() {
     // fail-on and config.
     let (out, _) = check_sh(dir, &[("INPUT_PATHS", "k8s"), ("INPUT_FAIL_ON", "never")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    fs::write(dir.join("quiet.yaml"), "rules:\n  unpinned-image: off\n  untrusted-registry: off\n  missing-pull-secret: off\n").unwrap();
-    let (out, _) = check_sh(dir, &[("INPUT_PATHS", "k8s"), ("INPUT_CONFIG", "quiet.yaml")]);
+    fs::write(
+        dir.join("quiet.yaml"),
+        "rules:\n  unpinned-image: off\n  untrusted-registry: off\n  missing-pull-secret: off\n",
+    )
+    .unwrap();
+    let (out, _) = check_sh(
+        dir,
+        &[("INPUT_PATHS", "k8s"), ("INPUT_CONFIG", "quiet.yaml")],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    for (k, v) in [("INPUT_FAIL_ON", "sometimes"), ("INPUT_FORMAT", "yaml; rm -rf /")] {
+    for (k, v) in [
+        ("INPUT_FAIL_ON", "sometimes"),
+        ("INPUT_FORMAT", "yaml; rm -rf /"),
+    ] {
         let (out, _) = check_sh(dir, &[(k, v)]);
         assert_eq!(out.status.code(), Some(2), "{k}");
         assert!(!text(&out).contains(v), "the bad value is not echoed");
@@ -373,7 +416,10 @@ fn the_action_cache_key_follows_the_source() {
         fs::read_to_string(out_file.path()).unwrap()
     };
     let a = key(&root());
-    assert!(a.starts_with("key=") && a.trim_end().len() == 4 + 32, "{a:?}");
+    assert!(
+        a.starts_with("key=") && a.trim_end().len() == 4 + 32,
+        "{a:?}"
+    );
     assert_eq!(a, key(&root()));
     // A copy of the sources with one byte changed keys differently.
     let d = tempfile::tempdir().unwrap();
@@ -432,7 +478,14 @@ fn zizmor_finds_nothing() {
     };
     let out = run(Command::new(tool(&python, "zizmor"))
         .current_dir(root())
-        .args(["--offline", "--no-progress", "--persona", "auditor", "--min-confidence", "low"])
+        .args([
+            "--offline",
+            "--no-progress",
+            "--persona",
+            "auditor",
+            "--min-confidence",
+            "low",
+        ])
         .args([ACTION, RELEASE, EXAMPLE]));
     assert!(out.status.success(), "{}", text(&out));
 }

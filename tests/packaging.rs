@@ -14,7 +14,8 @@ use support::*;
 /// A TOML file read by Python's `tomllib` (3.11+), as JSON; `None` (saying
 /// so) when no such Python is here.
 fn toml(rel: &str) -> Option<Value> {
-    let script = "import json, sys, tomllib\nprint(json.dumps(tomllib.load(open(sys.argv[1], 'rb'))))";
+    let script =
+        "import json, sys, tomllib\nprint(json.dumps(tomllib.load(open(sys.argv[1], 'rb'))))";
     let out = match Command::new("python3")
         .args(["-c", script])
         .arg(root().join(rel))
@@ -52,7 +53,10 @@ fn pyproject_builds_the_binary_with_maturin_at_cargos_version() {
     // `shipshape` on PyPI is another project; the command is still `shipshape`.
     assert_eq!(project["name"], "shipshape-lint");
     assert_eq!(cargo["package"]["name"], "shipshape");
-    assert!(project.get("scripts").is_none(), "the binary is the command");
+    assert!(
+        project.get("scripts").is_none(),
+        "the binary is the command"
+    );
     assert_eq!(project["license"], cargo["package"]["license"]);
     assert_eq!(project["description"], cargo["package"]["description"]);
     assert_eq!(project["readme"], "README.md");
@@ -67,10 +71,18 @@ fn pyproject_builds_the_binary_with_maturin_at_cargos_version() {
 
 #[cfg(unix)]
 #[test]
-fn the_wheel_script_is_executable() {
+fn the_scripts_are_executable() {
     use std::os::unix::fs::PermissionsExt;
-    for rel in ["scripts/build-wheel.sh"] {
-        let mode = std::fs::metadata(root().join(rel)).unwrap().permissions().mode();
+    for rel in [
+        "scripts/build-wheel.sh",
+        "scripts/action/check.sh",
+        "scripts/action/install-pypi.sh",
+        "scripts/action/source-key.sh",
+    ] {
+        let mode = std::fs::metadata(root().join(rel))
+            .unwrap()
+            .permissions()
+            .mode();
         assert!(mode & 0o111 != 0, "{rel} is not executable");
     }
 }

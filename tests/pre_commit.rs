@@ -97,7 +97,9 @@ fn hook_source() -> Option<(PathBuf, String)> {
     fs::create_dir_all(&tmp).unwrap();
     for rel in String::from_utf8(files.stdout).unwrap().split('\0') {
         let top = rel.split('/').next().unwrap_or("");
-        if rel.is_empty() || NOT_BUILT.contains(&top) || (!rel.contains('/') && rel.ends_with(".md"))
+        if rel.is_empty()
+            || NOT_BUILT.contains(&top)
+            || (!rel.contains('/') && rel.ends_with(".md"))
         {
             continue;
         }
@@ -296,9 +298,16 @@ fn hook_rejects_violations_passes_clean_commits_and_sees_the_whole_repository() 
     // A violation committed past the hook stays in the repository; later
     // commits that do not touch it are not blamed for it: only the files
     // pre-commit names are linted.
-    write(repo, "legacy/old.yaml", &deployment("old", "nginx:latest", None));
+    write(
+        repo,
+        "legacy/old.yaml",
+        &deployment("old", "nginx:latest", None),
+    );
     git_ok(repo, &["add", "legacy"]);
-    git_ok(repo, &["commit", "-q", "--no-verify", "-m", "legacy, unchecked"]);
+    git_ok(
+        repo,
+        &["commit", "-q", "--no-verify", "-m", "legacy, unchecked"],
+    );
 
     // (c) pre-commit names only the staged file; its pull secret is defined
     // in an unchanged file it does not name, and shipshape still sees it.
