@@ -31,7 +31,7 @@ echo "== $("$WORK/tools/bin/maturin" --version) ready in $(took "$t")"
 
 t=$(now)
 rm -rf "$WORK/dist"
-"$WORK/tools/bin/maturin" build --release --locked --out "$WORK/dist"
+"$WORK/tools/bin/maturin" build --release --locked --compatibility pypi --out "$WORK/dist"
 wheel=$(ls "$WORK"/dist/*.whl)
 echo "== built $(basename "$wheel") ($(du -h "$wheel" | cut -f1)) in $(took "$t")"
 
