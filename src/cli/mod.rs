@@ -1,16 +1,19 @@
-//! The command line: `check`, `rules`, `rule <id>`. Exit codes are a contract:
-//! 0 no finding at or above `--fail-on`; 1 some; 2 usage, config or read error.
-//! This file holds the arguments; `check` runs a check, `load_config` finds
-//! and reads the config, `rules_cmd` lists and prints the rules.
+//! The command line: `check`, `rules`, `rule <id>`, and what editors install
+//! (`config-schema`). Exit codes are a contract: 0 no finding at or above
+//! `--fail-on`; 1 some; 2 usage, config or read error. This file holds the
+//! arguments; `check` runs a check, `load_config` finds and reads the config,
+//! `rules_cmd` lists and prints the rules, `generate` prints the config schema.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod generate;
 mod load_config;
 mod rules_cmd;
 
+pub use generate::config_schema;
 pub use rules_cmd::rules_markdown;
 
 pub const EXIT_OK: i32 = 0;
@@ -39,6 +42,8 @@ pub enum Command {
     },
     /// Print a rule's documentation.
     Rule { id: String },
+    /// Print the JSON Schema of the config file (`.shipshape.yaml`), for editors.
+    ConfigSchema,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -125,5 +130,6 @@ pub fn main() -> i32 {
         Command::Check(args) => check::check(args),
         Command::Rules { format } => rules_cmd::list_rules(format),
         Command::Rule { id } => rules_cmd::show_rule(&id),
+        Command::ConfigSchema => generate::print_config_schema(),
     }
 }
