@@ -1,8 +1,9 @@
-//! The command line: `check`, `rules`, `rule <id>`, and what editors install
-//! (`config-schema`). Exit codes are a contract: 0 no finding at or above
-//! `--fail-on`; 1 some; 2 usage, config or read error. This file holds the
-//! arguments; `check` runs a check, `load_config` finds and reads the config,
-//! `rules_cmd` lists and prints the rules, `generate` prints the config schema.
+//! The command line: `check`, `rules`, `rule <id>`, and what editors, shells
+//! and packagers install (`config-schema`, `completions`, `man`). Exit codes
+//! are a contract: 0 no finding at or above `--fail-on`; 1 some; 2 usage,
+//! config or read error. This file holds the arguments; `check` runs a check,
+//! `load_config` finds and reads the config, `rules_cmd` lists and prints the
+//! rules, `generate` prints the config schema, completions and man pages.
 
 use std::path::PathBuf;
 
@@ -34,6 +35,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint files and directories (default: the current directory).
+    #[command(
+        after_help = "Exit status: 0 no finding at or above --fail-on; 1 some; 2 a usage or config error, or a file that could not be read."
+    )]
     Check(CheckArgs),
     /// List every rule: id, default severity, summary.
     Rules {
@@ -44,6 +48,19 @@ pub enum Command {
     Rule { id: String },
     /// Print the JSON Schema of the config file (`.shipshape.yaml`), for editors.
     ConfigSchema,
+    /// Print a shell completion script (e.g. `shipshape completions bash > /etc/bash_completion.d/shipshape`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff): shipshape(1), or a subcommand's, like shipshape-check(1).
+    Man {
+        /// The subcommand whose page to print.
+        command: Option<String>,
+        /// Write every page (shipshape.1, shipshape-check.1, ...) into this directory instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -131,5 +148,7 @@ pub fn main() -> i32 {
         Command::Rules { format } => rules_cmd::list_rules(format),
         Command::Rule { id } => rules_cmd::show_rule(&id),
         Command::ConfigSchema => generate::print_config_schema(),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man { command, dir } => generate::man(command.as_deref(), dir.as_deref()),
     }
 }
