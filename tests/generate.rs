@@ -122,7 +122,7 @@ fn man_pages_for_the_tool_and_each_subcommand() {
         check.contains(&format!("shipshape {}", env!("CARGO_PKG_VERSION"))),
         "{check}"
     );
-    for option in ["\\-\\-format", "\\-\\-stdin\\-filename"] {
+    for option in ["\\-\\-format", "\\-\\-output", "\\-\\-stdin\\-filename"] {
         assert!(check.contains(option), "{option} missing: {check}");
     }
     assert!(check.contains("Exit status"), "{check}");

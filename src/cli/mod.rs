@@ -127,6 +127,9 @@ pub struct CheckArgs {
     /// Print each workflow's deployment mode (push or pull) and the evidence for it, to stderr.
     #[arg(long)]
     pub explain_mode: bool,
+    /// Write the report to FILE instead of stdout (the summary line still goes to stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Read a named file (or `--stdin-filename`) even when a symbolic link
     /// takes it outside the directory it was named in (by default it is not
     /// read, and a `link-outside-repository` warning says so).
