@@ -450,3 +450,51 @@ fn go_templates_outside_charts_are_skipped_not_reported() {
     assert_eq!(v["summary"]["skipped"], 1);
     assert_eq!(v["summary"]["files"], 2);
 }
+
+#[test]
+fn output_file_gets_the_report_and_stderr_the_summary() {
+    use clap::ValueEnum;
+    let d = repo();
+    // Every format: a format added later is held to this too.
+    for format in shipshape::cli::Format::value_variants() {
+        let name = format.to_possible_value().unwrap().get_name().to_string();
+        let plain = check(d.path(), &["--no-config", "--format", &name]);
+        let to_file = check(
+            d.path(),
+            &["--no-config", "--format", &name, "--output", "report.out"],
+        );
+        assert_eq!(to_file.status.code(), plain.status.code(), "{name}");
+        assert_eq!(to_file.status.code(), Some(1), "{name}");
+        assert!(to_file.stdout.is_empty(), "{name}: stdout not empty");
+        let written = fs::read_to_string(d.path().join("report.out")).unwrap();
+        assert_eq!(
+            scrub(&written),
+            scrub(&String::from_utf8_lossy(&plain.stdout)),
+            "{name}"
+        );
+        let err = String::from_utf8_lossy(&to_file.stderr);
+        let last = scrub(err.lines().last().unwrap_or(""));
+        assert_eq!(
+            last, "1 error, 0 warnings in 2 files (2 documents) in [TIME] ms",
+            "{name}: {err}"
+        );
+    }
+    // Exit code 0 stays 0; a file has no colours unless asked for.
+    let out = shipshape()
+        .current_dir(d.path())
+        .env("CLICOLOR_FORCE", "1")
+        .args(["check", "--no-config", "--fail-on", "never", "-o", "r.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!fs::read(d.path().join("r.txt")).unwrap().contains(&0x1b));
+    check(
+        d.path(),
+        &["--no-config", "--color", "always", "-o", "r.txt"],
+    );
+    assert!(fs::read(d.path().join("r.txt")).unwrap().contains(&0x1b));
+    // A file that cannot be written is an error, said on stderr.
+    let out = check(d.path(), &["--no-config", "-o", "no/such/dir/r.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write no/such/dir/r.txt"));
+}

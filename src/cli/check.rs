@@ -128,39 +128,62 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
     })
 }
 
-/// Writes the findings to stdout in the chosen format.
+/// Writes the report where it goes: stdout, or the `--output` file, with the
+/// summary line on stderr so the terminal still says how it went.
 fn write_output(
     run: &Run,
     opts: &Options,
     args: &CheckArgs,
     start: Instant,
 ) -> std::io::Result<()> {
-    let write = match args.format {
-        Format::Human => return write_human(run, opts, start),
-        Format::Json => output::json::write,
-        Format::Sarif => output::sarif::write,
-        Format::Github => output::github::write,
+    let elapsed_ms = start.elapsed().as_millis();
+    let Some(path) = &args.output else {
+        let styled = args.format == Format::Human
+            && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        // Plain rendering carries no escapes: skip anstream's byte-by-byte
+        // stripping adapter, which would only copy it.
+        let stdout: Box<dyn Write> = if styled {
+            Box::new(anstream::stdout().lock())
+        } else {
+            Box::new(std::io::stdout().lock())
+        };
+        return write_report(run, opts, args, stdout, styled, elapsed_ms);
     };
-    // Machine formats never carry escapes: write them straight, buffered.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write(run, &opts.config, &mut out).and_then(|_| out.flush())
+    let file = std::fs::File::create(path).inspect_err(|e| {
+        eprintln!(
+            "error: cannot write {}: {e}",
+            visible(&path.to_string_lossy())
+        )
+    })?;
+    // A file gets colours only when asked for.
+    let styled = args.format == Format::Human && args.color == ColorChoice::Always;
+    write_report(run, opts, args, Box::new(file), styled, elapsed_ms)?;
+    let line = output::human::summary_line(run, elapsed_ms);
+    let styled = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
+    writeln!(anstream::stderr(), "{}", line.render(styled))
 }
 
-fn write_human(run: &Run, opts: &Options, start: Instant) -> std::io::Result<()> {
-    let styled = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let o = output::human::Options {
-        styled,
-        elapsed_ms: start.elapsed().as_millis(),
-    };
-    // Plain rendering carries no escapes: skip anstream's byte-by-byte
-    // stripping adapter, which would only copy it.
-    let stdout: Box<dyn std::io::Write> = if styled {
-        Box::new(anstream::stdout().lock())
-    } else {
-        Box::new(std::io::stdout().lock())
-    };
-    let mut out = std::io::BufWriter::new(stdout);
-    output::human::write(run, &opts.config, &mut out, &o).and_then(|_| out.flush())
+/// Writes the findings to `out` in the chosen format.
+fn write_report(
+    run: &Run,
+    opts: &Options,
+    args: &CheckArgs,
+    out: Box<dyn Write>,
+    styled: bool,
+    elapsed_ms: u128,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    match args.format {
+        Format::Human => {
+            let o = output::human::Options { styled, elapsed_ms };
+            output::human::write(run, &opts.config, &mut out, &o)
+        }
+        // Machine formats never carry escapes.
+        Format::Json => output::json::write(run, &opts.config, &mut out),
+        Format::Sarif => output::sarif::write(run, &opts.config, &mut out),
+        Format::Github => output::github::write(run, &opts.config, &mut out),
+    }?;
+    out.flush()
 }
 
 /// `--stats`: counts, time per phase and peak memory, on stderr.

@@ -1,16 +1,20 @@
-//! The command line: `check`, `rules`, `rule <id>`. Exit codes are a contract:
-//! 0 no finding at or above `--fail-on`; 1 some; 2 usage, config or read error.
-//! This file holds the arguments; `check` runs a check, `load_config` finds
-//! and reads the config, `rules_cmd` lists and prints the rules.
+//! The command line: `check`, `rules`, `rule <id>`, and what editors, shells
+//! and packagers install (`config-schema`, `completions`, `man`). Exit codes
+//! are a contract: 0 no finding at or above `--fail-on`; 1 some; 2 usage,
+//! config or read error. This file holds the arguments; `check` runs a check,
+//! `load_config` finds and reads the config, `rules_cmd` lists and prints the
+//! rules, `generate` prints the config schema, completions and man pages.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod generate;
 mod load_config;
 mod rules_cmd;
 
+pub use generate::config_schema;
 pub use rules_cmd::rules_markdown;
 
 pub const EXIT_OK: i32 = 0;
@@ -31,6 +35,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint files and directories (default: the current directory).
+    #[command(
+        after_help = "Exit status: 0 no finding at or above --fail-on; 1 some; 2 a usage or config error, or a file that could not be read."
+    )]
     Check(CheckArgs),
     /// List every rule: id, default severity, summary.
     Rules {
@@ -39,6 +46,21 @@ pub enum Command {
     },
     /// Print a rule's documentation.
     Rule { id: String },
+    /// Print the JSON Schema of the config file (`.shipshape.yaml`), for editors.
+    ConfigSchema,
+    /// Print a shell completion script (e.g. `shipshape completions bash > /etc/bash_completion.d/shipshape`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff): shipshape(1), or a subcommand's, like shipshape-check(1).
+    Man {
+        /// The subcommand whose page to print.
+        command: Option<String>,
+        /// Write every page (shipshape.1, shipshape-check.1, ...) into this directory instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -109,6 +131,9 @@ pub struct CheckArgs {
     /// Print each workflow's deployment mode (push or pull) and the evidence for it, to stderr.
     #[arg(long)]
     pub explain_mode: bool,
+    /// Write the report to FILE instead of stdout (the summary line still goes to stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Read a named file (or `--stdin-filename`) even when a symbolic link
     /// takes it outside the directory it was named in (by default it is not
     /// read, and a `link-outside-repository` warning says so).
@@ -134,5 +159,8 @@ pub fn main() -> i32 {
         Command::Check(args) => check::check(args),
         Command::Rules { format } => rules_cmd::list_rules(format),
         Command::Rule { id } => rules_cmd::show_rule(&id),
+        Command::ConfigSchema => generate::print_config_schema(),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man { command, dir } => generate::man(command.as_deref(), dir.as_deref()),
     }
 }

@@ -1,8 +1,11 @@
 //! `.shipshape.yaml`: discovery, parsing and validation. Every error points
 //! into the config file with a span, like any other finding. This file holds
-//! the settings and their defaults; `parse` validates a file into them;
-//! `suggest` finds the "did you mean" of a misspelt key or rule id. The
-//! config knows no rule registry: the caller hands it the known rule ids.
+//! the settings and their defaults; `keys` declares every key of the file
+//! once (its value, its description, where it goes); `parse` validates a file
+//! into the settings by that table, and `schema` turns the same table into
+//! the file's JSON Schema; `suggest` finds the "did you mean" of a misspelt
+//! key or rule id. The config knows no rule registry: the caller hands it
+//! the known rule ids (and, for the schema, their metadata).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,10 +14,13 @@ use crate::finding::{RuleMeta, Severity};
 use crate::model::image::{HostPattern, ImageRef};
 use crate::yaml::{self, Span};
 
+mod keys;
 mod parse;
+mod schema;
 mod suggest;
 
 pub use parse::parse;
+pub use schema::json_schema;
 pub use suggest::closest;
 
 pub const CONFIG_NAMES: [&str; 3] = [

@@ -1,19 +1,11 @@
-//! Validating a config file into `Config`: unknown keys, bad values and bad
-//! patterns are errors that point at their node, with a suggestion.
+//! Validating a config file into `Config`, by the key table (`keys`):
+//! unknown keys, bad values and bad patterns are errors that point at their
+//! node, with a suggestion.
 
+use super::keys::{self, Field, FieldValue, Item, Key, Kind, Record, LEVELS};
 use super::suggest::closest;
 use super::*;
 use crate::yaml::{self, NodeRef};
-
-const TOP_KEYS: &[&str] = &[
-    "mode",
-    "registries",
-    "operator-namespaces",
-    "images",
-    "exclude",
-    "rules",
-    "limits",
-];
 
 /// Parses config text. `known_rules` are the ids `rules:` may name.
 pub fn parse(src: &str, known_rules: &[&str]) -> Result<Config, Vec<ConfigError>> {
@@ -39,8 +31,9 @@ pub fn parse(src: &str, known_rules: &[&str]) -> Result<Config, Vec<ConfigError>
         Some(r) => {
             let mut v = Validator {
                 errors: &mut errors,
+                known_rules,
             };
-            v.top(r, &mut cfg, known_rules);
+            v.keys(r, keys::TOP, "", "the config", &mut cfg);
         }
     }
     if errors.is_empty() {
@@ -60,6 +53,7 @@ fn err(span: Span, message: impl Into<String>, help: Option<String>) -> ConfigEr
 
 struct Validator<'e> {
     errors: &'e mut Vec<ConfigError>,
+    known_rules: &'e [&'e str],
 }
 
 impl Validator<'_> {
@@ -133,173 +127,172 @@ impl Validator<'_> {
         }
     }
 
-    fn host_patterns(&mut self, n: NodeRef, what: &str) -> Vec<HostPattern> {
-        let mut out = Vec::new();
-        for (s, span) in self.strings(n, what) {
-            match HostPattern::new(&s) {
-                Ok(p) => out.push(p),
-                Err(e) => self.errors.push(err(
-                    span,
-                    format!("invalid registry pattern `{s}`: {e}"),
+    /// One word of `values`, or an error naming them.
+    fn word(&mut self, n: NodeRef, values: &[&str], what: &str) -> Option<String> {
+        match n.as_str().filter(|s| values.contains(s)) {
+            Some(w) => Some(w.to_string()),
+            None => {
+                self.errors.push(err(
+                    n.span(),
+                    format!("{what} must be {}", keys::one_of(values)),
                     None,
-                )),
-            }
-        }
-        out
-    }
-
-    fn top(&mut self, root: NodeRef, cfg: &mut Config, known_rules: &[&str]) {
-        for (k, v) in root.entries() {
-            match k.as_str().unwrap_or("") {
-                "mode" => match v.as_str() {
-                    Some("auto") => cfg.mode = Mode::Auto,
-                    Some("push") => cfg.mode = Mode::Push,
-                    Some("pull") => cfg.mode = Mode::Pull,
-                    _ => self.errors.push(err(
-                        v.span(),
-                        "mode must be one of auto, push, pull",
-                        None,
-                    )),
-                },
-                "registries" => self.registries(v, cfg),
-                "operator-namespaces" => {
-                    cfg.operator_namespaces = self
-                        .strings(v, "operator-namespaces")
-                        .into_iter()
-                        .map(|s| s.0)
-                        .collect()
-                }
-                "images" => self.images(v, cfg),
-                "exclude" => {
-                    let globs = self.strings(v, "exclude");
-                    for (g, span) in &globs {
-                        if let Err(e) = globset::Glob::new(g) {
-                            self.errors
-                                .push(err(*span, format!("invalid glob `{g}`: {e}"), None));
-                        }
-                    }
-                    cfg.exclude = globs.into_iter().map(|s| s.0).collect();
-                }
-                "rules" => self.rules(v, cfg, known_rules),
-                "limits" => self.limits(v, cfg),
-                _ => self.unknown(k, TOP_KEYS, "the config"),
+                ));
+                None
             }
         }
     }
 
-    fn registries(&mut self, n: NodeRef, cfg: &mut Config) {
-        if !n.is_map() {
+    /// A list of strings, each checked as `item` says.
+    fn list(&mut self, n: NodeRef, item: Item, what: &str) -> Vec<String> {
+        let items = self.strings(n, what);
+        for (s, span) in &items {
+            if let Err(e) = item.check(s) {
+                self.errors.push(err(*span, e, None));
+            }
+        }
+        items.into_iter().map(|s| s.0).collect()
+    }
+
+    /// The entries of mapping `map` by the table `keys`. `prefix` is the
+    /// mapping's dotted path, `what` how an unknown key's error names it.
+    fn keys(&mut self, map: NodeRef, keys: &[Key], prefix: &str, what: &str, cfg: &mut Config) {
+        let names: Vec<&str> = keys.iter().map(|k| k.name).collect();
+        for (k, v) in map.entries() {
+            let name = k.as_str().unwrap_or("");
+            match keys.iter().find(|key| key.name == name) {
+                Some(key) if prefix.is_empty() => self.value(key, v, name, cfg),
+                Some(key) => self.value(key, v, &format!("{prefix}.{name}"), cfg),
+                None => self.unknown(k, &names, what),
+            }
+        }
+    }
+
+    /// The value `v` of `key`, at dotted path `path`, into `cfg`.
+    fn value(&mut self, key: &Key, v: NodeRef, path: &str, cfg: &mut Config) {
+        match &key.kind {
+            Kind::Word { values, set, .. } => {
+                if let Some(w) = self.word(v, values, path) {
+                    set(cfg, &w);
+                }
+            }
+            Kind::Bool { set, .. } => {
+                if let Some(b) = self.bool(v, path) {
+                    set(cfg, b);
+                }
+            }
+            Kind::Count { set, .. } => {
+                if let Some(n) = self.number(v, path) {
+                    set(cfg, n);
+                }
+            }
+            Kind::List { item, set, .. } => {
+                let items = self.list(v, *item, path);
+                set(cfg, items);
+            }
+            Kind::Map { not_a_map, .. } if !v.is_map() => {
+                let message = match not_a_map {
+                    Some(m) => m.to_string(),
+                    None => format!("{path} must be a mapping"),
+                };
+                self.errors.push(err(v.span(), message, None));
+            }
+            Kind::Map { keys, .. } => self.keys(v, keys, path, path, cfg),
+            Kind::Records {
+                noun, fields, set, ..
+            } => {
+                let records = self.records(v, noun, fields, path);
+                set(cfg, records);
+            }
+            Kind::Levels => self.levels(v, path, cfg),
+        }
+    }
+
+    /// A list of records: mappings of `fields`.
+    fn records(&mut self, n: NodeRef, noun: &str, fields: &[Field], path: &str) -> Vec<Record> {
+        let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        let braces = format!("{{{}}}", names.join(", "));
+        if !n.is_seq() {
             self.errors.push(err(
                 n.span(),
-                "registries must be a mapping with `allowed` and `private`",
+                format!("{path} must be a list of {braces}"),
                 None,
             ));
-            return;
+            return Vec::new();
         }
-        for (k, v) in n.entries() {
-            match k.as_str().unwrap_or("") {
-                "allowed" => cfg.allowed_registries = self.host_patterns(v, "registries.allowed"),
-                "private" => {
-                    cfg.private_registries.clear();
-                    if !v.is_seq() {
-                        self.errors.push(err(
-                            v.span(),
-                            "registries.private must be a list of {match, auth}",
-                            None,
-                        ));
-                        continue;
-                    }
-                    for item in v.items() {
-                        if let Some(p) = self.private(item) {
-                            cfg.private_registries.push(p);
-                        }
-                    }
-                }
-                _ => self.unknown(k, &["allowed", "private"], "registries"),
-            }
-        }
+        n.items()
+            .filter_map(|item| self.record(item, noun, fields, &names, &braces))
+            .collect()
     }
 
-    fn private(&mut self, n: NodeRef) -> Option<PrivateRegistry> {
+    /// One record; `None` when it is not a mapping or lacks a required field.
+    fn record(
+        &mut self,
+        n: NodeRef,
+        noun: &str,
+        fields: &[Field],
+        names: &[&str],
+        braces: &str,
+    ) -> Option<Record> {
         if !n.is_map() {
             self.errors.push(err(
                 n.span(),
-                "each private registry is a mapping {match, auth}",
+                format!("each {noun} is a mapping {braces}"),
                 None,
             ));
             return None;
         }
-        let mut pattern = None;
-        let mut auth = Auth::PullSecret;
+        let mut record = Record::default();
         for (k, v) in n.entries() {
-            match k.as_str().unwrap_or("") {
-                "match" => {
-                    let s = self.string(v, "match")?;
-                    match HostPattern::new(&s) {
-                        Ok(p) => pattern = Some(p),
-                        Err(e) => self.errors.push(err(
-                            v.span(),
-                            format!("invalid registry pattern `{s}`: {e}"),
-                            None,
-                        )),
+            let name = k.as_str().unwrap_or("");
+            let Some(field) = fields.iter().find(|f| f.name == name) else {
+                self.unknown(k, names, &format!("a {noun}"));
+                continue;
+            };
+            let value = match &field.value {
+                FieldValue::Word(values) => self.word(v, values, field.name),
+                // A text field that is no string ends the record's checks.
+                FieldValue::Text(item) => {
+                    let s = self.string(v, field.name)?;
+                    match item.check(&s) {
+                        Ok(()) => Some(s),
+                        Err(e) => {
+                            self.errors.push(err(v.span(), e, None));
+                            None
+                        }
                     }
                 }
-                "auth" => match v.as_str() {
-                    Some("pull-secret") => auth = Auth::PullSecret,
-                    Some("node-identity") => auth = Auth::NodeIdentity,
-                    _ => self.errors.push(err(
-                        v.span(),
-                        "auth must be pull-secret or node-identity",
-                        None,
-                    )),
-                },
-                _ => self.unknown(k, &["match", "auth"], "a private registry"),
+            };
+            if let Some(value) = value {
+                record.0.push((field.name, value));
             }
         }
-        if pattern.is_none() {
-            self.errors
-                .push(err(n.span(), "a private registry needs `match`", None));
-        }
-        Some(PrivateRegistry {
-            pattern: pattern?,
-            auth,
-        })
-    }
-
-    fn images(&mut self, n: NodeRef, cfg: &mut Config) {
-        if !n.is_map() {
-            self.errors
-                .push(err(n.span(), "images must be a mapping", None));
-            return;
-        }
-        for (k, v) in n.entries() {
-            match k.as_str().unwrap_or("") {
-                "mutable-tags" => {
-                    cfg.mutable_tags = self
-                        .strings(v, "images.mutable-tags")
-                        .into_iter()
-                        .map(|s| s.0)
-                        .collect()
+        let mut complete = true;
+        for f in fields {
+            match (record.get(f.name), f.default) {
+                (Some(_), _) => {}
+                (None, Some(d)) => record.0.push((f.name, d.to_string())),
+                (None, None) if f.required => {
+                    self.errors
+                        .push(err(n.span(), format!("a {noun} needs `{}`", f.name), None));
+                    complete = false;
                 }
-                "require-digest" => {
-                    if let Some(b) = self.bool(v, "images.require-digest") {
-                        cfg.require_digest = b;
-                    }
-                }
-                _ => self.unknown(k, &["mutable-tags", "require-digest"], "images"),
+                (None, None) => {}
             }
         }
+        complete.then_some(record)
     }
 
-    fn rules(&mut self, n: NodeRef, cfg: &mut Config, known: &[&str]) {
+    /// `rules:`: known rule ids to `LEVELS`.
+    fn levels(&mut self, n: NodeRef, path: &str, cfg: &mut Config) {
         if !n.is_map() {
             self.errors.push(err(
                 n.span(),
-                "rules must map rule ids to off, info, warning or error",
+                format!("{path} must map rule ids to {}", keys::or_list(LEVELS)),
                 None,
             ));
             return;
         }
+        let known = self.known_rules;
         for (k, v) in n.entries() {
             let id = k.as_str().unwrap_or("");
             if !known.contains(&id) {
@@ -310,57 +303,19 @@ impl Validator<'_> {
                 continue;
             }
             let level = match v.as_str() {
-                Some("off") => Level::Off,
-                Some(s) => match Severity::parse(s) {
-                    Some(sev) => Level::On(sev),
-                    None => {
-                        self.errors.push(err(
-                            v.span(),
-                            "a rule's level is one of off, info, warning, error",
-                            None,
-                        ));
-                        continue;
-                    }
-                },
-                None => {
-                    self.errors.push(err(
-                        v.span(),
-                        "a rule's level is one of off, info, warning, error",
-                        None,
-                    ));
-                    continue;
+                Some("off") => Some(Level::Off),
+                Some(s) => Severity::parse(s).map(Level::On),
+                None => None,
+            };
+            match level {
+                Some(level) => {
+                    cfg.rules.insert(id.to_string(), level);
                 }
-            };
-            cfg.rules.insert(id.to_string(), level);
-        }
-    }
-
-    fn limits(&mut self, n: NodeRef, cfg: &mut Config) {
-        const KEYS: &[&str] = &[
-            "max-file-size",
-            "max-documents",
-            "max-depth",
-            "max-alias-expansion",
-        ];
-        if !n.is_map() {
-            self.errors
-                .push(err(n.span(), "limits must be a mapping", None));
-            return;
-        }
-        for (k, v) in n.entries() {
-            let key = k.as_str().unwrap_or("");
-            if !KEYS.contains(&key) {
-                self.unknown(k, KEYS, "limits");
-                continue;
-            }
-            let Some(x) = self.number(v, &format!("limits.{key}")) else {
-                continue;
-            };
-            match key {
-                "max-file-size" => cfg.limits.max_file_size = x,
-                "max-documents" => cfg.limits.yaml.max_documents = x as usize,
-                "max-depth" => cfg.limits.yaml.max_depth = x as usize,
-                _ => cfg.limits.yaml.max_alias_expansion = x,
+                None => self.errors.push(err(
+                    v.span(),
+                    format!("a rule's level is {}", keys::one_of(LEVELS)),
+                    None,
+                )),
             }
         }
     }

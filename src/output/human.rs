@@ -256,19 +256,45 @@ pub fn write(
         }
         buf.extend_from_slice(b"\n\n");
     })?;
-    let s = Summary::of(run);
-    let mut line = s.counts_line();
-    line.push_str(&format!(" in {} ms", opts.elapsed_ms));
-    if opts.styled {
-        let style = if s.errors > 0 {
+    writeln!(
+        out,
+        "{}",
+        summary_line(run, opts.elapsed_ms).render(opts.styled)
+    )
+}
+
+/// The last line of human output, `N errors, M warnings in F files (D
+/// documents) in T ms`; also what `--output` leaves on stderr.
+pub struct SummaryLine {
+    text: String,
+    errors: usize,
+    warnings: usize,
+}
+
+impl SummaryLine {
+    /// The line, coloured by the worst level found when `styled`.
+    pub fn render(&self, styled: bool) -> String {
+        if !styled {
+            return self.text.clone();
+        }
+        let style = if self.errors > 0 {
             anstyle::AnsiColor::BrightRed.on_default().bold()
-        } else if s.warnings > 0 {
+        } else if self.warnings > 0 {
             anstyle::AnsiColor::BrightYellow.on_default().bold()
         } else {
             anstyle::AnsiColor::BrightGreen.on_default().bold()
         };
-        writeln!(out, "{style}{line}{style:#}")
-    } else {
-        writeln!(out, "{line}")
+        format!("{style}{}{style:#}", self.text)
+    }
+}
+
+pub fn summary_line(run: &Run, elapsed_ms: u128) -> SummaryLine {
+    let s = Summary::of(run);
+    let mut line = s.counts_line();
+    line.push_str(&format!(" in {elapsed_ms} ms"));
+    SummaryLine {
+        text: line,
+        errors: s.errors,
+        warnings: s.warnings,
     }
 }
