@@ -55,29 +55,9 @@ fn annotate(f: &Finding, sources: &mut Sources, buf: &mut Vec<u8>) {
         r.end_line,
         r.end_column,
         property(&format!("shipshape ({})", f.rule)),
-        data(&message(f)),
+        data(&super::full_message(f, visible)),
     );
     buf.extend_from_slice(line.as_bytes());
-}
-
-/// The message, the object it concerns and the help, a line each, every
-/// piece of repository text made visible.
-fn message(f: &Finding) -> String {
-    let mut text = visible(&f.message).into_owned();
-    if let Some(o) = &f.object {
-        text.push_str(&format!("\nnote: in {}", visible(&o.kind)));
-        if let Some(n) = &o.name {
-            text.push_str(&format!(" `{}`", visible(n)));
-        }
-        if let Some(ns) = &o.namespace {
-            text.push_str(&format!(" (namespace `{}`)", visible(ns)));
-        }
-    }
-    if let Some(help) = &f.help {
-        text.push_str("\nhelp: ");
-        text.push_str(&visible(help));
-    }
-    text
 }
 
 /// A command's data (after the second `::`), escaped as the runner unescapes it.

@@ -103,18 +103,9 @@ fn windowed<'a>(
     snippet
 }
 
-/// "in Deployment `x` (namespace `y`)": the object a finding is about.
+/// The object note of a finding, made visible.
 fn object_note(f: &Finding) -> Option<String> {
-    f.object.as_ref().map(|o| {
-        let mut s = format!("in {}", visible(&o.kind));
-        if let Some(n) = &o.name {
-            s.push_str(&format!(" `{}`", visible(n)));
-        }
-        if let Some(ns) = &o.namespace {
-            s.push_str(&format!(" (namespace `{}`)", visible(ns)));
-        }
-        s
-    })
+    f.object.as_ref().map(|o| super::object_note(o, visible))
 }
 
 /// Writes a plain finding of the common shape (see `one_line`) without

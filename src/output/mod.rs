@@ -6,11 +6,13 @@ mod one_line;
 pub mod region;
 pub mod sarif;
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use crate::config::Config;
 use crate::engine::Run;
 use crate::finding::{FileId, Finding};
+use crate::model::k8s::ObjectRef;
 use crate::report::Sources;
 
 /// About this many findings are rendered by one task (always whole files).
@@ -197,4 +199,34 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// "in Deployment `x` (namespace `y`)": the object a finding is about, each
+/// part passed through `show` (`visible` for terminals and logs, as it is for
+/// SARIF, whose JSON escapes it).
+pub(crate) fn object_note(o: &ObjectRef, show: fn(&str) -> Cow<'_, str>) -> String {
+    let mut s = format!("in {}", show(&o.kind));
+    if let Some(n) = &o.name {
+        s.push_str(&format!(" `{}`", show(n)));
+    }
+    if let Some(ns) = &o.namespace {
+        s.push_str(&format!(" (namespace `{}`)", show(ns)));
+    }
+    s
+}
+
+/// A finding as one text: its message, then `note: <object>` and `help:`,
+/// a line each, every piece passed through `show` (the line breaks are this
+/// text's own structure).
+pub(crate) fn full_message(f: &Finding, show: fn(&str) -> Cow<'_, str>) -> String {
+    let mut text = show(&f.message).into_owned();
+    if let Some(o) = &f.object {
+        text.push_str("\nnote: ");
+        text.push_str(&object_note(o, show));
+    }
+    if let Some(help) = &f.help {
+        text.push_str("\nhelp: ");
+        text.push_str(&show(help));
+    }
+    text
 }

@@ -17,6 +17,7 @@ use super::model::{
 use super::uri;
 use crate::finding::suppress::Suppressed;
 use crate::finding::{self, Finding};
+use crate::output::full_message;
 use crate::output::region::Region;
 use crate::report::Sources;
 
@@ -75,7 +76,7 @@ pub fn result<'a>(entry: Entry<'a>, cx: &mut Cx) -> SarifResult<'a> {
         rule_id: f.rule,
         rule_index: cx.rule_index.get(f.rule).copied(),
         level: super::rules::level(f.severity),
-        message: Text::new(message(f)),
+        message: Text::new(full_message(f, |s| Cow::Borrowed(s))),
         locations: [Location {
             id: None,
             physical_location: primary,
@@ -85,25 +86,6 @@ pub fn result<'a>(entry: Entry<'a>, cx: &mut Cx) -> SarifResult<'a> {
         partial_fingerprints: BTreeMap::from([(fingerprint::KEY, print)]),
         suppressions,
     }
-}
-
-/// The message, then the object it concerns and the help, a line each.
-fn message(f: &Finding) -> String {
-    let mut text = f.message.clone();
-    if let Some(o) = &f.object {
-        text.push_str(&format!("\nnote: in {}", o.kind));
-        if let Some(n) = &o.name {
-            text.push_str(&format!(" `{n}`"));
-        }
-        if let Some(ns) = &o.namespace {
-            text.push_str(&format!(" (namespace `{ns}`)"));
-        }
-    }
-    if let Some(help) = &f.help {
-        text.push_str("\nhelp: ");
-        text.push_str(help);
-    }
-    text
 }
 
 /// A location's physical location, and the text that identifies its node
