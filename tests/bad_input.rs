@@ -893,55 +893,6 @@ fn inputs_that_break_peer_linters_finish() {
 // ---------------------------------------------------------------------------
 // Hostile names and values: nothing a repository holds reaches the terminal raw
 
-/// Characters no output may carry raw: C0 (but the newlines shipshape writes
-/// itself), DEL, C1, bidirectional overrides, isolates and marks, and the
-/// Unicode line and paragraph separators. This is the test's own list, not
-/// the one the code uses.
-fn forbidden(c: char) -> bool {
-    let o = c as u32;
-    (o < 0x20 && c != '\n')
-        || o == 0x7f
-        || (0x80..=0x9f).contains(&o)
-        || (0x202a..=0x202e).contains(&o)
-        || (0x2066..=0x2069).contains(&o)
-        || matches!(o, 0x200e | 0x200f | 0x061c | 0x2028 | 0x2029)
-}
-
-/// The first forbidden character in human output, with some context. With
-/// `styled`, shipshape's own SGR sequences (`ESC [ digits ; m`) are allowed
-/// and nothing else that starts with ESC.
-fn raw_control(out: &[u8], styled: bool) -> Option<String> {
-    let text = String::from_utf8_lossy(out);
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if styled && chars[i] == '\u{1b}' && chars.get(i + 1) == Some(&'[') {
-            let mut j = i + 2;
-            while chars
-                .get(j)
-                .is_some_and(|c| c.is_ascii_digit() || *c == ';')
-            {
-                j += 1;
-            }
-            if chars.get(j) == Some(&'m') {
-                i = j + 1;
-                continue;
-            }
-        }
-        if forbidden(chars[i]) {
-            let lo = i.saturating_sub(40);
-            let hi = (i + 20).min(chars.len());
-            let context: String = chars[lo..hi].iter().collect();
-            return Some(format!(
-                "U+{:04X} at char {i}: {context:?}",
-                chars[i] as u32
-            ));
-        }
-        i += 1;
-    }
-    None
-}
-
 /// Every format of `shipshape check --no-config ARGS` in `dir`: plain and
 /// coloured human output carry no raw control character and forge no line
 /// (no line starts `::`, a GitHub workflow command, or `error: fake`); JSON
@@ -963,7 +914,7 @@ fn all_formats_clean(dir: &Path, args: &[&str]) -> (String, Value) {
     );
     for (name, out, is_styled) in [("plain", &plain, false), ("coloured", &styled, true)] {
         for stream in [&out.stdout, &out.stderr.as_bytes().to_vec()] {
-            if let Some(bad) = raw_control(stream, is_styled) {
+            if let Some(bad) = controls::raw_control(stream, is_styled) {
                 panic!("{name} output carries a raw control character: {bad}");
             }
             let text = String::from_utf8_lossy(stream);

@@ -322,16 +322,6 @@ fn nvim_lint_parser_reads_fields_that_real_output_has() {
     }
 }
 
-/// Whether a program runs here.
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The byte offset of character `chars` (0-based) in `line`.
 fn byte_col(line: &str, chars: u64) -> u64 {
     line.char_indices()

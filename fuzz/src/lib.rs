@@ -12,6 +12,10 @@ use std::path::PathBuf;
 
 use shipshape::yaml::{self, LineIndex, NodeRef, Span, Value};
 
+/// The no-raw-control oracle, shared with the bad-input matrix.
+#[path = "../../tests/common/controls.rs"]
+mod controls;
+
 pub mod seeds;
 
 /// The fuzz targets, by name.
@@ -403,7 +407,7 @@ fn check_lint_diff(data: &[u8], styled: bool) -> Result<(), String> {
 
 /// Runs the engine, checks every finding's spans against its file's text,
 /// and renders the run as JSON (which must parse) and as human output (which
-/// must carry no raw control character: see [`raw_control`]).
+/// must carry no raw control character: see `controls::raw_control`).
 pub fn lint_and_render(opts: &shipshape::engine::Options, styled: bool) -> Result<(), String> {
     lint_render_collect(opts, styled).map(|_| ())
 }
@@ -473,7 +477,7 @@ fn lint_render_collect(
     };
     shipshape::output::human::write(&run, &opts.config, &mut human, &hopts)
         .map_err(|e| format!("human::write: {e}"))?;
-    if let Some(bad) = raw_control(&human, styled) {
+    if let Some(bad) = controls::raw_control(&human, styled) {
         return Err(format!(
             "human output ({}) carries a raw control character: {bad}",
             if styled { "coloured" } else { "plain" }
@@ -482,47 +486,6 @@ fn lint_render_collect(
     Ok(keys)
 }
 
-/// Characters human output must never carry raw (the oracle's own list, not
-/// the renderer's): C0 but `\n`, DEL, C1, bidirectional overrides, isolates
-/// and marks, and the Unicode line and paragraph separators.
-fn forbidden(c: char) -> bool {
-    let o = c as u32;
-    (o < 0x20 && c != '\n')
-        || o == 0x7f
-        || (0x80..=0x9f).contains(&o)
-        || (0x202a..=0x202e).contains(&o)
-        || (0x2066..=0x2069).contains(&o)
-        || matches!(o, 0x200e | 0x200f | 0x061c | 0x2028 | 0x2029)
-}
-
-/// The first character of human output no repository may put there: with
-/// `styled`, shipshape's own SGR sequences (`ESC [ digits ; m`) are its
-/// structure; anything else starting with ESC is not.
-fn raw_control(out: &[u8], styled: bool) -> Option<String> {
-    let text = String::from_utf8_lossy(out);
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if styled && c == '\u{1b}' && text[i + 1..].starts_with('[') {
-            let rest = &text[i + 2..];
-            let n = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == ';'))
-                .unwrap_or(rest.len());
-            if rest[n..].starts_with('m') {
-                // Skip `[`, the parameters and `m`.
-                for _ in 0..n + 2 {
-                    chars.next();
-                }
-                continue;
-            }
-        }
-        if forbidden(c) {
-            let lo = text.floor_char_boundary(i.saturating_sub(40));
-            let hi = text.ceil_char_boundary((i + 20).min(text.len()));
-            return Some(format!("U+{:04X} at byte {i}: {:?}", c as u32, &text[lo..hi]));
-        }
-    }
-    None
-}
 
 /// Whether known, still-open issues are tolerated while fuzzing (so the fuzzer
 /// keeps looking for new ones). `SHIPSHAPE_FUZZ_STRICT=1` turns them back
