@@ -50,12 +50,22 @@ fn boundary(lexical: &Path, cwd: &Path) -> PathBuf {
 /// Whether the named `path` resolves outside its tree; `None` when it stays
 /// inside, or does not exist (nothing would be read from it).
 pub fn outside(path: &Path, cwd: &Path) -> Option<Outside> {
-    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    outside_from(path, &canonical_cwd(cwd))
+}
+
+/// The working directory as `outside_from` wants it: resolved once, for
+/// any number of named paths.
+pub fn canonical_cwd(cwd: &Path) -> PathBuf {
+    std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf())
+}
+
+/// [`outside`], with the working directory already [`canonical_cwd`].
+pub fn outside_from(path: &Path, cwd: &Path) -> Option<Outside> {
     // What opening `path` from `cwd` reaches (the OS takes `..` after a link
     // from the link's target, so this is not `lexical`).
     let target = std::fs::canonicalize(cwd.join(path)).ok()?;
-    let named = lexical(path, &cwd);
-    let boundary = boundary(&named, &cwd);
+    let named = lexical(path, cwd);
+    let boundary = boundary(&named, cwd);
     // The boundary itself may sit behind a link (a checkout under a linked
     // home directory): compare resolved with resolved.
     let resolved_boundary = std::fs::canonicalize(&boundary).unwrap_or_else(|_| boundary.clone());

@@ -80,6 +80,8 @@ pub fn discover(
     let collected = Collected::default();
     let mut out = Discovery::default();
     let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    // Where named files must stay: resolved at the first named file, once.
+    let mut cwd: Option<PathBuf> = None;
     for p in paths {
         // A path named on the command line is followed, even a symlink: the
         // user asked for it. Links met while walking are not.
@@ -93,8 +95,11 @@ pub fn discover(
         if !meta.is_dir() {
             // An explicit file (or a symlink to one inside its tree) is linted.
             if !follow_outside {
-                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-                if let Some(o) = contain::outside(p, &cwd) {
+                let cwd = cwd.get_or_insert_with(|| {
+                    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                    contain::canonical_cwd(&here)
+                });
+                if let Some(o) = contain::outside_from(p, cwd) {
                     out.outside.push((p.clone(), o));
                     continue;
                 }
