@@ -67,7 +67,7 @@ impl<'a> Sources<'a> {
             return hit.clone();
         }
         let loaded = self.files.get(file as usize).and_then(|f| {
-            if f.error.is_some() || f.outside.is_some() {
+            if f.error.is_some() {
                 return None;
             }
             let redact = self.redactions.and_then(|r| r.get(&file));
