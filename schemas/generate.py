@@ -149,6 +149,9 @@ K8S_SUBRESOURCE_ONLY = {
 }
 
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+# A resource quantity ("500m", "2Gi", or a number): the validator checks the
+# string form against apimachinery's grammar under this format.
+QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 # ---------------------------------------------------------------------------
@@ -516,6 +519,9 @@ def build_kubernetes(k8s_arg):
         if name == INT_OR_STRING:
             b.add_def(name, {"x-kubernetes-int-or-string": True})
             continue
+        if name == QUANTITY:
+            b.add_def(name, {"type": ["string", "number", "null"], "format": "quantity"})
+            continue
         b.add_def(name, clean(d, k8s_ref, name, b.stats))
 
     for name, d in sorted(src.items()):
@@ -625,10 +631,35 @@ def schemastore_files(mirrors):
     return {os.path.basename(p): t for p, t in pinned_files(mirrors, "SchemaStore/schemastore")}
 
 
+def expect(cond, what):
+    if not cond:
+        fail(f"a correction no longer applies (upstream changed?): {what}")
+
+
+def correct_github(b):
+    """Where SchemaStore is stricter than GitHub, GitHub wins: these forms
+    run on GitHub, so reporting them would be false. Each correction fails
+    loudly if upstream changes under it."""
+    # `branches: main` (a single string) is accepted by GitHub for branch,
+    # tag and path filters.
+    globs = b.defs["workflow:globs"]
+    expect(globs.get("type") == "array", "workflow:globs is an array")
+    b.defs["workflow:globs"] = {"oneOf": [{"type": "string", "minLength": 1}, globs]}
+    # An action input needs no `description`, and its `default` may be a
+    # boolean or a number (actions/checkout's action.yml has `default: true`).
+    inputs = b.defs["action"]["properties"]["inputs"]["patternProperties"]
+    for spec in inputs.values():
+        expect(spec.get("required") == ["description"], "action inputs require description")
+        del spec["required"]
+        expect(spec["properties"]["default"] == {"type": "string"}, "action input default is a string")
+        spec["properties"]["default"] = {"type": ["string", "boolean", "number"]}
+
+
 def build_github(files):
     b = Bundle("github", structural=False)
     add_schemastore(b, files, "github-workflow.json", "workflow")
     add_schemastore(b, files, "github-action.json", "action")
+    correct_github(b)
     b.add_kind("workflow", "workflow")
     b.add_kind("action", "action")
     return b
@@ -655,6 +686,11 @@ def build_kustomize(files):
     for p in ("apiVersion", "kind", "metadata"):
         if p not in obj.get("properties", {}):
             fail(f"kustomization: the top-level object {top!r} does not allow {p!r}")
+    # Kustomize's FieldSelector is `fieldPath` (api/types/var.go); SchemaStore
+    # spells it `fieldpath`. Both read (JSON field names match either case).
+    sel = b.defs["kustomization:FieldSelector"]["properties"]
+    expect(list(sel) == ["fieldpath"], "kustomization FieldSelector has only fieldpath")
+    sel["fieldPath"] = sel["fieldpath"]
     b.closed_top = None
     if "additionalProperties" not in obj:
         obj["additionalProperties"] = False
