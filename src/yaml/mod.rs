@@ -16,4 +16,7 @@ mod tree;
 pub use build::{parse_stream, Limits, ParsedStream, YamlError, YamlErrorKind};
 pub use lines::{floor_char_boundary as lines_floor, LineIndex};
 pub use spanned::{unquoted_span, Spanned};
-pub use tree::{Document, Node, NodeId, NodeRef, Scalar, ScalarStyle, Span, Value};
+pub use tree::{
+    is_null_text, plain_is_non_string, Document, Node, NodeId, NodeRef, Scalar, ScalarStyle, Span,
+    Value,
+};

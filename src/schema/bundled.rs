@@ -1,0 +1,165 @@
+//! The schemas built into the binary (`schemas/bundled/`, made by
+//! `schemas/generate.py`; sources and licences in `schemas/README.md`).
+//! A bundle is parsed on first use and each kind's schema compiled on first
+//! use, once, and shared by every thread.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, OnceLock};
+
+use serde_json::{Map, Value as Json};
+
+use super::compile::{compile, Compiled};
+
+/// The Kubernetes version whose built-in kinds are bundled.
+pub use crate::config::BUNDLED_KUBERNETES_VERSION as KUBERNETES_VERSION;
+
+/// One bundle: definitions, and the kinds that name them.
+pub struct Bundle {
+    pub name: String,
+    pub structural: bool,
+    defs: Map<String, Json>,
+    kinds: HashMap<String, Entry>,
+}
+
+struct Entry {
+    def: String,
+    compiled: OnceLock<Option<Arc<Compiled>>>,
+}
+
+impl Bundle {
+    /// Reads a bundle's JSON text. A bundle that does not parse is empty
+    /// (a unit test keeps every bundled one parsing and compiling).
+    pub fn parse(text: &str) -> Bundle {
+        let mut v: Json = serde_json::from_str(text).unwrap_or(Json::Null);
+        let name = v["name"].as_str().unwrap_or("").to_string();
+        let structural = v["structural"].as_bool().unwrap_or(false);
+        let defs = match v.get_mut("defs").map(Json::take) {
+            Some(Json::Object(m)) => m,
+            _ => Map::new(),
+        };
+        let kinds = v["kinds"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, d)| {
+                        let def = d.as_str()?.to_string();
+                        Some((
+                            k.clone(),
+                            Entry {
+                                def,
+                                compiled: OnceLock::new(),
+                            },
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Bundle {
+            name,
+            structural,
+            defs,
+            kinds,
+        }
+    }
+
+    /// The compiled schema of a kind key (`apps/v1 Deployment`, `workflow`).
+    pub fn get(&self, key: &str) -> Option<Arc<Compiled>> {
+        let e = self.kinds.get(key)?;
+        e.compiled
+            .get_or_init(|| {
+                let root = serde_json::json!({ "$ref": format!("#/defs/{}", e.def) });
+                compile(&root, Some(&self.defs), self.structural)
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.kinds.contains_key(key)
+    }
+
+    /// Every kind key, sorted.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut k: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    /// A definition compiled on its own (not cached).
+    pub fn def(&self, name: &str) -> Option<Compiled> {
+        let root = serde_json::json!({ "$ref": format!("#/defs/{name}") });
+        compile(&root, Some(&self.defs), self.structural).ok()
+    }
+}
+
+macro_rules! bundle {
+    ($name:ident, $file:literal) => {
+        pub static $name: LazyLock<Bundle> = LazyLock::new(|| {
+            Bundle::parse(include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/bundled/",
+                $file
+            )))
+        });
+    };
+}
+
+bundle!(KUBERNETES, "kubernetes.json");
+bundle!(CRDS, "crds.json");
+bundle!(GITHUB, "github.json");
+bundle!(KUSTOMIZE, "kustomize.json");
+
+/// `metadata` of any object, custom resources included.
+pub fn object_meta() -> Option<Arc<Compiled>> {
+    static META: OnceLock<Option<Arc<Compiled>>> = OnceLock::new();
+    META.get_or_init(|| {
+        KUBERNETES
+            .def("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+            .map(Arc::new)
+    })
+    .clone()
+}
+
+/// The bundled schema of a Kubernetes object, built-in or custom.
+pub fn object(api_version: &str, kind: &str) -> Option<Arc<Compiled>> {
+    let key = format!("{api_version} {kind}");
+    KUBERNETES.get(&key).or_else(|| CRDS.get(&key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_kind_compiles() {
+        for b in [&*KUBERNETES, &*CRDS, &*GITHUB, &*KUSTOMIZE] {
+            assert!(!b.keys().is_empty(), "bundle {} is empty", b.name);
+            for k in b.keys() {
+                let c = b.get(k);
+                assert!(c.is_some(), "{}: {k} does not compile", b.name);
+                assert_eq!(
+                    c.unwrap().skipped_patterns,
+                    0,
+                    "{}: {k} has patterns regex-lite cannot read",
+                    b.name
+                );
+            }
+        }
+        assert!(object_meta().is_some());
+    }
+
+    #[test]
+    fn the_bundled_version_is_the_kubernetes_bundles() {
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/bundled/kubernetes.json"
+        ));
+        let v: Json = serde_json::from_str(text).unwrap();
+        let sources = v["sources"].to_string();
+        assert!(
+            sources.contains(&format!("{KUBERNETES_VERSION}.")),
+            "{sources}"
+        );
+    }
+}

@@ -1,0 +1,512 @@
+//! A JSON Schema, as the bundles, CRDs and `schemas.paths` files give it,
+//! compiled into an arena the validator walks.
+//!
+//! The subset is what Kubernetes structural schemas and SchemaStore's
+//! draft-07 schemas use: types, properties, additionalProperties,
+//! patternProperties, required, items, enum/const, the combinators,
+//! if/then/else, dependencies, string, number, array and object bounds,
+//! pattern, format, and the `x-kubernetes-*` extensions that change what
+//! validates. Anything else is ignored (it annotates, or is too rare to
+//! matter for structure).
+//!
+//! `$ref`s name definitions of the same set (`#/defs/X`, `#/definitions/X`,
+//! `#/$defs/X`); each is compiled once, through a work list rather than
+//! recursion, so a chain of references, however long or circular, costs no
+//! stack. The arena is capped: a schema that would compile to more than
+//! `MAX_NODES` nodes is refused.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as Json};
+
+/// A schema node's index in its arena.
+pub type Sid = u32;
+
+/// `type` bits. `NUM` is any number (an integer is one too).
+pub mod types {
+    pub const NULL: u8 = 1;
+    pub const BOOL: u8 = 2;
+    pub const INT: u8 = 4;
+    pub const NUM: u8 = 8;
+    pub const STR: u8 = 16;
+    pub const ARR: u8 = 32;
+    pub const OBJ: u8 = 64;
+}
+
+/// The most nodes one compiled schema may have.
+pub const MAX_NODES: usize = 200_000;
+
+/// What an object allows beyond its `properties`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    Allow,
+    /// Closed in strict mode (`additionalProperties: false`, or a structural
+    /// schema's object with properties and nothing else said).
+    Closed,
+    Schema(Sid),
+}
+
+/// A literal of `enum` or `const`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Box<str>),
+    /// A list or mapping: never equal to anything the validator checks.
+    Other,
+}
+
+/// `dependencies`: other keys a key needs, or a schema the object must meet when it is present.
+#[derive(Debug, Clone)]
+pub enum Dep {
+    Keys(Vec<Box<str>>),
+    Schema(Sid),
+}
+
+/// Bounds on numbers, lengths and counts.
+#[derive(Debug, Clone, Default)]
+pub struct Bounds {
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: Option<f64>,
+    pub exclusive_maximum: Option<f64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub min_properties: Option<u64>,
+    pub max_properties: Option<u64>,
+    pub unique_items: bool,
+}
+
+/// One compiled schema node.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// `types::*` bits allowed; 0 allows every type.
+    pub types: u8,
+    /// Sorted by name.
+    pub props: Vec<(Box<str>, Sid)>,
+    pub extra: Extra,
+    pub pattern_props: Vec<(regex_lite::Regex, Sid)>,
+    pub required: Vec<Box<str>>,
+    pub items: Option<Sid>,
+    /// `items` as a list (draft-07 tuples).
+    pub tuple: Vec<Sid>,
+    pub enumeration: Option<Vec<Lit>>,
+    pub one_of: Vec<Sid>,
+    pub any_of: Vec<Sid>,
+    pub all_of: Vec<Sid>,
+    pub not: Option<Sid>,
+    /// `if`, `then`, `else`.
+    pub cond: Option<(Sid, Option<Sid>, Option<Sid>)>,
+    pub deps: Vec<(Box<str>, Dep)>,
+    pub pattern: Option<(regex_lite::Regex, Box<str>)>,
+    pub format: Option<Box<str>>,
+    pub bounds: Option<Box<Bounds>>,
+    pub int_or_string: bool,
+    pub embedded: bool,
+}
+
+impl Schema {
+    /// The schema every value meets.
+    pub fn any() -> Schema {
+        Schema {
+            types: 0,
+            props: Vec::new(),
+            extra: Extra::Allow,
+            pattern_props: Vec::new(),
+            required: Vec::new(),
+            items: None,
+            tuple: Vec::new(),
+            enumeration: None,
+            one_of: Vec::new(),
+            any_of: Vec::new(),
+            all_of: Vec::new(),
+            not: None,
+            cond: None,
+            deps: Vec::new(),
+            pattern: None,
+            format: None,
+            bounds: None,
+            int_or_string: false,
+            embedded: false,
+        }
+    }
+
+    pub fn prop(&self, name: &str) -> Option<Sid> {
+        self.props
+            .binary_search_by(|(k, _)| (**k).cmp(name))
+            .ok()
+            .map(|i| self.props[i].1)
+    }
+}
+
+/// A compiled schema and everything it references.
+#[derive(Debug)]
+pub struct Compiled {
+    pub nodes: Vec<Schema>,
+    pub root: Sid,
+    /// Patterns that are not valid here (ECMA-262 features `regex-lite`
+    /// lacks): not checked, counted.
+    pub skipped_patterns: usize,
+}
+
+impl Compiled {
+    pub fn node(&self, id: Sid) -> &Schema {
+        &self.nodes[id as usize]
+    }
+}
+
+/// Why a schema did not compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError(pub String);
+
+/// Compiles `root`, resolving references against `defs`. `structural`
+/// gives Kubernetes structural semantics: an object with properties and no
+/// `additionalProperties` is closed (in strict mode).
+pub fn compile(
+    root: &Json,
+    defs: Option<&Map<String, Json>>,
+    structural: bool,
+) -> Result<Compiled, CompileError> {
+    let mut c = Compiler {
+        defs,
+        structural,
+        nodes: Vec::new(),
+        by_name: HashMap::new(),
+        queue: Vec::new(),
+        skipped_patterns: 0,
+        junctor: 0,
+    };
+    let root = c.node(root)?;
+    while let Some((name, slot)) = c.queue.pop() {
+        let Some(def) = c.defs.and_then(|d| d.get(&name)) else {
+            return Err(CompileError(format!(
+                "`$ref` to `{name}`, which is not defined"
+            )));
+        };
+        let body = c.node(def)?;
+        // The slot stands for the definition: it is an `allOf` of its body,
+        // so a definition that is only a reference stays one hop.
+        c.nodes[slot as usize].all_of.push(body);
+    }
+    Ok(Compiled {
+        nodes: c.nodes,
+        root,
+        skipped_patterns: c.skipped_patterns,
+    })
+}
+
+struct Compiler<'a> {
+    defs: Option<&'a Map<String, Json>>,
+    structural: bool,
+    nodes: Vec<Schema>,
+    by_name: HashMap<String, Sid>,
+    queue: Vec<(String, Sid)>,
+    skipped_patterns: usize,
+    /// Inside `oneOf`, `anyOf`, `allOf` or `not`: a structural schema's
+    /// branches only constrain, so their objects are never closed.
+    junctor: u32,
+}
+
+/// The definition name a `$ref` points at.
+fn ref_name(r: &str) -> Option<&str> {
+    ["#/defs/", "#/definitions/", "#/$defs/"]
+        .iter()
+        .find_map(|p| r.strip_prefix(p))
+}
+
+impl Compiler<'_> {
+    fn push(&mut self, s: Schema) -> Result<Sid, CompileError> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(CompileError(format!(
+                "the schema has more than {MAX_NODES} nodes"
+            )));
+        }
+        self.nodes.push(s);
+        Ok((self.nodes.len() - 1) as Sid)
+    }
+
+    /// The slot of a named definition, queued for compilation on first use.
+    fn reference(&mut self, r: &str) -> Result<Sid, CompileError> {
+        let Some(name) = ref_name(r) else {
+            return Err(CompileError(format!(
+                "`$ref: {r}` is not a reference to a definition of the same file"
+            )));
+        };
+        if let Some(&id) = self.by_name.get(name) {
+            return Ok(id);
+        }
+        let id = self.push(Schema::any())?;
+        self.by_name.insert(name.to_string(), id);
+        self.queue.push((name.to_string(), id));
+        Ok(id)
+    }
+
+    fn node(&mut self, v: &Json) -> Result<Sid, CompileError> {
+        let obj = match v {
+            Json::Bool(true) => return self.push(Schema::any()),
+            Json::Bool(false) => {
+                let mut s = Schema::any();
+                s.not = Some(self.push(Schema::any())?);
+                return self.push(s);
+            }
+            Json::Object(o) => o,
+            _ => return Err(CompileError("a schema must be an object".into())),
+        };
+        if let Some(Json::String(r)) = obj.get("$ref") {
+            return self.reference(r);
+        }
+        let mut s = Schema::any();
+        s.types = self.types(obj.get("type"))?;
+        if obj.get("nullable") == Some(&Json::Bool(true)) && s.types != 0 {
+            s.types |= types::NULL;
+        }
+        s.int_or_string = obj.get("x-kubernetes-int-or-string") == Some(&Json::Bool(true));
+        s.embedded = obj.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true));
+        if s.int_or_string {
+            s.types = 0;
+        }
+        self.object_keywords(obj, &mut s)?;
+        self.array_keywords(obj, &mut s)?;
+        self.combinators(obj, &mut s)?;
+        self.scalar_keywords(obj, &mut s);
+        self.push(s)
+    }
+
+    fn types(&self, t: Option<&Json>) -> Result<u8, CompileError> {
+        let bit = |name: &str| match name {
+            "null" => Ok(types::NULL),
+            "boolean" => Ok(types::BOOL),
+            "integer" => Ok(types::INT),
+            "number" => Ok(types::NUM | types::INT),
+            "string" => Ok(types::STR),
+            "array" => Ok(types::ARR),
+            "object" => Ok(types::OBJ),
+            _ => Err(CompileError(format!("unknown type `{name}`"))),
+        };
+        match t {
+            None => Ok(0),
+            Some(Json::String(n)) => bit(n),
+            Some(Json::Array(a)) => a.iter().try_fold(0, |acc, n| match n {
+                Json::String(n) => Ok(acc | bit(n)?),
+                _ => Err(CompileError("`type` entries must be strings".into())),
+            }),
+            Some(_) => Err(CompileError("`type` must be a string or a list".into())),
+        }
+    }
+
+    fn object_keywords(
+        &mut self,
+        obj: &Map<String, Json>,
+        s: &mut Schema,
+    ) -> Result<(), CompileError> {
+        if let Some(Json::Object(props)) = obj.get("properties") {
+            for (k, v) in props {
+                let id = self.node(v)?;
+                s.props.push((k.as_str().into(), id));
+            }
+            s.props.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        if let Some(Json::Object(pp)) = obj.get("patternProperties") {
+            for (k, v) in pp {
+                let id = self.node(v)?;
+                match regex_lite::Regex::new(k) {
+                    Ok(re) => s.pattern_props.push((re, id)),
+                    Err(_) => self.skipped_patterns += 1,
+                }
+            }
+        }
+        let preserve = obj.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true));
+        s.extra = match obj.get("additionalProperties") {
+            _ if preserve => Extra::Allow,
+            Some(Json::Bool(false)) => Extra::Closed,
+            Some(Json::Bool(true)) => Extra::Allow,
+            Some(v @ Json::Object(_)) => Extra::Schema(self.node(v)?),
+            _ if self.structural && self.junctor == 0 && !s.props.is_empty() => Extra::Closed,
+            _ => Extra::Allow,
+        };
+        if let Some(Json::Array(req)) = obj.get("required") {
+            s.required = req
+                .iter()
+                .filter_map(|r| r.as_str().map(Into::into))
+                .collect();
+        }
+        if let Some(Json::Object(deps)) = obj.get("dependencies") {
+            for (k, v) in deps {
+                let dep = match v {
+                    Json::Array(keys) => Dep::Keys(
+                        keys.iter()
+                            .filter_map(|r| r.as_str().map(Into::into))
+                            .collect(),
+                    ),
+                    other => Dep::Schema(self.node(other)?),
+                };
+                s.deps.push((k.as_str().into(), dep));
+            }
+        }
+        Ok(())
+    }
+
+    fn array_keywords(
+        &mut self,
+        obj: &Map<String, Json>,
+        s: &mut Schema,
+    ) -> Result<(), CompileError> {
+        match obj.get("items") {
+            Some(Json::Array(list)) => {
+                for v in list {
+                    let id = self.node(v)?;
+                    s.tuple.push(id);
+                }
+                if let Some(v) = obj.get("additionalItems") {
+                    s.items = Some(self.node(v)?);
+                }
+            }
+            Some(v) => s.items = Some(self.node(v)?),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn combinators(&mut self, obj: &Map<String, Json>, s: &mut Schema) -> Result<(), CompileError> {
+        self.junctor += 1;
+        let r = self.junctors(obj, s);
+        self.junctor -= 1;
+        r
+    }
+
+    fn junctors(&mut self, obj: &Map<String, Json>, s: &mut Schema) -> Result<(), CompileError> {
+        for (key, out) in [
+            ("oneOf", &mut s.one_of),
+            ("anyOf", &mut s.any_of),
+            ("allOf", &mut s.all_of),
+        ] {
+            if let Some(Json::Array(list)) = obj.get(key) {
+                for v in list {
+                    let id = self.node(v)?;
+                    out.push(id);
+                }
+            }
+        }
+        if let Some(v) = obj.get("not") {
+            s.not = Some(self.node(v)?);
+        }
+        if let Some(v) = obj.get("if") {
+            let cond = self.node(v)?;
+            let then = obj.get("then").map(|v| self.node(v)).transpose()?;
+            let otherwise = obj.get("else").map(|v| self.node(v)).transpose()?;
+            s.cond = Some((cond, then, otherwise));
+        }
+        Ok(())
+    }
+
+    fn scalar_keywords(&mut self, obj: &Map<String, Json>, s: &mut Schema) {
+        let mut lits: Option<Vec<Lit>> = match obj.get("enum") {
+            Some(Json::Array(vals)) => Some(vals.iter().map(lit).collect()),
+            _ => None,
+        };
+        if let Some(c) = obj.get("const") {
+            lits = Some(vec![lit(c)]);
+        }
+        s.enumeration = lits;
+        if let Some(Json::String(p)) = obj.get("pattern") {
+            match regex_lite::Regex::new(p) {
+                Ok(re) => s.pattern = Some((re, p.as_str().into())),
+                Err(_) => self.skipped_patterns += 1,
+            }
+        }
+        if let Some(Json::String(f)) = obj.get("format") {
+            s.format = Some(f.as_str().into());
+        }
+        let f = |k: &str| obj.get(k).and_then(Json::as_f64);
+        let u = |k: &str| obj.get(k).and_then(Json::as_u64);
+        let b = Bounds {
+            minimum: f("minimum"),
+            maximum: f("maximum"),
+            exclusive_minimum: f("exclusiveMinimum"),
+            exclusive_maximum: f("exclusiveMaximum"),
+            min_items: u("minItems"),
+            max_items: u("maxItems"),
+            min_length: u("minLength"),
+            max_length: u("maxLength"),
+            min_properties: u("minProperties"),
+            max_properties: u("maxProperties"),
+            unique_items: obj.get("uniqueItems") == Some(&Json::Bool(true)),
+        };
+        // Draft-04 style booleans (`exclusiveMinimum: true`) read as the bound itself.
+        let mut b = b;
+        if obj.get("exclusiveMinimum") == Some(&Json::Bool(true)) {
+            b.exclusive_minimum = b.minimum.take();
+        }
+        if obj.get("exclusiveMaximum") == Some(&Json::Bool(true)) {
+            b.exclusive_maximum = b.maximum.take();
+        }
+        let any = b.minimum.is_some()
+            || b.maximum.is_some()
+            || b.exclusive_minimum.is_some()
+            || b.exclusive_maximum.is_some()
+            || b.min_items.is_some()
+            || b.max_items.is_some()
+            || b.min_length.is_some()
+            || b.max_length.is_some()
+            || b.min_properties.is_some()
+            || b.max_properties.is_some()
+            || b.unique_items;
+        if any {
+            s.bounds = Some(Box::new(b));
+        }
+    }
+}
+
+fn lit(v: &Json) -> Lit {
+    match v {
+        Json::Null => Lit::Null,
+        Json::Bool(b) => Lit::Bool(*b),
+        Json::Number(n) => n.as_f64().map(Lit::Num).unwrap_or(Lit::Other),
+        Json::String(s) => Lit::Str(s.as_str().into()),
+        _ => Lit::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn references_compile_once_and_cycles_terminate() {
+        let defs = json!({
+            "a": {"$ref": "#/defs/b"},
+            "b": {"$ref": "#/defs/a"},
+            "node": {"type": "object", "properties": {"next": {"$ref": "#/defs/node"}}}
+        });
+        let defs = defs.as_object().unwrap();
+        let c = compile(&json!({"$ref": "#/defs/node"}), Some(defs), true).unwrap();
+        assert!(c.nodes.len() < 5, "{}", c.nodes.len());
+        let c = compile(&json!({"$ref": "#/defs/a"}), Some(defs), true).unwrap();
+        assert_eq!(c.nodes.len(), 2);
+        let e = compile(&json!({"$ref": "#/defs/zz"}), Some(defs), true).unwrap_err();
+        assert!(e.0.contains("zz"));
+    }
+
+    #[test]
+    fn structural_objects_with_properties_are_closed() {
+        let s = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let c = compile(&s, None, true).unwrap();
+        assert_eq!(c.node(c.root).extra, Extra::Closed);
+        let c = compile(&s, None, false).unwrap();
+        assert_eq!(c.node(c.root).extra, Extra::Allow);
+        let p = json!({"type": "object", "properties": {}, "x-kubernetes-preserve-unknown-fields": true});
+        let c = compile(&p, None, true).unwrap();
+        assert_eq!(c.node(c.root).extra, Extra::Allow);
+    }
+
+    #[test]
+    fn bad_schemas_are_errors() {
+        assert!(compile(&json!({"type": "strin"}), None, true).is_err());
+        assert!(compile(&json!(3), None, true).is_err());
+        assert!(compile(&json!({"$ref": "other.json#/x"}), None, true).is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! CustomResourceDefinitions as schemas: a CRD in the linted tree (or in a
+//! `schemas.paths` folder) gives the schema of each version it serves, for
+//! the custom resources that use it.
+
+use serde_json::{Map, Number, Value as Json};
+
+use super::value::{self, Ty};
+use crate::yaml::{NodeRef, Span};
+
+/// The most nodes one schema taken from YAML may have (aliases count as
+/// often as they are used).
+const MAX_JSON_NODES: usize = 1_000_000;
+
+/// One served version of a CRD.
+#[derive(Debug, Clone)]
+pub struct CrdVersion {
+    /// `group/version` (what a custom resource's `apiVersion` says).
+    pub api_version: String,
+    pub kind: String,
+    /// `openAPIV3Schema`, as JSON.
+    pub schema: Json,
+    /// Where the schema is written: a schema that does not compile is reported there.
+    pub span: Span,
+}
+
+/// The schemas a `CustomResourceDefinition` object declares, or why one
+/// could not be read (with the span it concerns).
+pub fn versions(obj: NodeRef) -> Result<Vec<CrdVersion>, (Span, String)> {
+    let spec = obj.get("spec").filter(|s| s.is_map());
+    let Some(spec) = spec else {
+        return Ok(Vec::new());
+    };
+    let group = spec.str_at(&["group"]).unwrap_or("");
+    let Some(kind) = spec.str_at(&["names", "kind"]) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    // apiextensions.k8s.io/v1beta1 put one schema for all versions under `spec.validation`.
+    let shared = spec.path(&["validation", "openAPIV3Schema"]);
+    let versions: Vec<NodeRef> = match spec.get("versions") {
+        Some(v) if v.is_seq() => v.items().collect(),
+        _ => Vec::new(),
+    };
+    let mut names: Vec<(String, Option<NodeRef>)> = versions
+        .iter()
+        .filter(|v| v.get("served").and_then(|s| s.as_str()) != Some("false"))
+        .filter_map(|v| {
+            let name = v.str_at(&["name"])?.to_string();
+            Some((name, v.path(&["schema", "openAPIV3Schema"])))
+        })
+        .collect();
+    if names.is_empty() {
+        if let Some(v) = spec.str_at(&["version"]) {
+            names.push((v.to_string(), None));
+        }
+    }
+    for (name, schema) in names {
+        let Some(node) = schema.or(shared) else {
+            continue;
+        };
+        let json = to_json(node).map_err(|m| (node.span(), m))?;
+        out.push(CrdVersion {
+            api_version: if group.is_empty() {
+                name
+            } else {
+                format!("{group}/{name}")
+            },
+            kind: kind.to_string(),
+            schema: json,
+            span: node.span(),
+        });
+    }
+    Ok(out)
+}
+
+/// A YAML node as JSON (YAML 1.2 core types), bounded in size.
+pub fn to_json(n: NodeRef) -> Result<Json, String> {
+    let mut budget = MAX_JSON_NODES;
+    convert(n, &mut budget)
+}
+
+fn convert(n: NodeRef, budget: &mut usize) -> Result<Json, String> {
+    if *budget == 0 {
+        return Err(format!(
+            "the schema is larger than {MAX_JSON_NODES} nodes once its aliases are expanded"
+        ));
+    }
+    *budget -= 1;
+    let n = n.resolve();
+    Ok(match value::type_of(n, false) {
+        Ty::Map => {
+            let mut m = Map::new();
+            for (k, v) in n.entries() {
+                let Some(key) = k.as_str() else { continue };
+                m.insert(key.to_string(), convert(v, budget)?);
+            }
+            Json::Object(m)
+        }
+        Ty::Seq => Json::Array(
+            n.items()
+                .map(|i| convert(i, budget))
+                .collect::<Result<_, _>>()?,
+        ),
+        Ty::Null => Json::Null,
+        Ty::Bool => Json::Bool(value::boolean(n.as_str().unwrap_or(""))),
+        Ty::Int | Ty::Float => {
+            let t = n.as_str().unwrap_or("");
+            match t.parse::<i64>() {
+                Ok(i) => Json::Number(i.into()),
+                Err(_) => value::number(t)
+                    .and_then(Number::from_f64)
+                    .map(Json::Number)
+                    .unwrap_or_else(|| Json::String(t.to_string())),
+            }
+        }
+        Ty::Str => Json::String(n.as_str().unwrap_or("").to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    #[test]
+    fn served_versions_with_their_schemas() {
+        let src = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  - name: v1\n    served: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec: {type: object, properties: {size: {type: integer}}}\n  - name: v0\n    served: false\n    schema: {openAPIV3Schema: {type: object}}\n";
+        let parsed = parse_stream(src, &Limits::default());
+        let v = versions(parsed.docs[0].root().unwrap()).unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].api_version, "example.com/v1");
+        assert_eq!(v[0].kind, "Widget");
+        assert_eq!(
+            v[0].schema["properties"]["spec"]["properties"]["size"]["type"],
+            "integer"
+        );
+    }
+}

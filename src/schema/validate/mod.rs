@@ -1,0 +1,605 @@
+//! The validator: it walks the YAML tree and a compiled schema together,
+//! so every violation carries the span of the node it concerns (a missing
+//! required field: its parent's key). Nothing is converted to JSON first.
+//!
+//! `oneOf` and `anyOf` are tried branch by branch in *probe* mode (errors
+//! counted, no message written); when none fits, the branch that fits best
+//! (the right type, then the fewest errors) is walked again for its
+//! messages. `oneOf` is read as `anyOf`: overlapping branches are common in
+//! published schemas, and structure is the bar here, not exclusivity.
+//! A visit budget bounds the work on any input: a pathological schema or an
+//! alias-heavy document ends the walk early, never hangs it.
+
+mod branches;
+mod scalar;
+
+use super::compile::{types, Compiled, Dep, Extra, Schema, Sid};
+use super::message::{self, Seg};
+use super::value::{self, Ty};
+use crate::config::closest;
+use crate::yaml::{NodeRef, Span};
+
+/// How to validate.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Unknown fields are errors where a schema closes its object.
+    pub strict: bool,
+    /// A partial object (a Kustomize patch): no required fields, and `$patch`-style directives allowed.
+    pub fragment: bool,
+    /// Read plain scalars as YAML 1.1 does (Kubernetes manifests).
+    pub yaml11: bool,
+    /// An empty value is accepted where any type is (Kubernetes prunes nulls).
+    pub null_ok: bool,
+    /// The node is a Kubernetes object: `apiVersion`, `kind` and `metadata`
+    /// are allowed at its root whatever its schema says.
+    pub object_root: bool,
+    /// Values may be quoted in messages (never in secrets).
+    pub quote: bool,
+}
+
+/// What kind of problem a violation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Unknown,
+    Type,
+    Required,
+    Value,
+}
+
+/// One problem, at the node it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub span: Span,
+    pub problem: Problem,
+    pub message: String,
+}
+
+/// The most schema nodes one validation visits.
+const VISIT_BUDGET: usize = 2_000_000;
+/// The most nested combinators at one node (a schema referring to itself
+/// through `allOf` would otherwise never end).
+pub(super) const MAX_COMBINATOR_DEPTH: u32 = 32;
+/// The most violations reported for one document.
+const MAX_VIOLATIONS: usize = 100;
+
+/// Validates `node` against `c`'s root. `anchor` is where a missing
+/// required field of the root is reported.
+pub fn validate(c: &Compiled, node: NodeRef, anchor: Span, opts: Options) -> Vec<Violation> {
+    let mut w = Walker {
+        c,
+        opts,
+        out: Vec::new(),
+        path: Vec::new(),
+        probing: 0,
+        probe_errors: 0,
+        visits: 0,
+        nesting: 0,
+    };
+    w.check(c.root, node, anchor);
+    w.out
+}
+
+/// Validates `node`, the value of `key` at the root of a document (an
+/// object's `metadata` against ObjectMeta): messages name it by `key`.
+pub fn validate_under(
+    c: &Compiled,
+    node: NodeRef,
+    anchor: Span,
+    opts: Options,
+    key: &'static str,
+) -> Vec<Violation> {
+    let mut w = Walker {
+        c,
+        opts: Options {
+            object_root: false,
+            ..opts
+        },
+        out: Vec::new(),
+        path: vec![Seg::Key(key)],
+        probing: 0,
+        probe_errors: 0,
+        visits: 0,
+        nesting: 0,
+    };
+    w.check(c.root, node, anchor);
+    w.out
+}
+
+struct Walker<'c, 'd, 's> {
+    c: &'c Compiled,
+    opts: Options,
+    out: Vec<Violation>,
+    path: Vec<Seg<'d, 's>>,
+    /// Above 0 while trying a branch: errors are counted, not written.
+    probing: u32,
+    probe_errors: usize,
+    visits: usize,
+    nesting: u32,
+}
+
+impl<'c, 'd, 's> Walker<'c, 'd, 's> {
+    fn report(&mut self, span: Span, problem: Problem, message: impl FnOnce(&Self) -> String) {
+        if self.probing > 0 {
+            self.probe_errors += 1;
+        } else if self.out.len() < MAX_VIOLATIONS {
+            let message = message(self);
+            self.out.push(Violation {
+                span,
+                problem,
+                message,
+            });
+        }
+    }
+
+    /// `n` against schema `id`; `anchor` is the key (or item) span of `n`.
+    fn check(&mut self, id: Sid, n: NodeRef<'d, 's>, anchor: Span) {
+        self.visits += 1;
+        if self.visits > VISIT_BUDGET || (self.probing > 0 && self.probe_errors > 0) {
+            return;
+        }
+        let c = self.c;
+        let s = c.node(id);
+        let n = n.resolve();
+        let ty = value::type_of(n, self.opts.yaml11);
+        if ty == Ty::Str && n.as_str().is_some_and(is_placeholder) {
+            // `${PORT}`, `$(VAR)`, `{{ .Values.port }}`: filled in before
+            // the API server sees it (envsubst, Kustomize vars, templates).
+            return;
+        }
+        if ty == Ty::Map && is_go_template(n) {
+            // `{{ .Values.x }}` unquoted parses as a mapping: a template
+            // that is not rendered yet says nothing about the result.
+            return;
+        }
+        if !self.type_ok(s, ty) {
+            let at = if n.span().is_empty() {
+                anchor
+            } else {
+                n.span()
+            };
+            self.report(at, Problem::Type, |w| {
+                let label = message::label(&w.path);
+                let ctx = message::named_context(&w.path, false)
+                    .map(|c| format!(" in {c}"))
+                    .unwrap_or_default();
+                let hint = if ty == Ty::Bool && n.as_str().is_some_and(value::is_yaml11_bool) {
+                    "; Kubernetes reads YAML 1.1, where this is a boolean: quote it"
+                } else if matches!(ty, Ty::Int | Ty::Float | Ty::Bool)
+                    && s.types & types::STR != 0
+                    && s.types & !types::NULL == types::STR
+                {
+                    "; quote it to make it a string"
+                } else {
+                    ""
+                };
+                format!(
+                    "{label}{ctx} must be {}, got {}{hint}",
+                    message::expected(s.types, s.int_or_string),
+                    message::found(n, ty, &w.path, w.opts.quote)
+                )
+            });
+            return;
+        }
+        match ty {
+            Ty::Map => self.object(s, n, anchor),
+            Ty::Seq => self.array(s, n),
+            Ty::Null => {}
+            _ => self.scalar(s, n, ty),
+        }
+        self.combinators(s, n, anchor);
+    }
+
+    fn type_ok(&self, s: &Schema, ty: Ty) -> bool {
+        if ty == Ty::Null && (self.opts.null_ok || s.types == 0) {
+            return true;
+        }
+        if s.int_or_string {
+            return matches!(ty, Ty::Int | Ty::Str | Ty::Null);
+        }
+        s.types == 0 || s.types & ty.bit() != 0
+    }
+
+    fn object(&mut self, s: &'c Schema, n: NodeRef<'d, 's>, anchor: Span) {
+        let at_root = self.path.is_empty() && self.opts.object_root;
+        let mut count = 0u64;
+        for (k, v) in n.entries() {
+            count += 1;
+            let Some(key) = k.as_str() else { continue };
+            if key == "<<" {
+                continue;
+            }
+            self.path.push(Seg::Key(key));
+            self.property(s, key, k, v, at_root);
+            self.path.pop();
+        }
+        if !self.opts.fragment {
+            for r in &s.required {
+                if n.get(r).is_none() {
+                    self.report(anchor, Problem::Required, |w| {
+                        format!(
+                            "missing required field \"{}\" in {}",
+                            message::quoted_key(r),
+                            message::place(&w.path)
+                        )
+                    });
+                }
+            }
+        }
+        self.dependencies(s, n);
+        if let Some(b) = &s.bounds {
+            if let Some(min) = b
+                .min_properties
+                .filter(|&m| count < m && !self.opts.fragment)
+            {
+                self.report(anchor, Problem::Value, |w| {
+                    format!(
+                        "{} must have at least {min} field{}",
+                        message::label(&w.path),
+                        plural(min)
+                    )
+                });
+            }
+            if let Some(max) = b.max_properties.filter(|&m| count > m) {
+                self.report(anchor, Problem::Value, |w| {
+                    format!(
+                        "{} must have at most {max} field{}",
+                        message::label(&w.path),
+                        plural(max)
+                    )
+                });
+            }
+        }
+    }
+
+    fn property(
+        &mut self,
+        s: &'c Schema,
+        key: &'d str,
+        k: NodeRef<'d, 's>,
+        v: NodeRef<'d, 's>,
+        at_root: bool,
+    ) {
+        if let Some(pid) = s.prop(key) {
+            return self.check(pid, v, k.span());
+        }
+        let mut matched = false;
+        for (re, pid) in &s.pattern_props {
+            if re.is_match(key) {
+                matched = true;
+                self.check(*pid, v, k.span());
+            }
+        }
+        if matched {
+            return;
+        }
+        let header = matches!(key, "apiVersion" | "kind" | "metadata");
+        match s.extra {
+            Extra::Schema(x) => self.check(x, v, k.span()),
+            Extra::Closed if self.opts.strict => {
+                if (at_root || s.embedded) && header {
+                    return;
+                }
+                if self.opts.fragment && key.starts_with('$') {
+                    return;
+                }
+                self.report(k.span(), Problem::Unknown, |w| unknown(s, key, &w.path));
+            }
+            _ => {}
+        }
+    }
+
+    fn dependencies(&mut self, s: &'c Schema, n: NodeRef<'d, 's>) {
+        for (key, dep) in &s.deps {
+            let Some((k, _)) = n.get_entry(key) else {
+                continue;
+            };
+            match dep {
+                Dep::Keys(needed) => {
+                    for other in needed {
+                        if n.get(other).is_none() && !self.opts.fragment {
+                            self.report(k.span(), Problem::Required, |_| {
+                                format!(
+                                    "\"{}\" is only valid together with \"{}\"",
+                                    message::quoted_key(key),
+                                    message::quoted_key(other)
+                                )
+                            });
+                        }
+                    }
+                }
+                Dep::Schema(d) => self.check(*d, n, k.span()),
+            }
+        }
+    }
+
+    fn array(&mut self, s: &'c Schema, n: NodeRef<'d, 's>) {
+        let mut len = 0u64;
+        for (i, item) in n.items().enumerate() {
+            len += 1;
+            let id = s
+                .tuple
+                .get(i)
+                .copied()
+                .or(if i >= s.tuple.len() { s.items } else { None });
+            if let Some(id) = id {
+                self.path.push(Seg::Item(i, item.resolve()));
+                self.check(id, item, item.span());
+                self.path.pop();
+            }
+        }
+        let Some(b) = &s.bounds else { return };
+        let span = n.span();
+        if let Some(min) = b.min_items.filter(|&m| len < m) {
+            self.report(span, Problem::Value, |w| {
+                format!(
+                    "{} must have at least {min} item{}",
+                    message::label(&w.path),
+                    plural(min)
+                )
+            });
+        }
+        if let Some(max) = b.max_items.filter(|&m| len > m) {
+            self.report(span, Problem::Value, |w| {
+                format!(
+                    "{} must have at most {max} item{}",
+                    message::label(&w.path),
+                    plural(max)
+                )
+            });
+        }
+        if b.unique_items {
+            let mut seen: Vec<&str> = Vec::new();
+            for item in n.items() {
+                let Some(t) = item.as_str() else { continue };
+                if seen.contains(&t) {
+                    self.report(item.span(), Problem::Value, |w| {
+                        format!("{} must not repeat an item", message::label(&w.path))
+                    });
+                } else {
+                    seen.push(t);
+                }
+            }
+        }
+    }
+}
+
+/// A string that a tool substitutes before the document is applied.
+pub fn is_placeholder(t: &str) -> bool {
+    t.contains("${") || t.contains("$(") || t.contains("{{")
+}
+
+/// `{{ x }}` as YAML reads it: a mapping whose only key is a mapping.
+fn is_go_template(n: NodeRef) -> bool {
+    let mut entries = n.entries();
+    matches!((entries.next(), entries.next()), (Some((k, _)), None) if k.resolve().is_map())
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `unknown field "x" in container "web"; did you mean "y"?`
+fn unknown(s: &Schema, key: &str, path: &[Seg]) -> String {
+    let parent = &path[..path.len().saturating_sub(1)];
+    let names: Vec<&str> = s.props.iter().map(|(k, _)| &**k).collect();
+    let near = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(key))
+        .copied()
+        .or_else(|| closest(key, &names));
+    let hint = near
+        .map(|n| format!("; did you mean \"{n}\"?"))
+        .unwrap_or_default();
+    format!(
+        "unknown field \"{}\" in {}{hint}",
+        message::quoted_key(key),
+        message::place(parent)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::bundled;
+    use crate::schema::compile::compile;
+    use crate::yaml::{parse_stream, Limits};
+
+    const K8S: Options = Options {
+        strict: true,
+        fragment: false,
+        yaml11: true,
+        null_ok: true,
+        object_root: true,
+        quote: true,
+    };
+
+    /// (message, the text its span covers) for each violation.
+    fn run_with(src: &str, c: &Compiled, opts: Options) -> Vec<(String, String)> {
+        let parsed = parse_stream(src, &Limits::default());
+        let root = parsed.docs[0].root().unwrap();
+        let anchor = root
+            .get_entry("kind")
+            .map(|(_, v)| v.span())
+            .unwrap_or_default();
+        validate(c, root, anchor, opts)
+            .into_iter()
+            .map(|v| (v.message, src[v.span.range()].to_string()))
+            .collect()
+    }
+
+    fn k8s(src: &str, opts: Options) -> Vec<(String, String)> {
+        let parsed = parse_stream(src, &Limits::default());
+        let root = parsed.docs[0].root().unwrap();
+        let key = format!(
+            "{} {}",
+            root.str_at(&["apiVersion"]).unwrap(),
+            root.str_at(&["kind"]).unwrap()
+        );
+        let c = bundled::KUBERNETES
+            .get(&key)
+            .or_else(|| bundled::CRDS.get(&key))
+            .unwrap();
+        run_with(src, &c, opts)
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: three\n  template:\n    spec:\n      containers:\n      - name: web\n        imagePullPolicyy: Always\n        ports:\n        - containerPort: \"80\"\n        env:\n        - {name: A, value: yes}\n";
+
+    #[test]
+    fn each_problem_at_its_node_in_words() {
+        let v = k8s(DEPLOYMENT, K8S);
+        let expected = [
+            ("replicas must be an integer, got the string \"three\"", "three"),
+            ("unknown field \"imagePullPolicyy\" in container \"web\"; did you mean \"imagePullPolicy\"?", "imagePullPolicyy"),
+            ("containerPort in container \"web\" must be an integer, got the string \"80\"", "\"80\""),
+            ("value in env \"A\" must be a string, got a boolean; Kubernetes reads YAML 1.1, where this is a boolean: quote it", "yes"),
+            ("missing required field \"selector\" in spec", "spec"),
+        ];
+        let got: Vec<(&str, &str)> = v.iter().map(|(m, t)| (m.as_str(), t.as_str())).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn strict_off_and_fragments_relax() {
+        let relaxed = k8s(
+            DEPLOYMENT,
+            Options {
+                strict: false,
+                ..K8S
+            },
+        );
+        assert!(
+            relaxed.iter().all(|(m, _)| !m.contains("unknown field")),
+            "{relaxed:?}"
+        );
+        assert_eq!(relaxed.len(), 4);
+        let patch = k8s(
+            DEPLOYMENT,
+            Options {
+                fragment: true,
+                ..K8S
+            },
+        );
+        assert!(
+            patch.iter().all(|(m, _)| !m.contains("missing required")),
+            "{patch:?}"
+        );
+        let directive = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      $setElementOrder/containers: [{name: web}]\n      containers:\n      - name: old\n        $patch: delete\n";
+        assert_eq!(
+            k8s(
+                directive,
+                Options {
+                    fragment: true,
+                    ..K8S
+                }
+            ),
+            vec![]
+        );
+        assert_eq!(
+            k8s(directive, K8S)
+                .iter()
+                .filter(|(m, _)| m.contains("unknown field \"$"))
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn placeholders_templates_and_nulls_pass() {
+        let src = "apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {{ .Values.labels }}}\nspec:\n  ports:\n  - port: ${PORT}\n    targetPort: $(TARGET)\n  selector:\n";
+        assert_eq!(k8s(src, K8S), vec![]);
+    }
+
+    #[test]
+    fn quantities_and_base64() {
+        let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: 1 core, memory: 2Gi}, requests: {cpu: 500m, memory: 1e3}}\n";
+        let v = k8s(src, K8S);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].1, "1 core");
+        assert!(v[0].0.starts_with("cpu must be a quantity"), "{}", v[0].0);
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  ok: aGVsbG8=\n  bad: hunter2!\n";
+        let v = k8s(
+            secret,
+            Options {
+                quote: false,
+                ..K8S
+            },
+        );
+        assert_eq!(v.len(), 1);
+        assert!(
+            !v[0].0.contains("hunter2"),
+            "a secret's value is never quoted: {}",
+            v[0].0
+        );
+    }
+
+    #[test]
+    fn custom_resources_against_their_crd_schema() {
+        let src = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  project: default\n  source: {repoURL: https://x, path: a, targetRevisionn: HEAD}\n  destination: {namespace: web}\n";
+        let v = k8s(src, K8S);
+        assert_eq!(v, vec![("unknown field \"targetRevisionn\" in spec.source; did you mean \"targetRevision\"?".to_string(), "targetRevisionn".to_string())]);
+    }
+
+    fn json_schema(s: serde_json::Value) -> Compiled {
+        let defs = s.get("definitions").and_then(|d| d.as_object()).cloned();
+        compile(&s, defs.as_ref(), false).unwrap()
+    }
+
+    const PLAIN: Options = Options {
+        yaml11: false,
+        null_ok: false,
+        object_root: false,
+        ..K8S
+    };
+
+    #[test]
+    fn one_of_required_keys_reads_as_a_rule() {
+        let c = json_schema(serde_json::json!({
+            "type": "object",
+            "properties": {"uses": {"type": "string"}, "run": {"type": "string"}, "name": {"type": "string"}},
+            "oneOf": [{"required": ["uses"]}, {"required": ["run"]}],
+            "not": {"required": ["name", "id"]}
+        }));
+        assert_eq!(
+            run_with("name: x\n", &c, PLAIN)[0].0,
+            "the top level needs one of \"uses\" or \"run\""
+        );
+        let both = run_with("uses: a\nrun: b\n", &c, PLAIN);
+        assert_eq!(
+            both,
+            vec![(
+                "\"uses\" and \"run\" cannot be used together in the top level".to_string(),
+                "run".to_string()
+            )]
+        );
+        assert_eq!(run_with("run: b\n", &c, PLAIN), vec![]);
+    }
+
+    #[test]
+    fn scalars_that_fit_no_branch_hear_every_form() {
+        let c = json_schema(serde_json::json!({
+            "type": "object",
+            "properties": {"timeout": {"oneOf": [{"type": "number"}, {"type": "string", "pattern": "^\\$\\{\\{(.|[\r\n])*\\}\\}$"}]}}
+        }));
+        let v = run_with("timeout: soon\n", &c, PLAIN);
+        assert_eq!(
+            v[0].0,
+            "timeout must be a number or an expression `${{ … }}`, got the string \"soon\""
+        );
+        assert_eq!(run_with("timeout: 5\n", &c, PLAIN), vec![]);
+    }
+
+    #[test]
+    fn a_schema_that_refers_to_itself_ends() {
+        let c = json_schema(serde_json::json!({
+            "definitions": {"a": {"allOf": [{"$ref": "#/definitions/a"}], "anyOf": [{"$ref": "#/definitions/a"}, {"type": "string"}]}},
+            "$ref": "#/definitions/a"
+        }));
+        let deep = format!("{}x{}\n", "[".repeat(60), "]".repeat(60));
+        let _ = run_with(&deep, &c, PLAIN);
+        let _ = run_with("a: 1\n", &c, PLAIN);
+    }
+}
