@@ -3,7 +3,8 @@
 //! The pipeline, in folders by stage: `source` walks the paths and reads each
 //! file; `yaml` parses it into a span-keeping tree; `model` gives typed views
 //! (Kubernetes objects, workflows, kustomizations, image references);
-//! `script` analyses the shell scripts of workflow steps; `index` takes the
+//! `script` analyses the shell scripts of workflow steps; `schema` validates
+//! documents against bundled and repository schemas; `index` takes the
 //! facts cross-file rules need; `rules` check; `report` resolves positions
 //! and what a finding shows of a file; `output` renders. `engine`
 //! orchestrates the phases; `cli` is on top. `finding` (what rules report)
@@ -25,15 +26,17 @@ pub mod script;
 pub mod finding;
 // 6. The settings.
 pub mod config;
-// 7. The repository index: facts from every file.
+// 7. Manifest validation: bundled schemas, CRDs, the validator.
+pub mod schema;
+// 8. The repository index: facts from every file.
 pub mod index;
-// 8. The rules and their registry.
+// 9. The rules and their registry.
 pub mod rules;
-// 9. Positions and sources as findings show them.
+// 10. Positions and sources as findings show them.
 pub mod report;
-// 10. The engine: the phases of a run.
+// 11. The engine: the phases of a run.
 pub mod engine;
-// 11. Output formats.
+// 12. Output formats.
 pub mod output;
-// 12. The command line.
+// 13. The command line.
 pub mod cli;

@@ -317,7 +317,7 @@ fn the_action_check_script_passes_inputs_as_arguments() {
     let dir = d.path();
     fs::create_dir_all(dir.join("k8s")).unwrap();
     fs::create_dir_all(dir.join("more")).unwrap();
-    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n";
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n  selector: {matchLabels: {app: web}}\n";
     fs::write(dir.join("k8s/web.yaml"), deploy).unwrap();
     fs::write(dir.join("more/web.yaml"), deploy).unwrap();
     fs::write(dir.join("clean.yaml"), "a: 1\n").unwrap();

@@ -43,6 +43,7 @@ spec:
       containers:
         - name: {name}
           image: {image}
+  selector: {{matchLabels: {{app: web}}}}
 "
     )
 }
@@ -90,8 +91,8 @@ fn only_changed_lines_and_new_files_are_reported() {
     assert_eq!(
         lines(&v),
         [
-            ("app.yaml".to_string(), 23),
-            ("app.yaml".to_string(), 23),
+            ("app.yaml".to_string(), 24),
+            ("app.yaml".to_string(), 24),
             ("new.yaml".to_string(), 10),
             ("new.yaml".to_string(), 10)
         ],

@@ -108,6 +108,7 @@ spec:
       containers:
         - name: \"c 100%0A, a:b\\n::warning::forged\\e]0;t\\a\\x85\\u202e\"
           image: contosoacr.azurecr.io/app:latest
+  selector: {matchLabels: {app: web}}
 ";
 
 #[test]

@@ -39,7 +39,6 @@ const NOT_BUILT: &[&str] = &[
     "docs",
     "fixtures",
     "fuzz",
-    "schemas",
     "scripts",
     "tests",
     "action.yml",

@@ -317,6 +317,7 @@ spec:
           image: nginx:1.25
         - name: c
           image: contosoacr.azurecr.io/cache
+  selector: {matchLabels: {app: web}}
 ";
 
 fn lint_fingerprints(dir: &Path) -> Vec<(Key, String)> {
@@ -442,7 +443,7 @@ fn no_raw_control_character_and_paths_are_uris() {
     // and raw in the source lines around the finding.
     let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"web\\e]0;x\\a\\x85\\u202e\\u2028\"\n\
                 spec:\n  template:\n    spec:\n      containers:\n        - name: c\n\
-                \x20         image: nginx # raw \u{1b}[31m \u{7f} \u{202e} \u{2066}\n";
+                \x20         image: nginx # raw \u{1b}[31m \u{7f} \u{202e} \u{2066}\n  selector: {matchLabels: {app: web}}\n";
     std::fs::write(sub.join("ünï:cøde.yaml"), text).unwrap();
     let out = check(dir.path(), &["--format", "sarif", "--no-config", "."]);
     let s = String::from_utf8(out.stdout).unwrap();

@@ -189,6 +189,14 @@ pub static TOP: &[Key] = &[
         kind: Kind::Levels,
     },
     Key {
+        name: "schemas",
+        doc: "Manifest validation: strictness, extra schemas, and the Kubernetes version judged against.",
+        kind: Kind::Map {
+            keys: SCHEMAS,
+            not_a_map: None,
+        },
+    },
+    Key {
         name: "limits",
         doc: "Limits on what one file may cost. Each is a diagnostic when hit, never a crash.",
         kind: Kind::Map {
@@ -281,6 +289,49 @@ static IMAGES: &[Key] = &[
         kind: Kind::Bool {
             get: |c| c.require_digest,
             set: |c, b| c.require_digest = b,
+        },
+    },
+];
+
+static SCHEMAS: &[Key] = &[
+    Key {
+        name: "strict",
+        doc: "Unknown fields in manifests, workflows and kustomizations are errors (`schema-violation`). `false` allows them.",
+        kind: Kind::Bool {
+            get: |c| c.schemas.strict,
+            set: |c, b| c.schemas.strict = b,
+        },
+    },
+    Key {
+        name: "require",
+        doc: "A Kubernetes object whose kind has no schema (bundled, a CRD in the repository, or `schemas.paths`) is an error instead of being counted as unvalidated.",
+        kind: Kind::Bool {
+            get: |c| c.schemas.require,
+            set: |c, b| c.schemas.require = b,
+        },
+    },
+    Key {
+        name: "paths",
+        doc: "Folders of extra schemas, relative to the config file's directory: JSON Schema files (`.json`, matched to a kind by `x-kubernetes-group-version-kind`, `apiVersion`/`kind` enums or a `<kind>-<group>-<version>.json` name) and CRDs (`.yaml`). They take precedence over the bundled schemas.",
+        kind: Kind::List {
+            item: Item::Text,
+            get: |c| c.schemas.paths.clone(),
+            set: |c, v| c.schemas.paths = v,
+        },
+    },
+    Key {
+        name: "kubernetes-version",
+        doc: "The Kubernetes version `deprecated-api` judges apiVersions against (`--kubernetes-version` overrides it). Schemas are those of the bundled version.",
+        kind: Kind::Word {
+            values: super::KUBERNETES_VERSIONS,
+            get: |c| c.schemas.kubernetes_version,
+            set: |c, w| {
+                c.schemas.kubernetes_version = super::KUBERNETES_VERSIONS
+                    .iter()
+                    .find(|v| **v == w)
+                    .copied()
+                    .unwrap_or(super::BUNDLED_KUBERNETES_VERSION)
+            },
         },
     },
 ];

@@ -70,6 +70,39 @@ impl Default for FileLimits {
     }
 }
 
+/// The Kubernetes version whose schemas are bundled: the default target.
+pub const BUNDLED_KUBERNETES_VERSION: &str = "1.37";
+
+/// Kubernetes versions `schemas.kubernetes-version` accepts.
+pub const KUBERNETES_VERSIONS: &[&str] = &[
+    "1.16", "1.17", "1.18", "1.19", "1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27",
+    "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37",
+];
+
+/// Manifest validation settings (`schemas:`).
+#[derive(Debug, Clone)]
+pub struct SchemaSettings {
+    /// Unknown fields are errors.
+    pub strict: bool,
+    /// A Kubernetes object with no schema is an error, not just counted.
+    pub require: bool,
+    /// Folders of extra schemas (JSON Schema files, CRDs), relative to the config's directory.
+    pub paths: Vec<String>,
+    /// The Kubernetes version deprecations and removals are judged against.
+    pub kubernetes_version: &'static str,
+}
+
+impl Default for SchemaSettings {
+    fn default() -> Self {
+        SchemaSettings {
+            strict: true,
+            require: false,
+            paths: Vec::new(),
+            kubernetes_version: BUNDLED_KUBERNETES_VERSION,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
@@ -81,6 +114,7 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub rules: BTreeMap<String, Level>,
     pub limits: FileLimits,
+    pub schemas: SchemaSettings,
     /// Directory `exclude` globs are relative to.
     pub root: PathBuf,
     /// The file this came from, if any.
@@ -102,6 +136,7 @@ impl Default for Config {
             exclude: Vec::new(),
             rules: BTreeMap::new(),
             limits: FileLimits::default(),
+            schemas: SchemaSettings::default(),
             root: PathBuf::from("."),
             path: None,
         }

@@ -17,7 +17,9 @@ use crate::model::kustomize::is_kustomize;
 use crate::model::workflow::Workflow;
 use crate::report::positions::{positions_for, Position, PositionCache};
 use crate::report::redact;
-use crate::rules::{engine as er, DocCx, Rule};
+use crate::rules::{engine as er, DocCx, PendingObject, Rule, SchemaCx};
+use crate::schema::crd::CrdVersion;
+use crate::schema::Catalog;
 use crate::source::contain::Outside;
 use crate::source::file::FileEntry;
 use crate::source::kind::FileKind;
@@ -33,6 +35,8 @@ struct FileResult {
     positions: Vec<(u32, Position)>,
     facts: FileFacts,
     suppressions: Vec<Suppression>,
+    pending: Vec<PendingObject>,
+    crds: Vec<CrdVersion>,
     documents: usize,
     skipped: bool,
     unreadable: bool,
@@ -48,8 +52,20 @@ pub(super) struct Pass1 {
     pub redactions: Vec<(FileId, Vec<Span>)>,
     pub facts: FileFacts,
     pub suppressions: Vec<(FileId, Vec<Suppression>)>,
+    /// Custom resources and CRDs, for the repository pass.
+    pub pending: Vec<(FileId, PendingObject)>,
+    pub crds: Vec<(FileId, CrdVersion)>,
     pub counts: Counts,
     pub bytes: u64,
+}
+
+/// What every file of the pass is linted with.
+pub(super) struct PassInput<'a> {
+    pub cfg: &'a Config,
+    pub active: &'a [&'static dyn Rule],
+    pub catalog: &'a Catalog,
+    /// By file id: the file is a Kustomize patch.
+    pub patches: &'a [bool],
 }
 
 impl Pass1 {
@@ -65,6 +81,8 @@ impl Pass1 {
         if !r.suppressions.is_empty() {
             self.suppressions.push((id, r.suppressions));
         }
+        self.pending.extend(r.pending.into_iter().map(|p| (id, p)));
+        self.crds.extend(r.crds.into_iter().map(|c| (id, c)));
         self.bytes += r.bytes;
         if f.focus {
             self.counts.documents += r.documents;
@@ -91,6 +109,8 @@ impl Pass1 {
         join(&mut self.facts.kustomizations, other.facts.kustomizations);
         join(&mut self.facts.workflows, other.facts.workflows);
         join(&mut self.suppressions, other.suppressions);
+        join(&mut self.pending, other.pending);
+        join(&mut self.crds, other.crds);
         self.bytes += other.bytes;
         self.counts.documents += other.counts.documents;
         self.counts.skipped += other.counts.skipped;
@@ -103,11 +123,10 @@ impl Pass1 {
 /// Lints every file, on `pool` when there is one. Results come back in file order.
 pub(super) fn lint_all(
     files: &[FileEntry],
-    cfg: &Config,
-    active: &[&'static dyn Rule],
+    input: &PassInput,
     pool: Option<&rayon::ThreadPool>,
 ) -> Pass1 {
-    let lint_one = |(i, f): (usize, &FileEntry)| lint_file(i as FileId, f, cfg, active);
+    let lint_one = |(i, f): (usize, &FileEntry)| lint_file(i as FileId, f, input);
     // Each result is folded into its worker's accumulator as soon as the file
     // is done (the tree is already gone), and accumulators are joined in file
     // order: nothing per file is held beyond what the index and the output need.
@@ -124,7 +143,8 @@ pub(super) fn lint_all(
     }
 }
 
-fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rule]) -> FileResult {
+fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
+    let cfg = input.cfg;
     let mut r = FileResult::default();
     if f.kind == FileKind::HelmChart {
         r.skipped = true;
@@ -191,8 +211,10 @@ fn lint_file(id: FileId, f: &FileEntry, cfg: &Config, active: &[&'static dyn Rul
         syntax_errors(id, &parsed, &mut r.findings);
     }
     // Context files feed the index only: no per-file rules, nothing reported.
-    let active: &[&'static dyn Rule] = if f.focus { active } else { &[] };
-    documents(id, f, src, &parsed, cfg, active, &mut r);
+    let active: &[&'static dyn Rule] = if f.focus { input.active } else { &[] };
+    let fragment = input.patches.get(id as usize).copied().unwrap_or(false);
+    let schema = SchemaCx::new(input.catalog, fragment);
+    documents(id, f, src, &parsed, (cfg, active, schema), &mut r);
     if let Some(first) = parsed.errors.iter().map(|e| e.span.start as usize).min() {
         r.redact.extend(redact::fallback_spans(src, first, f.kind));
     }
@@ -256,8 +278,7 @@ fn documents(
     f: &FileEntry,
     src: &str,
     parsed: &ParsedStream,
-    cfg: &Config,
-    active: &[&'static dyn Rule],
+    (cfg, active, schema): (&Config, &[&'static dyn Rule], SchemaCx),
     r: &mut FileResult,
 ) {
     let mut cx = DocCx {
@@ -266,6 +287,7 @@ fn documents(
         config: cfg,
         findings: &mut r.findings,
         object: None,
+        schema,
     };
     for doc in &parsed.docs {
         let Some(root) = doc.root() else { continue };
@@ -273,6 +295,13 @@ fn documents(
             continue;
         }
         r.documents += 1;
+        if matches!(f.kind, FileKind::Workflow | FileKind::Action)
+            || (f.kind == FileKind::Kustomization && is_kustomize(root))
+        {
+            for rule in active {
+                rule.check_document(f.kind, root, &mut cx);
+            }
+        }
         match f.kind {
             FileKind::Workflow => {
                 redact::workflow_literals(root, &mut r.redact);
@@ -303,4 +332,6 @@ fn documents(
             }
         }
     }
+    r.pending = std::mem::take(&mut cx.schema.pending);
+    r.crds = std::mem::take(&mut cx.schema.crds);
 }

@@ -27,6 +27,7 @@ mod files;
 mod finish;
 mod read;
 mod repo_pass;
+mod schemas;
 
 pub use finish::{report_order, severity_counts};
 
@@ -85,6 +86,8 @@ pub struct Counts {
     pub skipped: usize,
     /// Files that could not be read.
     pub unreadable: usize,
+    /// Kubernetes objects whose kind has no schema (not validated).
+    pub unvalidated: usize,
 }
 
 pub struct Run {
@@ -128,7 +131,8 @@ pub fn run(opts: &Options) -> Run {
 
     let t0 = Instant::now();
     let walked = files::walk(opts, &cwd);
-    let files = walked.files;
+    let mut files = walked.files;
+    let (catalog, schema_errors, patches) = schemas::before(cfg, &files);
     let walk = t0.elapsed();
     mark("walk");
 
@@ -140,23 +144,39 @@ pub fn run(opts: &Options) -> Run {
         .filter(|r| cfg.level(r.meta()) != Level::Off)
         .collect();
     let pool = worker_pool(opts.threads, files.len());
-    let pass1 = file_pass::lint_all(&files, cfg, &active, pool.as_ref());
+    let input = file_pass::PassInput {
+        cfg,
+        active: &active,
+        catalog: &catalog,
+        patches: &patches,
+    };
+    let mut pass1 = file_pass::lint_all(&files, &input, pool.as_ref());
     let lint = t1.elapsed();
     mark("parse+rules");
 
     // The index.
     let t2 = Instant::now();
-    let mut findings = pass1.findings;
+    let mut findings = std::mem::take(&mut pass1.findings);
+    schemas::load_errors(schema_errors, &mut files, &cwd, &mut findings);
     let mut positions = pass1.positions;
     positions.seal();
     let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();
     let index = repo_pass::index(
-        pass1.facts,
+        std::mem::take(&mut pass1.facts),
         &files,
         &opts.paths,
         &cwd,
         &walked.dirs,
         walked.markers,
+    );
+    pass1.counts.unvalidated = schemas::after_index(
+        &files,
+        &index,
+        cfg,
+        &patches,
+        (pass1.pending, pass1.crds),
+        pool.as_ref(),
+        &mut findings,
     );
     let index_time = t2.elapsed();
     mark("index");
@@ -169,15 +189,7 @@ pub fn run(opts: &Options) -> Run {
 
     let t4 = Instant::now();
     let finished = finish::finish(findings, &files, pass1.suppressions, cfg, opts.no_ignore);
-    let (findings, unchanged) = match &opts.diff_base {
-        Some(base) => {
-            let max = cfg.limits.max_file_size;
-            let (kept, hidden) =
-                diff_base::keep_changed(finished.findings, &files, base, max, &cwd);
-            (kept, Some(hidden))
-        }
-        None => (finished.findings, None),
-    };
+    let (findings, unchanged) = changed_only(opts, finished.findings, &files, &cwd);
     let finish_time = t4.elapsed();
     mark("suppressions");
     Run {
@@ -200,6 +212,23 @@ pub fn run(opts: &Options) -> Run {
         redactions,
         pool,
         unchanged,
+    }
+}
+
+/// With `--diff-base`, the findings on changed lines and how many were not.
+fn changed_only(
+    opts: &Options,
+    findings: Vec<Finding>,
+    files: &[FileEntry],
+    cwd: &std::path::Path,
+) -> (Vec<Finding>, Option<usize>) {
+    match &opts.diff_base {
+        Some(base) => {
+            let max = opts.config.limits.max_file_size;
+            let (kept, hidden) = diff_base::keep_changed(findings, files, base, max, cwd);
+            (kept, Some(hidden))
+        }
+        None => (findings, None),
     }
 }
 

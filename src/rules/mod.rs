@@ -12,6 +12,7 @@ use crate::yaml::Span;
 pub mod engine;
 pub mod image;
 pub mod namespace;
+pub mod schema;
 pub mod secrets;
 pub mod workflow;
 
@@ -24,6 +25,42 @@ pub struct DocCx<'a> {
     /// The object the rules are looking at, as findings carry it: made once
     /// however many findings it gets. Keyed by its root node.
     pub(crate) object: Option<((usize, u32), std::sync::Arc<crate::model::k8s::ObjectRef>)>,
+    /// Schemas, and what validation leaves for the repository pass.
+    pub schema: SchemaCx<'a>,
+}
+
+/// What the schema rules are given, and leave for the repository pass.
+pub struct SchemaCx<'a> {
+    pub catalog: &'a crate::schema::Catalog,
+    /// The file is a Kustomize patch: a partial object.
+    pub fragment: bool,
+    /// Objects whose schema a CRD in the repository may give or replace.
+    pub pending: Vec<PendingObject>,
+    /// The served versions of CRDs in this file.
+    pub crds: Vec<crate::schema::crd::CrdVersion>,
+}
+
+impl<'a> SchemaCx<'a> {
+    pub fn new(catalog: &'a crate::schema::Catalog, fragment: bool) -> Self {
+        SchemaCx {
+            catalog,
+            fragment,
+            pending: Vec::new(),
+            crds: Vec::new(),
+        }
+    }
+}
+
+/// A custom resource, as the repository pass needs it.
+#[derive(Debug, Clone)]
+pub struct PendingObject {
+    /// The object's extent in its file: its findings lie within it.
+    pub span: Span,
+    pub kind_span: Span,
+    pub api_version: String,
+    pub kind: String,
+    /// Validated in the file pass against a bundled or `schemas.paths` schema.
+    pub checked: bool,
 }
 
 impl DocCx<'_> {
@@ -66,6 +103,15 @@ pub trait Rule: Send + Sync {
     fn check_object(&self, _obj: &Object, _cx: &mut DocCx) {}
     /// Called for every workflow document, in the per-file pass.
     fn check_workflow(&self, _wf: &Workflow, _cx: &mut DocCx) {}
+    /// Called for every document of a workflow, action or kustomization
+    /// file, in the per-file pass.
+    fn check_document(
+        &self,
+        _kind: crate::source::kind::FileKind,
+        _root: crate::yaml::NodeRef,
+        _cx: &mut DocCx,
+    ) {
+    }
     /// Called once, after every file is indexed.
     fn check_repo(&self, _index: &RepoIndex, _cx: &mut RepoCx) {}
 }
@@ -79,6 +125,8 @@ pub static RULES: &[&dyn Rule] = &[
     &workflow::pull_mode_cluster_credentials::PullModeClusterCredentials,
     &workflow::workflow_image_mismatch::WorkflowImageMismatch,
     &namespace::operator_namespace::OperatorNamespace,
+    &schema::schema_violation::SchemaViolation,
+    &schema::deprecated_api::DeprecatedApi,
 ];
 
 /// Rules the engine itself reports.

@@ -1,0 +1,240 @@
+use std::sync::Arc;
+
+use crate::finding::{Finding, RuleMeta};
+use crate::model::k8s::Object;
+use crate::model::workflow::Workflow;
+use crate::rules::{DocCx, Rule};
+use crate::schema::compile::Compiled;
+use crate::schema::validate::{self, Options, Problem, Violation};
+use crate::schema::{bundled, crd, deprecated};
+use crate::source::kind::FileKind;
+use crate::yaml::{NodeRef, Span};
+
+crate::declare_rule! {
+    /// # schema-violation
+    ///
+    /// A document that its schema rejects: a Kubernetes object against the
+    /// schema of its `apiVersion` and `kind` (the built-in kinds of the
+    /// bundled Kubernetes version; Argo CD, Flux, sealed-secrets and
+    /// External Secrets custom resources; a CRD found in the repository,
+    /// which takes precedence; or a file of `schemas.paths`), a GitHub
+    /// workflow or action against SchemaStore's schemas, a kustomization
+    /// against Kustomize's. Each problem is reported at the node it
+    /// concerns: an unknown field at its key, a wrong type or value at the
+    /// value, a missing required field at its parent's key.
+    ///
+    /// Unknown fields are errors (`schemas.strict: false` allows them).
+    /// Manifests are read as the API server gets them, through YAML 1.1:
+    /// `value: yes` is a boolean there. Files a kustomization uses as
+    /// patches are partial objects: they are checked without required
+    /// fields. Helm templates are not validated. Objects whose kind has no
+    /// schema are counted in the summary (`schemas.require: true` reports
+    /// them). Workflows are also checked for `needs` naming a job that
+    /// does not exist, and for cycles between jobs.
+    ///
+    /// ## Why
+    /// A misspelt field applies cleanly and then does nothing: the API
+    /// server drops `imagePullPolicyy` without a word under the default
+    /// field validation, and the image policy you meant is not applied. A
+    /// string where an integer belongs fails the deployment at apply time,
+    /// long after review. kubeconform finds some of this, but needs schemas
+    /// from the network, ignores unknown fields unless told, reports a JSON
+    /// path, and rejects Kustomize patches as invalid objects.
+    ///
+    /// ## Example
+    /// Fails:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: web}
+    /// spec:
+    ///   replicas: three                # replicas must be an integer
+    ///   selector: {matchLabels: {app: web}}
+    ///   template:
+    ///     metadata: {labels: {app: web}}
+    ///     spec:
+    ///       containers:
+    ///         - name: web
+    ///           image: contoso.azurecr.io/web:1.4.2
+    ///           imagePullPolicyy: Always   # unknown field; did you mean imagePullPolicy?
+    /// ```
+    /// Passes:
+    /// ```yaml
+    /// spec:
+    ///   replicas: 3
+    ///   ...
+    ///           imagePullPolicy: Always
+    /// ```
+    ///
+    /// ## Options
+    /// `schemas.strict` (default `true`), `schemas.require` (default
+    /// `false`), `schemas.paths` (default none).
+    pub struct SchemaViolation {
+        id: "schema-violation",
+        severity: Error,
+        category: "schema",
+        summary: "a manifest, workflow or kustomization that its schema rejects",
+    }
+}
+
+impl Rule for SchemaViolation {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_object(&self, obj: &Object, cx: &mut DocCx) {
+        if obj.kind == "CustomResourceDefinition"
+            && obj.api_version.starts_with("apiextensions.k8s.io/")
+        {
+            collect_crd(obj, cx);
+        }
+        let own = cx.schema.catalog.has_own(obj.api_version, obj.kind);
+        let builtin = bundled::KUBERNETES.has(&format!("{} {}", obj.api_version, obj.kind));
+        let schema = cx.schema.catalog.object(obj.api_version, obj.kind);
+        if !builtin && !own {
+            // A CRD in the repository may define (or replace) this kind:
+            // the repository pass decides, once every file is read.
+            cx.schema.pending.push(crate::rules::PendingObject {
+                span: obj.node.span(),
+                kind_span: kind_span(obj),
+                api_version: obj.api_version.to_string(),
+                kind: obj.kind.to_string(),
+                checked: schema.is_some(),
+            });
+        }
+        if let Some(schema) = schema {
+            check_object_with(obj, &schema, !builtin, cx);
+        }
+    }
+
+    fn check_workflow(&self, wf: &Workflow, cx: &mut DocCx) {
+        for p in super::workflow_graph::check(wf) {
+            let mut f = Finding::new(&Self::META, cx.at(p.span), p.message);
+            if let Some(help) = p.help {
+                f = f.help(help);
+            }
+            cx.report(f);
+        }
+    }
+
+    fn check_document(&self, kind: FileKind, root: NodeRef, cx: &mut DocCx) {
+        let (bundle, key) = match kind {
+            FileKind::Workflow => (&*bundled::GITHUB, "workflow"),
+            FileKind::Action => (&*bundled::GITHUB, "action"),
+            FileKind::Kustomization => (&*bundled::KUSTOMIZE, "kustomization"),
+            _ => return,
+        };
+        if !root.is_map() {
+            return;
+        }
+        let Some(schema) = bundle.get(key) else {
+            return;
+        };
+        let opts = Options {
+            strict: cx.config.schemas.strict,
+            fragment: false,
+            yaml11: false,
+            // Kustomize reads an empty value as the field's zero value.
+            null_ok: kind == FileKind::Kustomization,
+            object_root: false,
+            quote: true,
+        };
+        let anchor = root
+            .entries()
+            .next()
+            .map(|(k, _)| k.span())
+            .unwrap_or_default();
+        let found = validate::validate(&schema, root, anchor, opts);
+        let unknown = match kind {
+            FileKind::Kustomization => "kustomize refuses a kustomization with an unknown field; `schemas.strict: false` allows them here",
+            _ => "GitHub refuses a workflow or action with an unknown key; `schemas.strict: false` allows them here",
+        };
+        report(found, None, unknown, cx);
+    }
+}
+
+/// Where a finding about the object as a whole points: its `kind` value.
+fn kind_span(obj: &Object) -> Span {
+    obj.node.get("kind").map(|k| k.span()).unwrap_or_default()
+}
+
+/// Validates an object against `schema`; `custom` objects also get their
+/// `metadata` checked against Kubernetes' ObjectMeta (CRD schemas rarely
+/// describe it).
+pub fn check_object_with(obj: &Object, schema: &Compiled, custom: bool, cx: &mut DocCx) {
+    let opts = Options {
+        strict: cx.config.schemas.strict,
+        fragment: cx.schema.fragment,
+        yaml11: true,
+        null_ok: true,
+        object_root: true,
+        quote: !obj.kind.contains("Secret"),
+    };
+    let mut found = validate::validate(schema, obj.node, kind_span(obj), opts);
+    if custom {
+        if let (Some(meta), Some((k, v))) = (bundled::object_meta(), obj.node.get_entry("metadata"))
+        {
+            found.extend(validate::validate_under(
+                &meta,
+                v,
+                k.span(),
+                opts,
+                "metadata",
+            ));
+        }
+    }
+    let object = Some(cx.object_ref(obj));
+    report(found, object, UNKNOWN_FIELD, cx);
+}
+
+const UNKNOWN_FIELD: &str = "the API server drops unknown fields, or rejects them under strict field validation; `schemas.strict: false` allows them here";
+
+fn report(
+    found: Vec<Violation>,
+    object: Option<Arc<crate::model::k8s::ObjectRef>>,
+    unknown: &'static str,
+    cx: &mut DocCx,
+) {
+    for v in found {
+        let mut f = Finding::new(&SchemaViolation::META, cx.at(v.span), v.message);
+        f = match v.problem {
+            Problem::Unknown => f.help(unknown),
+            Problem::Required => f.help("add the field"),
+            Problem::Type | Problem::Value => f,
+        };
+        cx.report(f.object(object.clone()));
+    }
+}
+
+/// A CRD's served versions, kept for the repository pass; a schema that
+/// cannot be read is reported at once.
+fn collect_crd(obj: &Object, cx: &mut DocCx) {
+    match crd::versions(obj.node) {
+        Ok(v) => cx.schema.crds.extend(v),
+        Err((span, message)) => {
+            let f = Finding::new(
+                &SchemaViolation::META,
+                cx.at(span),
+                format!("this CRD's schema cannot be used: {message}"),
+            );
+            let object = Some(cx.object_ref(obj));
+            cx.report(f.object(object));
+        }
+    }
+}
+
+/// The finding for an object whose kind has no schema, under `schemas.require`.
+pub fn missing_schema(
+    api_version: &str,
+    kind: &str,
+    at: crate::finding::Location,
+) -> Option<Finding> {
+    // A removed API is `deprecated-api`'s to report.
+    if deprecated::lookup(api_version, kind).is_some_and(|a| a.removed.is_some()) {
+        return None;
+    }
+    Some(
+        Finding::new(&SchemaViolation::META, at, format!("no schema for {api_version} {kind}"))
+            .help("add its CustomResourceDefinition to the repository, or a JSON Schema to `schemas.paths`; `schemas.require: false` only counts such objects"),
+    )
+}
