@@ -38,7 +38,7 @@ VERSION_RE = re.compile(r"^1\.(\d+)$")
 RELEASE_DIR_RE = re.compile(r"^v1\.(\d+)\.0-local$")
 DESCRIPTION_RE = re.compile(r"This API is deprecated in v1\.(\d+)\+")
 ENTRY_KEYS = ("apiVersion", "kind", "deprecated", "removed", "replacement")
-OPTIONAL_KEYS = ("note",)
+OPTIONAL_KEYS = ("replacementKind", "note")
 
 
 def render(table):
@@ -194,7 +194,7 @@ def check(table, served, described, errors):
         if repl is not None:
             if repl == e["apiVersion"]:
                 errors.append("%s: replacement is its own apiVersion" % name)
-            elif (repl, e["kind"]) in served[newest]:
+            elif (repl, e.get("replacementKind", e["kind"])) in served[newest]:
                 stats["replacement"] += 1
             elif "note" in e and repl in served_gv:
                 stats["replacement"] += 1

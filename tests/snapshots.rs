@@ -108,4 +108,19 @@ rule_snapshots! {
     rule_workflow_image_mismatch_pass => "rules/workflow-image-mismatch/pass",
     rule_unused_ignore_fail => "rules/unused-ignore/fail",
     rule_unused_ignore_pass => "rules/unused-ignore/pass",
+    rule_schema_violation_fail => "rules/schema-violation/fail",
+    rule_schema_violation_pass => "rules/schema-violation/pass",
+    rule_deprecated_api_fail => "rules/deprecated-api/fail",
+    rule_deprecated_api_pass => "rules/deprecated-api/pass",
+}
+
+#[test]
+fn rule_deprecated_api_against_an_older_target() {
+    // Against 1.24, CronJob batch/v1beta1 is only deprecated (a warning),
+    // and Endpoints is not deprecated yet.
+    let out = check(
+        &fixture("rules/deprecated-api/fail"),
+        &["--kubernetes-version", "1.24", "."],
+    );
+    insta::assert_snapshot!(scrub(&String::from_utf8_lossy(&out.stdout)));
 }

@@ -93,6 +93,11 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
     if let Some(max) = args.max_file_size {
         config.limits.max_file_size = max;
     }
+    if let Some(v) = &args.kubernetes_version {
+        let known = crate::config::KUBERNETES_VERSIONS.iter().find(|k| **k == v);
+        config.schemas.kubernetes_version =
+            known.copied().unwrap_or(config.schemas.kubernetes_version);
+    }
     let diff_base = match &args.diff_base {
         Some(rev) => match GitBase::open(Path::new("."), rev) {
             Ok(base) => Some(base),

@@ -122,6 +122,10 @@ pub struct CheckArgs {
     /// Lint stdin as if it were the file at this path (use with `-`).
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+    /// Judge apiVersions against this Kubernetes version, `1.N` (overrides
+    /// `schemas.kubernetes-version`; default: the bundled schemas' version).
+    #[arg(long, value_name = "VERSION", value_parser = clap::builder::PossibleValuesParser::new(crate::config::KUBERNETES_VERSIONS))]
+    pub kubernetes_version: Option<String>,
     /// Skip files larger than this many bytes (overrides `limits.max-file-size`).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,

@@ -145,6 +145,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Kubernetes objects whose kind has no schema (not validated).
+    pub unvalidated: usize,
     /// With `--diff-base`: findings on unchanged lines, not reported.
     pub unchanged: Option<usize>,
 }
@@ -156,6 +158,7 @@ impl Summary {
             files: run.counts.files,
             documents: run.counts.documents,
             skipped: run.counts.skipped,
+            unvalidated: run.counts.unvalidated,
             findings: run.findings.len(),
             errors,
             warnings,
@@ -184,6 +187,14 @@ impl Summary {
         ));
         if self.skipped > 0 {
             line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        if self.unvalidated > 0 {
+            let what = if self.unvalidated == 1 {
+                "object"
+            } else {
+                "objects"
+            };
+            line.push_str(&format!(", {} {what} with no schema", self.unvalidated));
         }
         line.push(')');
         if let Some(n) = self.unchanged {

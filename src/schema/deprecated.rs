@@ -12,6 +12,8 @@ pub struct Api {
     pub deprecated: Option<(u32, u32)>,
     pub removed: Option<(u32, u32)>,
     pub replacement: Option<String>,
+    /// The replacement's kind, where it is not the same kind.
+    pub replacement_kind: Option<String>,
     pub note: Option<String>,
 }
 
@@ -45,6 +47,7 @@ fn parse(text: &str) -> Vec<Api> {
                         deprecated: e["deprecated"].as_str().and_then(version),
                         removed: e["removed"].as_str().and_then(version),
                         replacement: s(e, "replacement"),
+                        replacement_kind: s(e, "replacementKind"),
                         note: s(e, "note"),
                     })
                 })

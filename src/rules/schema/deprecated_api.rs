@@ -73,9 +73,10 @@ impl Rule for DeprecatedApi {
             (_, _, Some(d)) => format!("{what} is deprecated since Kubernetes {}", v(d)),
             _ => format!("{what} is deprecated"),
         };
+        let kind = api.replacement_kind.as_deref().unwrap_or(&api.kind);
         let help = match (&api.replacement, &api.note) {
-            (Some(r), Some(n)) => format!("use {r} {} ({n})", api.kind),
-            (Some(r), None) => format!("use {r} {}", api.kind),
+            (Some(r), Some(n)) => format!("use {r} {kind} ({n})"),
+            (Some(r), None) => format!("use {r} {kind}"),
             (None, Some(n)) => n.clone(),
             (None, None) => "it has no replacement: remove the object".to_string(),
         };
