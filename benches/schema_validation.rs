@@ -92,16 +92,26 @@ fn validation(c: &mut Criterion) {
         object_root: true,
         quote: true,
     };
-    let parsed: Vec<_> = texts.iter().map(|t| parse_stream(t, &Limits::default())).collect();
+    let parsed: Vec<_> = texts
+        .iter()
+        .map(|t| parse_stream(t, &Limits::default()))
+        .collect();
     let objects = || {
         parsed.iter().flat_map(|p| p.docs.iter()).filter_map(|d| {
             let root = d.root()?;
-            let key = format!("{} {}", root.str_at(&["apiVersion"])?, root.str_at(&["kind"])?);
+            let key = format!(
+                "{} {}",
+                root.str_at(&["apiVersion"])?,
+                root.str_at(&["kind"])?
+            );
             bundled::KUBERNETES.has(&key).then_some((key, root))
         })
     };
     let count = objects().count();
-    eprintln!("schema validation inputs: {} files, {bytes} bytes, {count} objects with a bundled schema", texts.len());
+    eprintln!(
+        "schema validation inputs: {} files, {bytes} bytes, {count} objects with a bundled schema",
+        texts.len()
+    );
     // The verdicts, once: objects each one rejects.
     let (mut ours, mut jsonschema_only, mut ours_only) = (0, 0, 0);
     for (key, root) in objects() {
@@ -111,6 +121,23 @@ fn validation(c: &mut Criterion) {
         ours += usize::from(a);
         jsonschema_only += usize::from(b && !a);
         ours_only += usize::from(a && !b);
+        if a != b && std::env::var_os("SHIPSHAPE_BENCH_DIFF").is_some() {
+            let name = root.str_at(&["metadata", "name"]).unwrap_or("");
+            let theirs_says = crd::to_json(root)
+                .ok()
+                .and_then(|j| {
+                    theirs[&key]
+                        .iter_errors(&j)
+                        .next()
+                        .map(|e| format!("{} at {}", e, e.instance_path()))
+                })
+                .unwrap_or_default();
+            let ours_says: Vec<String> = validate::validate(&s, root, Span::default(), opts)
+                .into_iter()
+                .map(|v| v.message)
+                .collect();
+            eprintln!("differ: {key} {name}: ours {ours_says:?}; jsonschema {theirs_says:.200}");
+        }
     }
     eprintln!("objects rejected: shipshape {ours}; by jsonschema only {jsonschema_only}; by shipshape only {ours_only}");
     let mut g = c.benchmark_group("schema validation (parsed trees)");

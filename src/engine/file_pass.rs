@@ -295,8 +295,10 @@ fn documents(
             continue;
         }
         r.documents += 1;
-        if matches!(f.kind, FileKind::Workflow | FileKind::Action)
-            || (f.kind == FileKind::Kustomization && is_kustomize(root))
+        if matches!(
+            f.kind,
+            FileKind::Workflow | FileKind::Action | FileKind::Manifest
+        ) || (f.kind == FileKind::Kustomization && is_kustomize(root))
         {
             for rule in active {
                 rule.check_document(f.kind, root, &mut cx);

@@ -91,6 +91,7 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
         .enumerate()
         .map(|(i, f)| (join_norm("", &f.path), i))
         .collect();
+    let mut whole = Vec::new();
     for k in kustomizations {
         let Ok(text) = load_text(k, cfg.limits.max_file_size) else {
             continue;
@@ -99,12 +100,23 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
         let dir = dir_of(&k.path);
         for doc in &parsed.docs {
             let Some(root) = doc.root() else { continue };
-            for rel in patch_paths(root) {
+            let (patches, resources) = patch_paths(root);
+            for rel in patches {
                 if let Some(&i) = by_path.get(&join_norm(&join_norm("", dir), rel)) {
                     is_patch[i] = true;
                 }
             }
+            for rel in resources {
+                if let Some(&i) = by_path.get(&join_norm(&join_norm("", dir), rel)) {
+                    whole.push(i);
+                }
+            }
         }
+    }
+    // A file a kustomization renders as a resource is a whole object,
+    // whatever its name says.
+    for i in whole {
+        is_patch[i] = false;
     }
     is_patch
 }
@@ -117,13 +129,24 @@ fn named_like_a_patch(path: &str) -> bool {
     let mut parts = path.rsplit('/');
     let name = parts.next().unwrap_or("").to_ascii_lowercase();
     let dirs: Vec<&str> = parts.collect();
-    name.contains("patch")
+    // Words of the name: `manager_auth_proxy_patch.yaml`, `patch-replicas.yaml`
+    // (not `dispatcher.yaml`).
+    let has_word = |w: &str| name.split(['-', '_', '.']).any(|t| t == w);
+    has_word("patch")
+        || has_word("patches")
         || dirs.iter().any(|d| d.eq_ignore_ascii_case("patches"))
-        || (name.contains("assert") && dirs.contains(&".chainsaw-test"))
+        || (has_word("assert") && dirs.contains(&".chainsaw-test"))
 }
 
-fn patch_paths<'d>(root: yaml::NodeRef<'d, '_>) -> Vec<&'d str> {
+/// The paths a kustomization names as patches, and as resources.
+fn patch_paths<'d>(root: yaml::NodeRef<'d, '_>) -> (Vec<&'d str>, Vec<&'d str>) {
     let mut out = Vec::new();
+    let resources: Vec<&str> = ["resources", "bases"]
+        .iter()
+        .filter_map(|k| root.get(k))
+        .flat_map(|l| l.items())
+        .filter_map(|i| i.as_str())
+        .collect();
     for key in ["patches", "patchesJson6902", "patchesStrategicMerge"] {
         let Some(list) = root.get(key) else { continue };
         for item in list.items() {
@@ -138,7 +161,7 @@ fn patch_paths<'d>(root: yaml::NodeRef<'d, '_>) -> Vec<&'d str> {
             }
         }
     }
-    out
+    (out, resources)
 }
 
 /// What the repository pass does with CRDs: custom resources validated

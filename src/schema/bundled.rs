@@ -79,6 +79,28 @@ impl Bundle {
         self.kinds.contains_key(key)
     }
 
+    /// Whether some kind of this bundle has this `apiVersion`.
+    pub fn has_api_version(&self, api_version: &str) -> bool {
+        self.kinds
+            .keys()
+            .any(|k| k.split_once(' ').is_some_and(|(a, _)| a == api_version))
+    }
+
+    /// The kinds of one `apiVersion`, sorted.
+    pub fn kinds_of(&self, api_version: &str) -> Vec<&str> {
+        let mut kinds: Vec<&str> = self
+            .kinds
+            .keys()
+            .filter_map(|k| {
+                k.split_once(' ')
+                    .filter(|(a, _)| *a == api_version)
+                    .map(|(_, k)| k)
+            })
+            .collect();
+        kinds.sort_unstable();
+        kinds
+    }
+
     /// Every kind key, sorted.
     pub fn keys(&self) -> Vec<&str> {
         let mut k: Vec<&str> = self.kinds.keys().map(String::as_str).collect();

@@ -53,7 +53,22 @@ impl Ty {
 pub fn is_yaml11_bool(t: &str) -> bool {
     matches!(
         t,
-        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+        "yes"
+            | "Yes"
+            | "YES"
+            | "no"
+            | "No"
+            | "NO"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "y"
+            | "Y"
+            | "n"
+            | "N"
     )
 }
 
@@ -72,10 +87,21 @@ pub fn type_of(n: NodeRef, yaml11: bool) -> Ty {
     }
 }
 
-/// The type of a plain scalar's text.
+/// The type of a plain scalar's text. Under `yaml11` it is the type the
+/// API server receives after kubectl's YAML 1.1 reader and JSON encoding:
+/// `1_000` is an integer, and so is `1.0` (a float with no fraction is
+/// encoded as `1`).
 pub fn scalar_type(t: &str, yaml11: bool) -> Ty {
-    if yaml11 && is_yaml11_bool(t) {
-        return Ty::Bool;
+    if yaml11 {
+        if is_yaml11_bool(t) {
+            return Ty::Bool;
+        }
+        if t.contains('_') && t.bytes().any(|b| b.is_ascii_digit()) {
+            let plain: String = t.chars().filter(|c| *c != '_').collect();
+            if !plain.contains('_') && plain_is_non_string(&plain) {
+                return scalar_type(&plain, true);
+            }
+        }
     }
     if !plain_is_non_string(t) {
         return Ty::Str;
@@ -87,8 +113,13 @@ pub fn scalar_type(t: &str, yaml11: bool) -> Ty {
         return Ty::Bool;
     }
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if body.starts_with("0x") || body.starts_with("0o") || body.bytes().all(|b| b.is_ascii_digit())
-    {
+    let integer = body.starts_with("0x")
+        || body.starts_with("0o")
+        || body.bytes().all(|b| b.is_ascii_digit());
+    // kubectl encodes a float with no fraction as an integer (`1.0` as `1`).
+    let integral =
+        || number(t).is_some_and(|x| x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15);
+    if integer || (yaml11 && integral()) {
         Ty::Int
     } else {
         Ty::Float
@@ -107,7 +138,12 @@ pub fn number(t: &str) -> Option<f64> {
     } else if let Some(o) = body.strip_prefix("0o") {
         i128::from_str_radix(o, 8).ok()? as f64
     } else {
-        match body {
+        let body: std::borrow::Cow<str> = if body.contains('_') {
+            body.replace('_', "").into()
+        } else {
+            body.into()
+        };
+        match &*body {
             ".inf" | ".Inf" | ".INF" => f64::INFINITY,
             ".nan" | ".NaN" | ".NAN" => f64::NAN,
             _ => body.parse::<f64>().ok()?,
@@ -120,7 +156,7 @@ pub fn number(t: &str) -> Option<f64> {
 pub fn boolean(t: &str) -> bool {
     matches!(
         t,
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y"
     )
 }
 
@@ -149,7 +185,14 @@ mod tests {
         }
         assert_eq!(scalar_type("yes", true), Ty::Bool);
         assert_eq!(scalar_type("Off", true), Ty::Bool);
-        assert_eq!(scalar_type("y", true), Ty::Str);
+        // goyaml.v2, kubectl's reader, reads y and n as booleans too.
+        assert_eq!(scalar_type("y", true), Ty::Bool);
+        assert_eq!(scalar_type("y", false), Ty::Str);
+        assert_eq!(scalar_type("1_000", true), Ty::Int);
+        assert_eq!(scalar_type("1_000", false), Ty::Str);
+        assert_eq!(scalar_type("1.0", true), Ty::Int);
+        assert_eq!(scalar_type("1.5", true), Ty::Float);
+        assert_eq!(scalar_type("1.0", false), Ty::Float);
     }
 
     #[test]

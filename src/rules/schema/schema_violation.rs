@@ -92,6 +92,12 @@ impl Rule for SchemaViolation {
         let builtin = bundled::KUBERNETES.has(&format!("{} {}", obj.api_version, obj.kind));
         let schema = cx.schema.catalog.object(obj.api_version, obj.kind);
         if !builtin && !own {
+            if let Some(message) = unknown_builtin_kind(obj) {
+                let object = Some(cx.object_ref(obj));
+                let f = Finding::new(&Self::META, cx.at(kind_span(obj)), message);
+                cx.report(f.object(object));
+                return;
+            }
             // A CRD in the repository may define (or replace) this kind:
             // the repository pass decides, once every file is read.
             cx.schema.pending.push(crate::rules::PendingObject {
@@ -119,6 +125,7 @@ impl Rule for SchemaViolation {
 
     fn check_document(&self, kind: FileKind, root: NodeRef, cx: &mut DocCx) {
         let (bundle, key) = match kind {
+            FileKind::Manifest => return half_header(root, cx),
             FileKind::Workflow => (&*bundled::GITHUB, "workflow"),
             FileKind::Action => (&*bundled::GITHUB, "action"),
             FileKind::Kustomization => (&*bundled::KUSTOMIZE, "kustomization"),
@@ -151,6 +158,63 @@ impl Rule for SchemaViolation {
         };
         report(found, None, unknown, cx);
     }
+}
+
+/// A manifest document with `metadata` and a `kind` but no `apiVersion`
+/// (or the reverse): kubectl refuses it, and no rule sees it as an object.
+fn half_header(root: NodeRef, cx: &mut DocCx) {
+    if !root.get("metadata").is_some_and(|m| m.is_map()) {
+        return;
+    }
+    let (api, kind) = (root.get_entry("apiVersion"), root.get_entry("kind"));
+    let (missing, present) = match (api, kind) {
+        (None, Some((k, _))) => ("apiVersion", k),
+        (Some((k, _)), None) => ("kind", k),
+        _ => return,
+    };
+    let message = format!("a Kubernetes object needs `{missing}`: this document has `metadata` and `{}` but no `{missing}`", present.as_str().unwrap_or(""));
+    cx.report(
+        Finding::new(&SchemaViolation::META, cx.at(present.span()), message)
+            .help("kubectl refuses a document without `apiVersion` and `kind`"),
+    );
+}
+
+/// Kinds the bundle leaves out although their group and version are
+/// bundled: lists, subresources and the meta types no manifest holds.
+const NOT_BUNDLED: &[&str] = &[
+    "Scale",
+    "Eviction",
+    "TokenRequest",
+    "Status",
+    "DeleteOptions",
+    "WatchEvent",
+    "APIGroup",
+    "APIGroupList",
+    "APIResourceList",
+    "APIVersions",
+];
+
+/// A kind the bundled Kubernetes version does not have in a group and
+/// version it serves (`apps/v1 Deployement`, `policy/v1 PodSecurityPolicy`):
+/// no CRD can add kinds there.
+fn unknown_builtin_kind(obj: &Object) -> Option<String> {
+    let known = bundled::KUBERNETES.has_api_version(obj.api_version)
+        && !obj.kind.ends_with("List")
+        && !NOT_BUNDLED.contains(&obj.kind)
+        && deprecated::lookup(obj.api_version, obj.kind).is_none();
+    if !known {
+        return None;
+    }
+    let kinds = bundled::KUBERNETES.kinds_of(obj.api_version);
+    let near = crate::config::closest(obj.kind, &kinds)
+        .map(|k| format!("; did you mean {k}?"))
+        .unwrap_or_default();
+    Some(format!(
+        "Kubernetes {} has no kind {} in {}{near}",
+        crate::schema::KUBERNETES_VERSION,
+        obj.kind,
+        obj.api_version
+    ))
 }
 
 /// Where a finding about the object as a whole points: its `kind` value.

@@ -214,14 +214,26 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         }
         if !self.opts.fragment {
             for r in &s.required {
-                if n.get(r).is_none() {
-                    self.report(anchor, Problem::Required, |w| {
+                match n.get_entry(r) {
+                    None => self.report(anchor, Problem::Required, |w| {
                         format!(
                             "missing required field \"{}\" in {}",
                             message::quoted_key(r),
                             message::place(&w.path)
                         )
-                    });
+                    }),
+                    // The API server reads an empty value as the field's
+                    // zero value: a required field left empty is missing.
+                    Some((k, v)) if self.opts.null_ok && v.resolve().is_null() => {
+                        self.report(k.span(), Problem::Required, |w| {
+                            format!(
+                                "required field \"{}\" is empty in {}",
+                                message::quoted_key(r),
+                                message::place(&w.path)
+                            )
+                        })
+                    }
+                    Some(_) => {}
                 }
             }
         }
@@ -504,6 +516,33 @@ mod tests {
                 .filter(|(m, _)| m.contains("unknown field \"$"))
                 .count(),
             2
+        );
+    }
+
+    #[test]
+    fn empty_required_fields_and_kubectl_numbers() {
+        let src = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  ownerReferences: [{apiVersion: v1, kind: X, name: o, uid: }]\nspec:\n  containers:\n  - name: c\n    ports: [{containerPort: 8_080}, {containerPort: 80.0}]\n    env: [{name: A, value: n}]\n";
+        let v = k8s(src, K8S);
+        let messages: Vec<&str> = v.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "required field \"uid\" is empty in owner reference \"o\"",
+                "value in env \"A\" must be a string, got a boolean; Kubernetes reads YAML 1.1, where this is a boolean: quote it",
+            ]
+        );
+        assert_eq!(v[0].1, "uid");
+        // A patch may leave a required field empty on purpose.
+        assert_eq!(
+            k8s(
+                src,
+                Options {
+                    fragment: true,
+                    ..K8S
+                }
+            )
+            .len(),
+            1
         );
     }
 
