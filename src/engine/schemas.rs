@@ -213,23 +213,7 @@ fn repository_crds(
     if cfg.level(&SchemaViolation::META) == Level::Off {
         return 0;
     }
-    let mut own: HashMap<(u32, String, String), Compiled> = HashMap::new();
-    for (file, v) in crds {
-        match compile(&v.schema, None, true) {
-            Ok(c) => {
-                own.entry((run.index.repo(file), v.api_version, v.kind))
-                    .or_insert(c);
-            }
-            Err(e) => findings.push(Finding::new(
-                &SchemaViolation::META,
-                Location { file, span: v.span },
-                format!(
-                    "this CRD's schema for {} {} cannot be used: {}",
-                    v.api_version, v.kind, e.0
-                ),
-            )),
-        }
-    }
+    let own = used_crds(run, &pending, crds, findings);
     let mut unvalidated = 0;
     let mut redo: HashMap<FileId, Vec<PendingObject>> = HashMap::new();
     for (file, p) in pending {
@@ -285,7 +269,173 @@ fn repository_crds(
     unvalidated
 }
 
-/// Validates a file's custom resources against the repository's CRDs.
+/// A repository's CRD by (repository, apiVersion, kind).
+type CrdKey = (u32, String, String);
+
+/// The CRDs some custom resource of their repository uses, compiled: the
+/// first CRD in path order for each kind. Only these are read again and
+/// converted (a repository often vendors hundreds no object uses).
+fn used_crds(
+    run: &Repository,
+    pending: &[(FileId, PendingObject)],
+    crds: Vec<(FileId, CrdVersion)>,
+    findings: &mut Vec<Finding>,
+) -> HashMap<CrdKey, Compiled> {
+    let key = |file: FileId, api: &str, kind: &str| {
+        (run.index.repo(file), api.to_string(), kind.to_string())
+    };
+    let needed: std::collections::HashSet<CrdKey> = pending
+        .iter()
+        .map(|(f, p)| key(*f, &p.api_version, &p.kind))
+        .collect();
+    let mut chosen: HashMap<CrdKey, (FileId, CrdVersion)> = HashMap::new();
+    for (file, v) in crds {
+        let k = key(file, &v.api_version, &v.kind);
+        if needed.contains(&k) && !chosen.contains_key(&k) {
+            chosen.insert(k, (file, v));
+        }
+    }
+    let mut by_file: HashMap<FileId, Vec<(CrdKey, CrdVersion)>> = HashMap::new();
+    for (k, (file, v)) in chosen {
+        by_file.entry(file).or_default().push((k, v));
+    }
+    let mut by_file: Vec<(FileId, Vec<(CrdKey, CrdVersion)>)> = by_file.into_iter().collect();
+    by_file.sort_by_key(|(f, _)| *f);
+    let read: Vec<Vec<(CrdKey, Result<Compiled, Finding>)>> = by_file
+        .par_iter()
+        .map(|(file, decls)| read_crds(&run.files[*file as usize], *file, decls, run.cfg))
+        .collect();
+    let mut own = HashMap::new();
+    for (k, r) in read.into_iter().flatten() {
+        match r {
+            Ok(c) => {
+                own.insert(k, c);
+            }
+            Err(f) => findings.push(f),
+        }
+    }
+    own
+}
+
+/// Reads a file again for the schemas of the CRDs declared in it: only
+/// the documents that hold them are parsed (a vendored install bundle can
+/// be megabytes of other objects).
+fn read_crds(
+    f: &FileEntry,
+    id: FileId,
+    decls: &[(CrdKey, CrdVersion)],
+    cfg: &Config,
+) -> Vec<(CrdKey, Result<Compiled, Finding>)> {
+    let Ok(text) = load_text(f, cfg.limits.max_file_size) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let at = |span: Span| Location { file: id, span };
+    let mut done: Vec<Span> = Vec::new();
+    for_objects(
+        &text.text,
+        decls.iter().map(|(_, d)| d.doc),
+        cfg,
+        |obj, shift| {
+            let span = shifted(obj.node.span(), shift);
+            let here: Vec<&(CrdKey, CrdVersion)> =
+                decls.iter().filter(|(_, d)| d.object == span).collect();
+            if here.is_empty() || done.contains(&span) {
+                return false;
+            }
+            done.push(span);
+            let versions = crate::schema::crd::versions(obj.node);
+            for (k, d) in here {
+                let r = match &versions {
+                    Err((span, m)) => Err(Finding::new(
+                        &SchemaViolation::META,
+                        at(shifted(*span, shift)),
+                        format!("this CRD's schema cannot be used: {m}"),
+                    )),
+                    Ok(vs) => {
+                        let Some(v) = vs
+                            .iter()
+                            .find(|v| v.api_version == d.api_version && v.kind == d.kind)
+                        else {
+                            continue;
+                        };
+                        compile(&v.schema, None, true).map_err(|e| {
+                            Finding::new(
+                                &SchemaViolation::META,
+                                at(shifted(v.span, shift)),
+                                format!(
+                                    "this CRD's schema for {} {} cannot be used: {}",
+                                    v.api_version, v.kind, e.0
+                                ),
+                            )
+                        })
+                    }
+                };
+                out.push((k.clone(), r));
+            }
+            true
+        },
+    );
+    out
+}
+
+fn shifted(s: Span, by: u32) -> Span {
+    Span {
+        start: s.start + by,
+        end: s.end + by,
+    }
+}
+
+/// Calls `each` with every object of the documents at `docs` (and how far
+/// its spans are shifted from the file's), parsing each document's text on
+/// its own. When one does not parse alone, or `each` finds nothing in it,
+/// the whole file is parsed once and searched instead.
+fn for_objects(
+    text: &str,
+    docs: impl Iterator<Item = Span>,
+    cfg: &Config,
+    mut each: impl FnMut(&k8s::Object, u32) -> bool,
+) {
+    let mut docs: Vec<Span> = docs.collect();
+    docs.sort_unstable();
+    docs.dedup();
+    let mut whole = false;
+    for d in docs {
+        // To the end of the root's last line: an empty value's `key:` ends
+        // after the root node's span does.
+        let end = text
+            .get(d.end as usize..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |i| d.end as usize + i);
+        let Some(slice) = text.get(d.start as usize..end) else {
+            whole = true;
+            continue;
+        };
+        let parsed = yaml::parse_stream(slice, &cfg.limits.yaml);
+        let mut found = false;
+        if parsed.errors.is_empty() {
+            for doc in &parsed.docs {
+                let Some(root) = doc.root() else { continue };
+                for obj in k8s::objects(root) {
+                    found |= each(&obj, d.start);
+                }
+            }
+        }
+        whole |= !found;
+    }
+    if whole {
+        let parsed = yaml::parse_stream(text, &cfg.limits.yaml);
+        for doc in &parsed.docs {
+            let Some(root) = doc.root() else { continue };
+            for obj in k8s::objects(root) {
+                each(&obj, 0);
+            }
+        }
+    }
+}
+
+/// Validates a file's custom resources against the repository's CRDs,
+/// parsing only the documents that hold them.
 fn revalidate(
     f: &FileEntry,
     id: FileId,
@@ -299,26 +449,35 @@ fn revalidate(
     let Ok(text) = load_text(f, cfg.limits.max_file_size) else {
         return out;
     };
-    let parsed = yaml::parse_stream(&text.text, &cfg.limits.yaml);
-    let mut cx = DocCx {
-        file: id,
-        path: &f.path,
-        config: cfg,
-        findings: &mut out,
-        object: None,
-        schema: SchemaCx::new(catalog, fragment),
-    };
-    for doc in &parsed.docs {
-        let Some(root) = doc.root() else { continue };
-        for obj in k8s::objects(root) {
-            if !objs.iter().any(|o| o.span == obj.node.span()) {
-                continue;
-            }
-            let key = (repo, obj.api_version.to_string(), obj.kind.to_string());
-            if let Some(schema) = own.get(&key) {
-                schema_violation::check_object_with(&obj, schema, true, &mut cx);
-            }
+    let mut done: Vec<Span> = Vec::new();
+    for_objects(&text.text, objs.iter().map(|o| o.doc), cfg, |obj, shift| {
+        let span = shifted(obj.node.span(), shift);
+        if !objs.iter().any(|o| o.span == span) || done.contains(&span) {
+            return false;
         }
-    }
+        let key = (repo, obj.api_version.to_string(), obj.kind.to_string());
+        let Some(schema) = own.get(&key) else {
+            return false;
+        };
+        done.push(span);
+        let mut found = Vec::new();
+        let mut cx = DocCx {
+            file: id,
+            path: &f.path,
+            config: cfg,
+            findings: &mut found,
+            object: None,
+            schema: SchemaCx::new(catalog, fragment),
+        };
+        schema_violation::check_object_with(obj, schema, true, &mut cx);
+        for mut finding in found {
+            finding.primary.span = shifted(finding.primary.span, shift);
+            for r in &mut finding.related {
+                r.at.span = shifted(r.at.span, shift);
+            }
+            out.push(finding);
+        }
+        true
+    });
     out
 }

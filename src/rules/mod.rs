@@ -56,6 +56,8 @@ impl<'a> SchemaCx<'a> {
 pub struct PendingObject {
     /// The object's extent in its file: its findings lie within it.
     pub span: Span,
+    /// Its document's extent: the text to parse again for it.
+    pub doc: Span,
     pub kind_span: Span,
     pub api_version: String,
     pub kind: String,

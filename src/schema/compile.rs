@@ -312,9 +312,9 @@ impl Compiler<'_> {
         if let Some(Json::Object(pp)) = obj.get("patternProperties") {
             for (k, v) in pp {
                 let id = self.node(v)?;
-                match regex_lite::Regex::new(k) {
-                    Ok(re) => s.pattern_props.push((re, id)),
-                    Err(_) => self.skipped_patterns += 1,
+                match pattern(k) {
+                    Some(re) => s.pattern_props.push((re, id)),
+                    None => self.skipped_patterns += 1,
                 }
             }
         }
@@ -412,9 +412,9 @@ impl Compiler<'_> {
         }
         s.enumeration = lits;
         if let Some(Json::String(p)) = obj.get("pattern") {
-            match regex_lite::Regex::new(p) {
-                Ok(re) => s.pattern = Some((re, p.as_str().into())),
-                Err(_) => self.skipped_patterns += 1,
+            match pattern(p) {
+                Some(re) => s.pattern = Some((re, p.as_str().into())),
+                None => self.skipped_patterns += 1,
             }
         }
         if let Some(Json::String(f)) = obj.get("format") {
@@ -458,6 +458,26 @@ impl Compiler<'_> {
             s.bounds = Some(Box::new(b));
         }
     }
+}
+
+/// A pattern, compiled once per process: CRDs repeat the same few patterns
+/// hundreds of times (the DNS-label one 344 times in the bundled CRDs), and
+/// compiling a regex costs far more than looking one up. `None`: not a
+/// pattern regex-lite reads.
+fn pattern(p: &str) -> Option<regex_lite::Regex> {
+    static CACHE: std::sync::LazyLock<
+        std::sync::Mutex<HashMap<String, Option<regex_lite::Regex>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(re) = cache.get(p) {
+        return re.clone();
+    }
+    // Bounded: a schema with endless distinct patterns compiles them uncached.
+    let re = regex_lite::Regex::new(p).ok();
+    if cache.len() < 4096 {
+        cache.insert(p.to_string(), re.clone());
+    }
+    re
 }
 
 fn lit(v: &Json) -> Lit {

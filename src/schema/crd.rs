@@ -17,15 +17,30 @@ pub struct CrdVersion {
     /// `group/version` (what a custom resource's `apiVersion` says).
     pub api_version: String,
     pub kind: String,
-    /// `openAPIV3Schema`, as JSON.
+    /// `openAPIV3Schema`, as JSON (`Null` when only declared, see [`declared`]).
     pub schema: Json,
     /// Where the schema is written: a schema that does not compile is reported there.
     pub span: Span,
+    /// The CRD object's extent in its file: where to find it again.
+    pub object: Span,
+    /// Its document's extent: the text to parse again for it.
+    pub doc: Span,
+}
+
+/// The versions a CRD serves, without reading their schemas: what the file
+/// pass keeps, so that only CRDs some custom resource uses are ever
+/// converted (CRDs are large, and repositories vendor many).
+pub fn declared(obj: NodeRef) -> Vec<CrdVersion> {
+    read(obj, false).unwrap_or_default()
 }
 
 /// The schemas a `CustomResourceDefinition` object declares, or why one
 /// could not be read (with the span it concerns).
 pub fn versions(obj: NodeRef) -> Result<Vec<CrdVersion>, (Span, String)> {
+    read(obj, true)
+}
+
+fn read(obj: NodeRef, with_schema: bool) -> Result<Vec<CrdVersion>, (Span, String)> {
     let spec = obj.get("spec").filter(|s| s.is_map());
     let Some(spec) = spec else {
         return Ok(Vec::new());
@@ -58,7 +73,11 @@ pub fn versions(obj: NodeRef) -> Result<Vec<CrdVersion>, (Span, String)> {
         let Some(node) = schema.or(shared) else {
             continue;
         };
-        let json = to_json(node).map_err(|m| (node.span(), m))?;
+        let json = if with_schema {
+            to_json(node).map_err(|m| (node.span(), m))?
+        } else {
+            Json::Null
+        };
         out.push(CrdVersion {
             api_version: if group.is_empty() {
                 name
@@ -68,6 +87,8 @@ pub fn versions(obj: NodeRef) -> Result<Vec<CrdVersion>, (Span, String)> {
             kind: kind.to_string(),
             schema: json,
             span: node.span(),
+            object: obj.span(),
+            doc: obj.doc.span,
         });
     }
     Ok(out)

@@ -102,6 +102,7 @@ impl Rule for SchemaViolation {
             // the repository pass decides, once every file is read.
             cx.schema.pending.push(crate::rules::PendingObject {
                 span: obj.node.span(),
+                doc: obj.node.doc.span,
                 kind_span: kind_span(obj),
                 api_version: obj.api_version.to_string(),
                 kind: obj.kind.to_string(),
@@ -270,21 +271,10 @@ fn report(
     }
 }
 
-/// A CRD's served versions, kept for the repository pass; a schema that
-/// cannot be read is reported at once.
+/// A CRD's served versions, kept for the repository pass (their schemas
+/// are read there, for the kinds some custom resource uses).
 fn collect_crd(obj: &Object, cx: &mut DocCx) {
-    match crd::versions(obj.node) {
-        Ok(v) => cx.schema.crds.extend(v),
-        Err((span, message)) => {
-            let f = Finding::new(
-                &SchemaViolation::META,
-                cx.at(span),
-                format!("this CRD's schema cannot be used: {message}"),
-            );
-            let object = Some(cx.object_ref(obj));
-            cx.report(f.object(object));
-        }
-    }
+    cx.schema.crds.extend(crd::declared(obj.node));
 }
 
 /// The finding for an object whose kind has no schema, under `schemas.require`.
