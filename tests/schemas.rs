@@ -200,6 +200,36 @@ fn patches_are_fragments_and_a_bad_schema_file_is_reported_where_it_breaks() {
 }
 
 #[test]
+fn a_broken_crd_is_reported_at_its_schema_and_the_run_goes_on() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), ".shipshape.yaml", CONFIG);
+    let crd = APP_CRD
+        .replace("argoproj.io", "example.com")
+        .replace("applications.", "widgets.")
+        .replace("kind: Application", "kind: Widget")
+        .replace(
+            "{type: string}\n                flavour",
+            "{type: strin}\n                flavour",
+        );
+    write(d.path(), "crd.yaml", &crd);
+    write(
+        d.path(),
+        "widget.yaml",
+        "apiVersion: example.com/v1alpha1\nkind: Widget\nmetadata: {name: w}\nspec: {project: p}\n",
+    );
+    write(d.path(), "web.yaml", WEB);
+    let (v, code) = json(d.path(), &["."]);
+    assert_eq!(code, 1);
+    let found = schema_findings(&v);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].0, "crd.yaml");
+    assert_eq!(found[0].1, 14, "at `openAPIV3Schema:`'s value: {found:#?}");
+    assert!(found[0].2.contains("unknown type `strin`"), "{found:#?}");
+    // The other file is still validated.
+    assert_eq!(found[1].0, "web.yaml");
+}
+
+#[test]
 fn findings_are_the_same_on_one_thread_and_many() {
     let Some(corpus) = shared("corpus/argoproj__argo-cd") else {
         eprintln!("note: ../shared/corpus is absent; skipping");
