@@ -6,18 +6,25 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, OnceLock};
 
-use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 
-use super::compile::{compile, Compiled};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value as Json;
+
+use super::compile::{compile_with, Compiled, Defs};
 
 /// The Kubernetes version whose built-in kinds are bundled.
 pub use crate::config::BUNDLED_KUBERNETES_VERSION as KUBERNETES_VERSION;
 
-/// One bundle: definitions, and the kinds that name them.
+/// One bundle: definitions, and the kinds that name them. Definitions stay
+/// JSON text until a schema being compiled refers to one: a run that sees
+/// a Deployment parses the few dozen definitions a Deployment needs, not
+/// the whole bundle.
 pub struct Bundle {
     pub name: String,
     pub structural: bool,
-    defs: Map<String, Json>,
+    defs: HashMap<Cow<'static, str>, &'static RawValue>,
     kinds: HashMap<String, Entry>,
 }
 
@@ -26,38 +33,52 @@ struct Entry {
     compiled: OnceLock<Option<Arc<Compiled>>>,
 }
 
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    structural: bool,
+    #[serde(default)]
+    kinds: HashMap<String, String>,
+    #[serde(borrow, default)]
+    defs: HashMap<Cow<'static, str>, &'static RawValue>,
+}
+
+impl Defs for Bundle {
+    fn def(&self, name: &str) -> Option<Cow<'_, Json>> {
+        let raw = self.defs.get(name)?;
+        serde_json::from_str(raw.get()).ok().map(Cow::Owned)
+    }
+}
+
 impl Bundle {
     /// Reads a bundle's JSON text. A bundle that does not parse is empty
     /// (a unit test keeps every bundled one parsing and compiling).
-    pub fn parse(text: &str) -> Bundle {
-        let mut v: Json = serde_json::from_str(text).unwrap_or(Json::Null);
-        let name = v["name"].as_str().unwrap_or("").to_string();
-        let structural = v["structural"].as_bool().unwrap_or(false);
-        let defs = match v.get_mut("defs").map(Json::take) {
-            Some(Json::Object(m)) => m,
-            _ => Map::new(),
-        };
-        let kinds = v["kinds"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, d)| {
-                        let def = d.as_str()?.to_string();
-                        Some((
-                            k.clone(),
-                            Entry {
-                                def,
-                                compiled: OnceLock::new(),
-                            },
-                        ))
-                    })
-                    .collect()
+    pub fn parse(text: &'static str) -> Bundle {
+        let raw: Raw = serde_json::from_str(text).unwrap_or(Raw {
+            name: String::new(),
+            structural: false,
+            kinds: HashMap::new(),
+            defs: HashMap::new(),
+        });
+        let kinds = raw
+            .kinds
+            .into_iter()
+            .map(|(k, def)| {
+                (
+                    k,
+                    Entry {
+                        def,
+                        compiled: OnceLock::new(),
+                    },
+                )
             })
-            .unwrap_or_default();
+            .collect();
         Bundle {
-            name,
-            structural,
-            defs,
+            name: raw.name,
+            structural: raw.structural,
+            defs: raw.defs,
             kinds,
         }
     }
@@ -66,12 +87,7 @@ impl Bundle {
     pub fn get(&self, key: &str) -> Option<Arc<Compiled>> {
         let e = self.kinds.get(key)?;
         e.compiled
-            .get_or_init(|| {
-                let root = serde_json::json!({ "$ref": format!("#/defs/{}", e.def) });
-                compile(&root, Some(&self.defs), self.structural)
-                    .ok()
-                    .map(Arc::new)
-            })
+            .get_or_init(|| self.compile_def(&e.def).map(Arc::new))
             .clone()
     }
 
@@ -109,9 +125,9 @@ impl Bundle {
     }
 
     /// A definition compiled on its own (not cached).
-    pub fn def(&self, name: &str) -> Option<Compiled> {
+    pub fn compile_def(&self, name: &str) -> Option<Compiled> {
         let root = serde_json::json!({ "$ref": format!("#/defs/{name}") });
-        compile(&root, Some(&self.defs), self.structural).ok()
+        compile_with(&root, self, self.structural).ok()
     }
 }
 
@@ -137,7 +153,7 @@ pub fn object_meta() -> Option<Arc<Compiled>> {
     static META: OnceLock<Option<Arc<Compiled>>> = OnceLock::new();
     META.get_or_init(|| {
         KUBERNETES
-            .def("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+            .compile_def("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
             .map(Arc::new)
     })
     .clone()

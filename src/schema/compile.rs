@@ -162,12 +162,45 @@ impl Compiled {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileError(pub String);
 
+/// Where `$ref`s are looked up: a definitions map, or a bundle that parses
+/// each definition only when a reference reaches it.
+pub trait Defs {
+    fn def(&self, name: &str) -> Option<std::borrow::Cow<'_, Json>>;
+}
+
+impl Defs for Map<String, Json> {
+    fn def(&self, name: &str) -> Option<std::borrow::Cow<'_, Json>> {
+        self.get(name).map(std::borrow::Cow::Borrowed)
+    }
+}
+
+/// No definitions: every `$ref` is an error.
+pub struct NoDefs;
+
+impl Defs for NoDefs {
+    fn def(&self, _: &str) -> Option<std::borrow::Cow<'_, Json>> {
+        None
+    }
+}
+
 /// Compiles `root`, resolving references against `defs`. `structural`
 /// gives Kubernetes structural semantics: an object with properties and no
 /// `additionalProperties` is closed (in strict mode).
 pub fn compile(
     root: &Json,
     defs: Option<&Map<String, Json>>,
+    structural: bool,
+) -> Result<Compiled, CompileError> {
+    match defs {
+        Some(d) => compile_with(root, d, structural),
+        None => compile_with(root, &NoDefs, structural),
+    }
+}
+
+/// [`compile`] with any source of definitions.
+pub fn compile_with(
+    root: &Json,
+    defs: &dyn Defs,
     structural: bool,
 ) -> Result<Compiled, CompileError> {
     let mut c = Compiler {
@@ -181,12 +214,12 @@ pub fn compile(
     };
     let root = c.node(root)?;
     while let Some((name, slot)) = c.queue.pop() {
-        let Some(def) = c.defs.and_then(|d| d.get(&name)) else {
+        let Some(def) = c.defs.def(&name) else {
             return Err(CompileError(format!(
                 "`$ref` to `{name}`, which is not defined"
             )));
         };
-        let body = c.node(def)?;
+        let body = c.node(&def)?;
         // The slot stands for the definition: it is an `allOf` of its body,
         // so a definition that is only a reference stays one hop.
         c.nodes[slot as usize].all_of.push(body);
@@ -199,7 +232,7 @@ pub fn compile(
 }
 
 struct Compiler<'a> {
-    defs: Option<&'a Map<String, Json>>,
+    defs: &'a dyn Defs,
     structural: bool,
     nodes: Vec<Schema>,
     by_name: HashMap<String, Sid>,
