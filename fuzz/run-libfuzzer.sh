@@ -14,13 +14,20 @@ cd "$(dirname "$0")"
 per=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(yaml lint config shell)
+[ ${#targets[@]} -eq 0 ] && targets=(yaml lint config shell schema)
 cpu=${FUZZ_CPU:-1}
 export RUSTC_BOOTSTRAP=1
 
 cargo fuzz build || exit 1
 bin=target/x86_64-unknown-linux-gnu/release
-[ -d corpus/yaml ] || "$bin/seed"
+# Seeds every target's corpus when one of those to run has none yet (the
+# seed binary never overwrites, so existing corpora only gain files).
+for t in "${targets[@]}"; do
+    if [ ! -d "corpus/$t" ]; then
+        "$bin/seed" || exit 1
+        break
+    fi
+done
 mkdir -p logs
 
 summary=()
