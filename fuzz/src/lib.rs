@@ -19,7 +19,7 @@ mod controls;
 pub mod seeds;
 
 /// The fuzz targets, by name.
-pub const TARGETS: &[&str] = &["yaml", "lint", "config", "shell"];
+pub const TARGETS: &[&str] = &["yaml", "lint", "config", "shell", "schema"];
 
 /// Runs one target on one input. `lint` picks its mode from the input (see
 /// [`lint_mode_of`]).
@@ -29,6 +29,7 @@ pub fn check(target: &str, data: &[u8]) -> Result<(), String> {
         "lint" => check_lint(data),
         "config" => check_config(data),
         "shell" => check_shell(data),
+        "schema" => check_schema(data),
         other => Err(format!("unknown fuzz target `{other}`")),
     }
 }
@@ -603,6 +604,420 @@ pub fn check_shell(data: &[u8]) -> Result<(), String> {
     }
     for s in &f.pull_secrets {
         r(&s.range, &format!("pull secret {:?}", s.name))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- schema
+
+/// The bundled schemas the `schema` target can be told to use: an input
+/// whose first byte is `0x01..=0x08` (and that holds no NUL) is validated
+/// against entry `(byte - 1) % len`, the byte stripped.
+pub const SCHEMA_PICKS: &[(&str, &str)] = &[
+    ("kubernetes", "apps/v1 Deployment"),
+    ("crds", "argoproj.io/v1alpha1 Application"),
+    ("github", "workflow"),
+    ("kustomize", "kustomization"),
+    ("github", "action"),
+    ("kubernetes", "v1 Pod"),
+    ("crds", "argoproj.io/v1alpha1 ApplicationSet"),
+    ("kubernetes", "batch/v1 CronJob"),
+];
+
+/// The validator's cap on violations per `validate` call
+/// (`schema::validate::MAX_VIOLATIONS`, private there).
+pub const MAX_VIOLATIONS: usize = 100;
+
+/// Documents of one input that are validated: bounds the work per input.
+const SCHEMA_MAX_DOCS: usize = 4;
+/// Served CRD versions of one input that are compiled and used.
+const SCHEMA_MAX_CRDS: usize = 2;
+/// Once validation has taken this long for one input, the rest of its
+/// (schema, document) pairs are skipped. One `validate` call is bounded by
+/// the validator's visit budget (2,000,000 schema nodes: about 0.25 s in a
+/// release build, more under ASan); a pathological schema reaches it on
+/// every document, and an input that validates many pairs would add those
+/// up past libFuzzer's `-timeout` without anything being wrong. So a
+/// timeout means that one call took too long. (Timing only decides how
+/// much of an input is validated, never whether a property holds.)
+const SCHEMA_TIME_BUDGET: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// How the `schema` target reads an input (see [`check_schema`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaMode {
+    /// `JSON schema \0 YAML`.
+    Custom,
+    /// A selector byte, then YAML: against [`SCHEMA_PICKS`]`[i]`.
+    Pick(usize),
+    /// YAML only: each document against its own bundled schema.
+    Own,
+}
+
+pub fn schema_mode_of(data: &[u8]) -> SchemaMode {
+    if data.contains(&0) {
+        SchemaMode::Custom
+    } else {
+        match data.first() {
+            Some(&b @ 1..=8) => SchemaMode::Pick((b as usize - 1) % SCHEMA_PICKS.len()),
+            _ => SchemaMode::Own,
+        }
+    }
+}
+
+fn bundle(name: &str) -> &'static shipshape::schema::bundled::Bundle {
+    use shipshape::schema::bundled;
+    match name {
+        "kubernetes" => &bundled::KUBERNETES,
+        "crds" => &bundled::CRDS,
+        "github" => &bundled::GITHUB,
+        _ => &bundled::KUSTOMIZE,
+    }
+}
+
+/// The option sets of the engine: a Kubernetes object (strict), a
+/// Kustomize patch (fragment, lenient, a secret's values not quoted), and a
+/// workflow or kustomization (YAML 1.2, no null for any type).
+const SCHEMA_OPTIONS: [shipshape::schema::validate::Options; 3] = {
+    use shipshape::schema::validate::Options;
+    [
+        Options {
+            strict: true,
+            fragment: false,
+            yaml11: true,
+            null_ok: true,
+            object_root: true,
+            quote: true,
+        },
+        Options {
+            strict: false,
+            fragment: true,
+            yaml11: true,
+            null_ok: true,
+            object_root: true,
+            quote: false,
+        },
+        Options {
+            strict: true,
+            fragment: false,
+            yaml11: false,
+            null_ok: false,
+            object_root: false,
+            quote: true,
+        },
+    ]
+};
+
+/// Where the engine anchors an object's missing fields: its `kind` value,
+/// else the first key, else the node.
+fn schema_anchor(root: NodeRef<'_, '_>) -> Span {
+    if let Some((_, v)) = root.get_entry("kind") {
+        return v.span();
+    }
+    root.entries()
+        .next()
+        .map(|(k, _)| k.span())
+        .unwrap_or_else(|| root.span())
+}
+
+/// Checks one list of violations: at most [`MAX_VIOLATIONS`], each with a
+/// message and a span in `text` on char boundaries.
+fn violations_ok(
+    found: &[shipshape::schema::validate::Violation],
+    text: &str,
+    what: &dyn Fn() -> String,
+) -> Result<(), String> {
+    if found.len() > MAX_VIOLATIONS {
+        return Err(format!(
+            "{}: {} violations from one validate call (cap {MAX_VIOLATIONS})",
+            what(),
+            found.len()
+        ));
+    }
+    for (i, v) in found.iter().enumerate() {
+        span_ok_s(text, v.span, &|| {
+            format!(
+                "{}: violation #{i} ({:?}: {})",
+                what(),
+                v.problem,
+                v.message
+            )
+        })?;
+        if v.message.is_empty() {
+            return Err(format!("{}: violation #{i} has no message", what()));
+        }
+    }
+    Ok(())
+}
+
+/// The validations of one input: the documents, the text their spans are
+/// in, and the time spent so far.
+struct SchemaRun<'a, 'd, 's> {
+    roots: &'a [NodeRef<'d, 's>],
+    text: &'a str,
+    /// Picks the option set of each (schema, document) pair, so mutations
+    /// that change the length try the others.
+    salt: usize,
+    pairs: usize,
+    started: std::time::Instant,
+}
+
+impl SchemaRun<'_, '_, '_> {
+    fn over_time(&self) -> bool {
+        self.started.elapsed() > SCHEMA_TIME_BUDGET
+    }
+
+    /// Every document against `c`, each with one option set; the first
+    /// document twice, and the two results must be equal.
+    fn against(
+        &mut self,
+        c: &shipshape::schema::compile::Compiled,
+        name: &dyn Fn() -> String,
+    ) -> Result<(), String> {
+        use shipshape::schema::validate::validate;
+        for (di, root) in self.roots.iter().enumerate() {
+            if self.over_time() {
+                return Ok(());
+            }
+            let oi = (self.salt + self.pairs) % SCHEMA_OPTIONS.len();
+            self.pairs += 1;
+            let opts = SCHEMA_OPTIONS[oi];
+            let what = || format!("{} doc #{di} options #{oi}", name());
+            let anchor = schema_anchor(*root);
+            let found = validate(c, *root, anchor, opts);
+            violations_ok(&found, self.text, &what)?;
+            if di == 0 && !self.over_time() {
+                let again = validate(c, *root, anchor, opts);
+                if again != found {
+                    return Err(format!(
+                        "{}: validation is not deterministic ({} then {} violations; first: {:?} / {:?})",
+                        what(),
+                        found.len(),
+                        again.len(),
+                        found.first(),
+                        again.first()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Target 5: the schema compiler, loader and validator.
+///
+/// - **custom** (the input holds a NUL): the bytes before the first NUL are
+///   a JSON Schema, the rest YAML. The schema (when it is JSON) is compiled
+///   with its `definitions`/`$defs`/`defs`, plain and structural, and what
+///   compiles validates the documents. Both parts are also written to a
+///   scratch folder (`widget-example.com-v1.json`, `crd.yaml`) and loaded
+///   with `Catalog::load_paths`, whose errors' offsets must lie in their
+///   file on char boundaries.
+/// - **pick** (no NUL, first byte `0x01..=0x08`): the documents against a
+///   bundled schema of [`SCHEMA_PICKS`].
+/// - **own** (otherwise): each document against its own bundled schema
+///   (by `apiVersion` and `kind`, or as a workflow, action or kustomization
+///   by its keys), and a custom resource's `metadata` against ObjectMeta.
+///
+/// In every mode each document also goes through `crd::to_json` and
+/// `crd::versions`; the served schemas (up to 2) are compiled, structural
+/// and not, and the structural one validates the documents.
+///
+/// Up to 4 documents; each (schema, document) pair validated once, with
+/// one of the engine's three option sets (by pair and input length); the
+/// first document of each schema twice. See [`SCHEMA_TIME_BUDGET`].
+///
+/// Checked: no panic and no stack overflow (on the one-thread rayon pool,
+/// whose 2 MiB stack is the engine workers'); no hang (libFuzzer's
+/// `-timeout`, the stable fuzzer's 2 s); at most [`MAX_VIOLATIONS`]
+/// violations per `validate` call; every violation span in the YAML text on
+/// char boundaries; the same violations a second time; a compiled schema's
+/// root in its arena and the arena within `MAX_NODES`; `crd::versions`'
+/// spans in the text.
+pub fn check_schema(data: &[u8]) -> Result<(), String> {
+    POOL.with(|pool| pool.install(|| check_schema_mode(data, schema_mode_of(data))))
+}
+
+pub fn check_schema_mode(data: &[u8], mode: SchemaMode) -> Result<(), String> {
+    use shipshape::schema::compile::{compile, Compiled, MAX_NODES};
+    use shipshape::schema::{bundled, crd};
+    let (schema_part, yaml_part) = match mode {
+        SchemaMode::Custom => {
+            let nul = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+            (Some(&data[..nul]), data.get(nul + 1..).unwrap_or(&[]))
+        }
+        SchemaMode::Pick(_) => (None, data.get(1..).unwrap_or(&[])),
+        SchemaMode::Own => (None, data),
+    };
+    let text = text_of(yaml_part);
+    let text: &str = &text;
+    let parsed = yaml::parse_stream(text, &yaml::Limits::default());
+    let roots: Vec<NodeRef<'_, '_>> = parsed
+        .docs
+        .iter()
+        .filter_map(|d| d.root())
+        .take(SCHEMA_MAX_DOCS)
+        .collect();
+    let mut run = SchemaRun {
+        roots: &roots,
+        text,
+        salt: data.len(),
+        pairs: 0,
+        started: std::time::Instant::now(),
+    };
+    let arena_ok = |c: &Compiled, what: &dyn Fn() -> String| {
+        if c.nodes.len() > MAX_NODES || c.root as usize >= c.nodes.len() {
+            return Err(format!(
+                "{}: compiled to root {} of {} nodes (cap {MAX_NODES})",
+                what(),
+                c.root,
+                c.nodes.len()
+            ));
+        }
+        Ok(())
+    };
+
+    if let Some(schema_bytes) = schema_part {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(schema_bytes) {
+            let defs = ["definitions", "$defs", "defs"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(|d| d.as_object()));
+            for structural in [false, true] {
+                let name = || format!("custom schema (structural {structural})");
+                if let Ok(c) = compile(&v, defs, structural) {
+                    arena_ok(&c, &name)?;
+                    run.against(&c, &name)?;
+                }
+            }
+        }
+        check_schema_loader(schema_bytes, yaml_part)?;
+    }
+
+    match mode {
+        SchemaMode::Pick(i) => {
+            let (b, key) = SCHEMA_PICKS[i];
+            let c = bundle(b)
+                .get(key)
+                .ok_or_else(|| format!("bundled schema {b}:{key} does not compile"))?;
+            run.against(&c, &|| format!("bundled {key}"))?;
+        }
+        SchemaMode::Own => {
+            for (di, root) in roots.iter().enumerate() {
+                let api = root.str_at(&["apiVersion"]);
+                let kind = root.str_at(&["kind"]);
+                let (c, custom, oi) = match (api, kind) {
+                    (Some(a), Some(k)) => (
+                        bundled::object(a, k),
+                        bundled::CRDS.has(&format!("{a} {k}")),
+                        (run.salt + di) % 2,
+                    ),
+                    _ if root.get("jobs").is_some() => (bundled::GITHUB.get("workflow"), false, 2),
+                    _ if root.get("runs").is_some() => (bundled::GITHUB.get("action"), false, 2),
+                    _ if root.get("resources").is_some() => {
+                        (bundled::KUSTOMIZE.get("kustomization"), false, 2)
+                    }
+                    _ => (None, false, 0),
+                };
+                let Some(c) = c else { continue };
+                if run.over_time() {
+                    break;
+                }
+                let opts = SCHEMA_OPTIONS[oi];
+                let found =
+                    shipshape::schema::validate::validate(&c, *root, schema_anchor(*root), opts);
+                violations_ok(&found, text, &|| {
+                    format!("own schema of doc #{di} options #{oi}")
+                })?;
+                if custom {
+                    if let (Some(meta), Some((k, v))) =
+                        (bundled::object_meta(), root.get_entry("metadata"))
+                    {
+                        let found = shipshape::schema::validate::validate_under(
+                            &meta,
+                            v,
+                            k.span(),
+                            opts,
+                            "metadata",
+                        );
+                        violations_ok(&found, text, &|| format!("metadata of doc #{di}"))?;
+                    }
+                }
+            }
+        }
+        SchemaMode::Custom => {}
+    }
+
+    // Every document as a CRD: its served schemas, compiled, against every document.
+    let mut served = 0;
+    for (di, root) in roots.iter().enumerate() {
+        let _ = crd::to_json(*root);
+        let versions = match crd::versions(*root) {
+            Ok(v) => v,
+            Err((span, m)) => {
+                span_ok_s(text, span, &|| {
+                    format!("crd::versions error of doc #{di}: {m}")
+                })?;
+                continue;
+            }
+        };
+        for v in versions {
+            span_ok_s(text, v.span, &|| {
+                format!("CRD version {} of doc #{di}", v.api_version)
+            })?;
+            if served >= SCHEMA_MAX_CRDS {
+                continue;
+            }
+            served += 1;
+            for structural in [false, true] {
+                let name = || {
+                    format!(
+                        "CRD {} {} of doc #{di} (structural {structural})",
+                        v.api_version, v.kind
+                    )
+                };
+                if let Ok(c) = compile(&v.schema, None, structural) {
+                    arena_ok(&c, &name)?;
+                    if structural {
+                        run.against(&c, &name)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `Catalog::load_paths` on the two parts written as files: every error's
+/// offset lies in its file's text on a char boundary.
+fn check_schema_loader(schema: &[u8], yaml_part: &[u8]) -> Result<(), String> {
+    let dir = scratch_dir().join("schemas");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("scratch dir: {e}"))?;
+    // Named in kubeconform's layout, so the loader finds a kind for any schema.
+    let json_path = dir.join("widget-example.com-v1.json");
+    let yaml_path = dir.join("crd.yaml");
+    std::fs::write(&json_path, schema).map_err(|e| format!("scratch write: {e}"))?;
+    std::fs::write(&yaml_path, yaml_part).map_err(|e| format!("scratch write: {e}"))?;
+    let mut catalog = shipshape::schema::Catalog::default();
+    let errors = catalog.load_paths(&[dir.clone()], &yaml::Limits::default());
+    for (i, e) in errors.iter().enumerate() {
+        let Some(off) = e.offset else { continue };
+        let bytes = if e.path == json_path {
+            schema
+        } else if e.path == yaml_path {
+            yaml_part
+        } else {
+            return Err(format!("load error #{i} names {}", e.path.display()));
+        };
+        // The loader reads files with `read_to_string`: an error with an
+        // offset is about a file that is UTF-8.
+        let file_text = std::str::from_utf8(bytes).map_err(|_| {
+            format!(
+                "load error #{i} ({}) has an offset in a non-UTF-8 file",
+                e.message
+            )
+        })?;
+        span_ok(file_text, off, off, &|| {
+            format!("load error #{i} in {} ({})", e.path.display(), e.message)
+        })?;
     }
     Ok(())
 }

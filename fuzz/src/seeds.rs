@@ -2,10 +2,14 @@
 //! `shared/yaml-test-suite` (every `in.yaml`) and `shared/corpus` (every
 //! workflow, then manifests round-robin across its repositories), plus the
 //! `run:` scripts of those workflows (`shell`) and the fixtures'
-//! `.shipshape.yaml` files and a few hand-written configs (`config`).
+//! `.shipshape.yaml` files and a few hand-written configs (`config`), and
+//! the `schema` target's seeds (`schema_seeds.rs`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+
+#[path = "schema_seeds.rs"]
+mod schema;
 
 pub fn fnv(d: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -165,5 +169,14 @@ pub fn gather(
     m.insert("lint", yaml);
     m.insert("config", dedup(config));
     m.insert("shell", dedup(shell));
+    let files_under = |d: &Path| {
+        let mut v = Vec::new();
+        walk(d, &mut v);
+        v
+    };
+    m.insert(
+        "schema",
+        dedup(schema::gather(repo, shared, max_size, files_under)),
+    );
     m
 }

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use shipshape_fuzz::{catch, check_config, check_lint_mode, check_shell, check_yaml, LINT_MODES};
+use shipshape_fuzz::{
+    catch, check_config, check_lint_mode, check_schema, check_shell, check_yaml, LINT_MODES,
+};
 
 /// A check over raw bytes, as the fuzz targets are.
 type Check = fn(&[u8]) -> Result<(), String>;
@@ -104,6 +106,7 @@ fn regressions_replay_through_every_target() {
         ("yaml".into(), check_yaml),
         ("config".into(), check_config),
         ("shell".into(), check_shell),
+        ("schema".into(), check_schema),
     ];
     for (i, m) in LINT_MODES.iter().enumerate() {
         checks.push((format!("lint {m:?}"), lint_mode_fn(i)));

@@ -10,6 +10,14 @@ use crate::yaml::{NodeRef, Span};
 /// The most nodes one schema taken from YAML may have (aliases count as
 /// often as they are used).
 const MAX_JSON_NODES: usize = 1_000_000;
+/// The deepest a schema taken from YAML may nest, in JSON levels: what
+/// serde_json allows a schema file (its recursion limit, 128). Aliases can
+/// expand a few lines of YAML into a schema thousands of levels deep (YAML's
+/// `max_depth` counts only written nesting), and the conversion, the
+/// compiler and the validator each walk a schema recursively, so an
+/// unbounded one overflows the stack. Real CRDs stay far below (43 levels
+/// at most in our corpus).
+pub const MAX_JSON_DEPTH: usize = 128;
 
 /// One served version of a CRD.
 #[derive(Debug, Clone)]
@@ -94,16 +102,21 @@ fn read(obj: NodeRef, with_schema: bool) -> Result<Vec<CrdVersion>, (Span, Strin
     Ok(out)
 }
 
-/// A YAML node as JSON (YAML 1.2 core types), bounded in size.
+/// A YAML node as JSON (YAML 1.2 core types), bounded in size and depth.
 pub fn to_json(n: NodeRef) -> Result<Json, String> {
     let mut budget = MAX_JSON_NODES;
-    convert(n, &mut budget)
+    convert(n, &mut budget, 0)
 }
 
-fn convert(n: NodeRef, budget: &mut usize) -> Result<Json, String> {
+fn convert(n: NodeRef, budget: &mut usize, depth: usize) -> Result<Json, String> {
     if *budget == 0 {
         return Err(format!(
             "the schema is larger than {MAX_JSON_NODES} nodes once its aliases are expanded"
+        ));
+    }
+    if depth >= MAX_JSON_DEPTH {
+        return Err(format!(
+            "the schema nests deeper than {MAX_JSON_DEPTH} levels once its aliases are expanded"
         ));
     }
     *budget -= 1;
@@ -113,13 +126,13 @@ fn convert(n: NodeRef, budget: &mut usize) -> Result<Json, String> {
             let mut m = Map::new();
             for (k, v) in n.entries() {
                 let Some(key) = k.as_str() else { continue };
-                m.insert(key.to_string(), convert(v, budget)?);
+                m.insert(key.to_string(), convert(v, budget, depth + 1)?);
             }
             Json::Object(m)
         }
         Ty::Seq => Json::Array(
             n.items()
-                .map(|i| convert(i, budget))
+                .map(|i| convert(i, budget, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
         Ty::Null => Json::Null,
@@ -155,5 +168,48 @@ mod tests {
             v[0].schema["properties"]["spec"]["properties"]["size"]["type"],
             "integer"
         );
+    }
+
+    /// A CRD whose schema is an alias chain: 70 anchors, each nesting the
+    /// previous one 60 `properties` deep, expand to a schema 8,400 mappings
+    /// deep from 240 KB of YAML (within the alias expansion limit). Its
+    /// conversion overflowed the stack of a 2 MiB thread (the engine's pool
+    /// threads) before the depth limit; found by the `schema` fuzz target's
+    /// seeds (`fuzz/regressions/schema/crd-alias-chain-stack-overflow`).
+    #[test]
+    fn schemas_deepened_by_aliases_are_refused_not_overflowed() {
+        let mut src = String::from("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nx:\n  p0: &p0 {type: string}\n");
+        for i in 1..70 {
+            src.push_str(&format!(
+                "  p{i}: &p{i} {}*p{}{}\n",
+                "{type: object, properties: {a: ".repeat(60),
+                i - 1,
+                "}}".repeat(60)
+            ));
+        }
+        src.push_str("spec:\n  group: example.com\n  names: {kind: Deep}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema: *p69\n");
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let parsed = parse_stream(&src, &Limits::default());
+                assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+                let err = versions(parsed.docs[0].root().unwrap()).unwrap_err();
+                err.1
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(outcome.contains("deeper than 128 levels"), "{outcome}");
+
+        // Just within the limit: converted whole.
+        let mut deep = String::from("{type: string}");
+        for _ in 0..(MAX_JSON_DEPTH / 2 - 1) {
+            deep = format!("{{type: object, properties: {{a: {deep}}}}}");
+        }
+        let parsed = parse_stream(&deep, &Limits::default());
+        assert!(to_json(parsed.docs[0].root().unwrap()).is_ok());
+        let deeper = format!("{{properties: {{a: {deep}}}}}");
+        let parsed = parse_stream(&deeper, &Limits::default());
+        assert!(to_json(parsed.docs[0].root().unwrap()).is_err());
     }
 }

@@ -237,12 +237,56 @@ fn kinds_of(v: &serde_json::Value, path: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// The byte offset of a 1-based line and column.
+/// The byte offset of a 1-based line and column as serde_json counts them
+/// (bytes, the column being that of the byte where parsing stopped), moved
+/// back to the start of the character that byte belongs to: at the end of
+/// a text whose last character is multi-byte, serde_json's column names
+/// that character's last byte.
 fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     let start: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
-    Some((start + column.saturating_sub(1)).min(text.len()))
+    let mut at = (start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    Some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// serde_json's position of an error, as `load_json` turns it into an offset.
+    fn error_offset(text: &str) -> usize {
+        let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        offset_of(text, e.line(), e.column()).unwrap()
+    }
+
+    /// Found by the `schema` fuzz target (the stable fuzzer, minimised to
+    /// `"` U+2028): an unterminated string ending in a multi-byte character
+    /// gave an offset inside it (`fuzz/regressions/schema/json-error-offset-inside-character`).
+    #[test]
+    fn json_error_offsets_are_on_character_boundaries() {
+        for text in [
+            "\"\u{2028}",
+            "{\"a\": \"é",
+            "{\"a\":\n  [1, 2,\n  \"🚀",
+            "{é: 1}",
+            "[1, 2,]",
+            "{\"a\": 1}\n\n x",
+        ] {
+            let at = error_offset(text);
+            assert!(
+                at <= text.len() && text.is_char_boundary(at),
+                "{text:?}: offset {at}"
+            );
+        }
+        // Where serde_json's column already names a character, it is kept.
+        assert_eq!(error_offset("{é: 1}"), 1);
+        assert_eq!(error_offset("{\"a\": 1}\n\n x"), 11);
+        assert_eq!(error_offset("\"\u{2028}"), 1);
+    }
 }

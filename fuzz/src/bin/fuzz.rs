@@ -4,7 +4,7 @@
 //! or as a quick smoke run in CI.
 //!
 //! ```text
-//! cargo run --release --bin fuzz -- [--target yaml|lint|config|shell|all] [--seconds N] [--seed S]
+//! cargo run --release --bin fuzz -- [--target yaml|lint|config|shell|schema|all] [--seconds N] [--seed S]
 //!                                   [--max-files N] [--max-len BYTES]
 //! cargo run --release --bin fuzz -- --replay TARGET FILE...
 //! cargo run --release --bin fuzz -- --minimize TARGET FILE OUT
@@ -179,6 +179,28 @@ const TOKENS: &[&str] = &[
     "max-depth: ",
     "max-file-size: ",
     "**/",
+    // JSON Schema (the `schema` target: `schema \0 yaml`).
+    "\"$ref\": \"#/definitions/a\"",
+    "{\"$ref\": \"#/definitions/a\"}",
+    "\"definitions\": {\"a\": ",
+    "\"type\": \"object\", ",
+    "\"properties\": {\"a\": ",
+    "\"additionalProperties\": false, ",
+    "\"items\": ",
+    "\"required\": [\"a\"], ",
+    "\"enum\": [\"a\", 1, null], ",
+    "\"anyOf\": [",
+    "\"oneOf\": [",
+    "\"allOf\": [",
+    "\"not\": ",
+    "\"pattern\": \"^a+$\", ",
+    "\"format\": \"quantity\", ",
+    "\"x-kubernetes-preserve-unknown-fields\": true, ",
+    "\"x-kubernetes-int-or-string\": true, ",
+    "$ref: '#/definitions/a'",
+    "openAPIV3Schema:\n",
+    "kind: CustomResourceDefinition\n",
+    "x-kubernetes-preserve-unknown-fields: true\n",
 ];
 
 fn line_bounds(d: &[u8]) -> Vec<usize> {
@@ -504,7 +526,7 @@ fn save(dir: &Path, prefix: &str, data: &[u8]) -> PathBuf {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: fuzz [--target yaml|lint|config|shell|all] [--seconds N] [--seed S] [--max-files N] [--max-len BYTES]\n       \
+        "usage: fuzz [--target yaml|lint|config|shell|schema|all] [--seconds N] [--seed S] [--max-files N] [--max-len BYTES]\n       \
          fuzz --replay TARGET FILE...\n       fuzz --minimize TARGET FILE OUT"
     );
     std::process::exit(2)
