@@ -997,7 +997,7 @@ fn check_schema_loader(schema: &[u8], yaml_part: &[u8]) -> Result<(), String> {
     std::fs::write(&json_path, schema).map_err(|e| format!("scratch write: {e}"))?;
     std::fs::write(&yaml_path, yaml_part).map_err(|e| format!("scratch write: {e}"))?;
     let mut catalog = shipshape::schema::Catalog::default();
-    let errors = catalog.load_paths(&[dir.clone()], &yaml::Limits::default());
+    let errors = catalog.load_paths(&[dir], &yaml::Limits::default());
     for (i, e) in errors.iter().enumerate() {
         let Some(off) = e.offset else { continue };
         let bytes = if e.path == json_path {
