@@ -80,32 +80,56 @@ pub struct Bounds {
     pub unique_items: bool,
 }
 
-/// One compiled schema node.
+/// One compiled schema node: what most nodes use inline, the rest boxed
+/// (a node is ~100 bytes instead of ~360; a CRD compiles to tens of
+/// thousands of them).
 #[derive(Debug, Clone)]
 pub struct Schema {
     /// `types::*` bits allowed; 0 allows every type.
     pub types: u8,
+    pub int_or_string: bool,
+    pub embedded: bool,
     /// Sorted by name.
     pub props: Vec<(Box<str>, Sid)>,
     pub extra: Extra,
-    pub pattern_props: Vec<(regex_lite::Regex, Sid)>,
     pub required: Vec<Box<str>>,
     pub items: Option<Sid>,
+    pub all_of: Vec<Sid>,
+    pub rare: Option<Box<Rare>>,
+}
+
+/// The keywords few nodes carry.
+#[derive(Debug, Clone, Default)]
+pub struct Rare {
+    pub pattern_props: Vec<(regex_lite::Regex, Sid)>,
     /// `items` as a list (draft-07 tuples).
     pub tuple: Vec<Sid>,
     pub enumeration: Option<Vec<Lit>>,
     pub one_of: Vec<Sid>,
     pub any_of: Vec<Sid>,
-    pub all_of: Vec<Sid>,
     pub not: Option<Sid>,
     /// `if`, `then`, `else`.
     pub cond: Option<(Sid, Option<Sid>, Option<Sid>)>,
     pub deps: Vec<(Box<str>, Dep)>,
     pub pattern: Option<(regex_lite::Regex, Box<str>)>,
     pub format: Option<Box<str>>,
-    pub bounds: Option<Box<Bounds>>,
-    pub int_or_string: bool,
-    pub embedded: bool,
+    pub bounds: Option<Bounds>,
+}
+
+impl Rare {
+    fn is_empty(&self) -> bool {
+        self.pattern_props.is_empty()
+            && self.tuple.is_empty()
+            && self.enumeration.is_none()
+            && self.one_of.is_empty()
+            && self.any_of.is_empty()
+            && self.not.is_none()
+            && self.cond.is_none()
+            && self.deps.is_empty()
+            && self.pattern.is_none()
+            && self.format.is_none()
+            && self.bounds.is_none()
+    }
 }
 
 impl Schema {
@@ -113,24 +137,14 @@ impl Schema {
     pub fn any() -> Schema {
         Schema {
             types: 0,
-            props: Vec::new(),
-            extra: Extra::Allow,
-            pattern_props: Vec::new(),
-            required: Vec::new(),
-            items: None,
-            tuple: Vec::new(),
-            enumeration: None,
-            one_of: Vec::new(),
-            any_of: Vec::new(),
-            all_of: Vec::new(),
-            not: None,
-            cond: None,
-            deps: Vec::new(),
-            pattern: None,
-            format: None,
-            bounds: None,
             int_or_string: false,
             embedded: false,
+            props: Vec::new(),
+            extra: Extra::Allow,
+            required: Vec::new(),
+            items: None,
+            all_of: Vec::new(),
+            rare: None,
         }
     }
 
@@ -139,6 +153,40 @@ impl Schema {
             .binary_search_by(|(k, _)| (**k).cmp(name))
             .ok()
             .map(|i| self.props[i].1)
+    }
+
+    pub fn pattern_props(&self) -> &[(regex_lite::Regex, Sid)] {
+        self.rare.as_deref().map_or(&[], |r| &r.pattern_props)
+    }
+    pub fn tuple(&self) -> &[Sid] {
+        self.rare.as_deref().map_or(&[], |r| &r.tuple)
+    }
+    pub fn enumeration(&self) -> Option<&Vec<Lit>> {
+        self.rare.as_deref().and_then(|r| r.enumeration.as_ref())
+    }
+    pub fn one_of(&self) -> &[Sid] {
+        self.rare.as_deref().map_or(&[], |r| &r.one_of)
+    }
+    pub fn any_of(&self) -> &[Sid] {
+        self.rare.as_deref().map_or(&[], |r| &r.any_of)
+    }
+    pub fn not(&self) -> Option<Sid> {
+        self.rare.as_deref().and_then(|r| r.not)
+    }
+    pub fn cond(&self) -> Option<(Sid, Option<Sid>, Option<Sid>)> {
+        self.rare.as_deref().and_then(|r| r.cond)
+    }
+    pub fn deps(&self) -> &[(Box<str>, Dep)] {
+        self.rare.as_deref().map_or(&[], |r| &r.deps)
+    }
+    pub fn pattern(&self) -> Option<&(regex_lite::Regex, Box<str>)> {
+        self.rare.as_deref().and_then(|r| r.pattern.as_ref())
+    }
+    pub fn format(&self) -> Option<&str> {
+        self.rare.as_deref().and_then(|r| r.format.as_deref())
+    }
+    pub fn bounds(&self) -> Option<&Bounds> {
+        self.rare.as_deref().and_then(|r| r.bounds.as_ref())
     }
 }
 
@@ -282,7 +330,11 @@ impl Compiler<'_> {
             Json::Bool(true) => return self.push(Schema::any()),
             Json::Bool(false) => {
                 let mut s = Schema::any();
-                s.not = Some(self.push(Schema::any())?);
+                let not = self.push(Schema::any())?;
+                s.rare = Some(Box::new(Rare {
+                    not: Some(not),
+                    ..Rare::default()
+                }));
                 return self.push(s);
             }
             Json::Object(o) => o,
@@ -301,10 +353,14 @@ impl Compiler<'_> {
         if s.int_or_string {
             s.types = 0;
         }
-        self.object_keywords(obj, &mut s)?;
-        self.array_keywords(obj, &mut s)?;
-        self.combinators(obj, &mut s)?;
-        self.scalar_keywords(obj, &mut s);
+        let mut r = Rare::default();
+        self.object_keywords(obj, &mut s, &mut r)?;
+        self.array_keywords(obj, &mut s, &mut r)?;
+        self.combinators(obj, &mut s, &mut r)?;
+        self.scalar_keywords(obj, &mut r);
+        if !r.is_empty() {
+            s.rare = Some(Box::new(r));
+        }
         self.push(s)
     }
 
@@ -334,6 +390,7 @@ impl Compiler<'_> {
         &mut self,
         obj: &Map<String, Json>,
         s: &mut Schema,
+        r: &mut Rare,
     ) -> Result<(), CompileError> {
         if let Some(Json::Object(props)) = obj.get("properties") {
             for (k, v) in props {
@@ -346,7 +403,7 @@ impl Compiler<'_> {
             for (k, v) in pp {
                 let id = self.node(v)?;
                 match pattern(k) {
-                    Some(re) => s.pattern_props.push((re, id)),
+                    Some(re) => r.pattern_props.push((re, id)),
                     None => self.skipped_patterns += 1,
                 }
             }
@@ -376,7 +433,7 @@ impl Compiler<'_> {
                     ),
                     other => Dep::Schema(self.node(other)?),
                 };
-                s.deps.push((k.as_str().into(), dep));
+                r.deps.push((k.as_str().into(), dep));
             }
         }
         Ok(())
@@ -386,12 +443,13 @@ impl Compiler<'_> {
         &mut self,
         obj: &Map<String, Json>,
         s: &mut Schema,
+        r: &mut Rare,
     ) -> Result<(), CompileError> {
         match obj.get("items") {
             Some(Json::Array(list)) => {
                 for v in list {
                     let id = self.node(v)?;
-                    s.tuple.push(id);
+                    r.tuple.push(id);
                 }
                 if let Some(v) = obj.get("additionalItems") {
                     s.items = Some(self.node(v)?);
@@ -403,17 +461,27 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn combinators(&mut self, obj: &Map<String, Json>, s: &mut Schema) -> Result<(), CompileError> {
+    fn combinators(
+        &mut self,
+        obj: &Map<String, Json>,
+        s: &mut Schema,
+        r: &mut Rare,
+    ) -> Result<(), CompileError> {
         self.junctor += 1;
-        let r = self.junctors(obj, s);
+        let res = self.junctors(obj, s, r);
         self.junctor -= 1;
-        r
+        res
     }
 
-    fn junctors(&mut self, obj: &Map<String, Json>, s: &mut Schema) -> Result<(), CompileError> {
+    fn junctors(
+        &mut self,
+        obj: &Map<String, Json>,
+        s: &mut Schema,
+        r: &mut Rare,
+    ) -> Result<(), CompileError> {
         for (key, out) in [
-            ("oneOf", &mut s.one_of),
-            ("anyOf", &mut s.any_of),
+            ("oneOf", &mut r.one_of),
+            ("anyOf", &mut r.any_of),
             ("allOf", &mut s.all_of),
         ] {
             if let Some(Json::Array(list)) = obj.get(key) {
@@ -424,18 +492,18 @@ impl Compiler<'_> {
             }
         }
         if let Some(v) = obj.get("not") {
-            s.not = Some(self.node(v)?);
+            r.not = Some(self.node(v)?);
         }
         if let Some(v) = obj.get("if") {
             let cond = self.node(v)?;
             let then = obj.get("then").map(|v| self.node(v)).transpose()?;
             let otherwise = obj.get("else").map(|v| self.node(v)).transpose()?;
-            s.cond = Some((cond, then, otherwise));
+            r.cond = Some((cond, then, otherwise));
         }
         Ok(())
     }
 
-    fn scalar_keywords(&mut self, obj: &Map<String, Json>, s: &mut Schema) {
+    fn scalar_keywords(&mut self, obj: &Map<String, Json>, r: &mut Rare) {
         let mut lits: Option<Vec<Lit>> = match obj.get("enum") {
             Some(Json::Array(vals)) => Some(vals.iter().map(lit).collect()),
             _ => None,
@@ -443,15 +511,15 @@ impl Compiler<'_> {
         if let Some(c) = obj.get("const") {
             lits = Some(vec![lit(c)]);
         }
-        s.enumeration = lits;
+        r.enumeration = lits;
         if let Some(Json::String(p)) = obj.get("pattern") {
             match pattern(p) {
-                Some(re) => s.pattern = Some((re, p.as_str().into())),
+                Some(re) => r.pattern = Some((re, p.as_str().into())),
                 None => self.skipped_patterns += 1,
             }
         }
         if let Some(Json::String(f)) = obj.get("format") {
-            s.format = Some(f.as_str().into());
+            r.format = Some(f.as_str().into());
         }
         let f = |k: &str| obj.get(k).and_then(Json::as_f64);
         let u = |k: &str| obj.get(k).and_then(Json::as_u64);
@@ -488,7 +556,7 @@ impl Compiler<'_> {
             || b.max_properties.is_some()
             || b.unique_items;
         if any {
-            s.bounds = Some(Box::new(b));
+            r.bounds = Some(b);
         }
     }
 }

@@ -24,13 +24,13 @@ fn required_only(s: &Schema) -> Option<&[Box<str>]> {
     let only = !s.required.is_empty()
         && s.types == 0
         && s.props.is_empty()
-        && s.pattern_props.is_empty()
+        && s.pattern_props().is_empty()
         && s.all_of.is_empty()
-        && s.any_of.is_empty()
-        && s.one_of.is_empty()
-        && s.not.is_none()
-        && s.cond.is_none()
-        && s.enumeration.is_none();
+        && s.any_of().is_empty()
+        && s.one_of().is_empty()
+        && s.not().is_none()
+        && s.cond().is_none()
+        && s.enumeration().is_none();
     only.then_some(s.required.as_slice())
 }
 
@@ -55,18 +55,18 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         for &id in &s.all_of {
             self.check(id, n, anchor);
         }
-        if !s.any_of.is_empty() {
-            self.branches(&s.any_of, n, anchor, false);
+        if !s.any_of().is_empty() {
+            self.branches(s.any_of(), n, anchor, false);
         }
-        if !s.one_of.is_empty() {
-            self.branches(&s.one_of, n, anchor, true);
+        if !s.one_of().is_empty() {
+            self.branches(s.one_of(), n, anchor, true);
         }
-        if let Some(not) = s.not {
+        if let Some(not) = s.not() {
             if self.probe(not, n, anchor) == 0 {
                 self.forbidden(not, n, anchor);
             }
         }
-        if let Some((cond, then, otherwise)) = s.cond {
+        if let Some((cond, then, otherwise)) = s.cond() {
             let next = if self.probe(cond, n, anchor) == 0 {
                 then
             } else {
@@ -225,13 +225,13 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         let mut forms: Vec<String> = Vec::new();
         for &b in branches {
             let s = self.shape(b);
-            let form = if let Some((_, src)) = &s.pattern {
+            let form = if let Some((_, src)) = s.pattern() {
                 if is_expression_pattern(src) {
                     "an expression `${{ … }}`".to_string()
                 } else {
                     format!("a string matching `{}`", message::quoted_key(src))
                 }
-            } else if s.enumeration.is_some() || s.types == 0 {
+            } else if s.enumeration().is_some() || s.types == 0 {
                 return None;
             } else {
                 message::expected(s.types, s.int_or_string)
@@ -264,9 +264,9 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             let alias = s.types == 0
                 && s.all_of.len() == 1
                 && s.props.is_empty()
-                && s.any_of.is_empty()
-                && s.one_of.is_empty()
-                && s.enumeration.is_none()
+                && s.any_of().is_empty()
+                && s.one_of().is_empty()
+                && s.enumeration().is_none()
                 && !s.int_or_string
                 && s.required.is_empty();
             if !alias {

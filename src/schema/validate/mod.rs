@@ -254,7 +254,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             }
         }
         self.dependencies(s, n);
-        if let Some(b) = &s.bounds {
+        if let Some(b) = s.bounds() {
             if let Some(min) = b
                 .min_properties
                 .filter(|&m| count < m && !self.opts.fragment)
@@ -291,7 +291,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             return self.check(pid, v, k.span());
         }
         let mut matched = false;
-        for (re, pid) in &s.pattern_props {
+        for (re, pid) in s.pattern_props() {
             if re.is_match(key) {
                 matched = true;
                 self.check(*pid, v, k.span());
@@ -317,7 +317,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     }
 
     fn dependencies(&mut self, s: &'c Schema, n: NodeRef<'d, 's>) {
-        for (key, dep) in &s.deps {
+        for (key, dep) in s.deps() {
             let Some((k, _)) = n.get_entry(key) else {
                 continue;
             };
@@ -344,18 +344,18 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         let mut len = 0u64;
         for (i, item) in n.items().enumerate() {
             len += 1;
-            let id = s
-                .tuple
-                .get(i)
-                .copied()
-                .or(if i >= s.tuple.len() { s.items } else { None });
+            let id =
+                s.tuple()
+                    .get(i)
+                    .copied()
+                    .or(if i >= s.tuple().len() { s.items } else { None });
             if let Some(id) = id {
                 self.descend(Seg::Item(i, item.resolve()), |w| {
                     w.check(id, item, item.span())
                 });
             }
         }
-        let Some(b) = &s.bounds else { return };
+        let Some(b) = s.bounds() else { return };
         let span = n.span();
         if let Some(min) = b.min_items.filter(|&m| len < m) {
             self.report(span, Problem::Value, |w| {

@@ -10,7 +10,7 @@ use crate::yaml::NodeRef;
 impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     pub(super) fn scalar(&mut self, s: &'c Schema, n: NodeRef<'d, 's>, ty: Ty) {
         let text = n.as_str().unwrap_or("");
-        if let Some(lits) = &s.enumeration {
+        if let Some(lits) = s.enumeration() {
             if !lits.iter().any(|l| lit_matches(l, text, ty)) {
                 self.report(n.span(), Problem::Value, |w| {
                     enum_message(lits, text, ty, n, &w.path, w.opts.quote)
@@ -26,7 +26,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     }
 
     fn string(&mut self, s: &'c Schema, n: NodeRef<'d, 's>, text: &str) {
-        if let Some((re, src)) = &s.pattern {
+        if let Some((re, src)) = s.pattern() {
             if !re.is_match(text) {
                 self.report(n.span(), Problem::Value, |w| {
                     let got = if message::may_quote(text, &w.path, w.opts.quote) {
@@ -42,7 +42,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                 });
             }
         }
-        if s.format.as_deref() == Some("quantity") && !is_quantity(text) {
+        if s.format() == Some("quantity") && !is_quantity(text) {
             self.report(n.span(), Problem::Value, |w| {
                 let got = if message::may_quote(text, &w.path, w.opts.quote) {
                     format!(", got \"{text}\"")
@@ -55,7 +55,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                 )
             });
         }
-        if s.format.as_deref() == Some("byte") && !is_base64(text) {
+        if s.format() == Some("byte") && !is_base64(text) {
             self.report(n.span(), Problem::Value, |w| {
                 format!(
                     "{} must be base64-encoded (use `stringData` for plain text)",
@@ -63,7 +63,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                 )
             });
         }
-        if let Some(b) = &s.bounds {
+        if let Some(b) = s.bounds() {
             let len = text.chars().count() as u64;
             if let Some(min) = b.min_length.filter(|&m| len < m) {
                 self.report(n.span(), Problem::Value, |w| {
@@ -88,14 +88,14 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
 
     fn number(&mut self, s: &'c Schema, n: NodeRef<'d, 's>, x: f64, ty: Ty) {
         if ty == Ty::Int
-            && s.format.as_deref() == Some("int32")
+            && s.format() == Some("int32")
             && !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&x)
         {
             self.report(n.span(), Problem::Value, |w| {
                 format!("{} must fit in 32 bits", message::label(&w.path))
             });
         }
-        let Some(b) = &s.bounds else { return };
+        let Some(b) = s.bounds() else { return };
         let low = b
             .minimum
             .filter(|&m| x < m)
