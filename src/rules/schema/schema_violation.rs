@@ -248,6 +248,9 @@ pub fn check_object_with(obj: &Object, schema: &Compiled, custom: bool, cx: &mut
             ));
         }
     }
+    if found.is_empty() {
+        return;
+    }
     let object = Some(cx.object_ref(obj));
     report(found, object, UNKNOWN_FIELD, cx);
 }
