@@ -84,14 +84,7 @@ fn validation(c: &mut Criterion) {
             Some((k.clone(), v))
         })
         .collect();
-    let opts = validate::Options {
-        strict: true,
-        fragment: false,
-        yaml11: true,
-        null_ok: true,
-        object_root: true,
-        quote: true,
-    };
+    let opts = validate::Options::OBJECT;
     let parsed: Vec<_> = texts
         .iter()
         .map(|t| parse_stream(t, &Limits::default()))

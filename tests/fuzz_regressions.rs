@@ -118,14 +118,7 @@ fn schema_layer(bytes: &[u8]) {
         .filter_map(|d| d.root())
         .take(4)
         .collect();
-    let opts = validate::Options {
-        strict: true,
-        fragment: false,
-        yaml11: true,
-        null_ok: true,
-        object_root: true,
-        quote: true,
-    };
+    let opts = validate::Options::OBJECT;
     let against = |c: &shipshape::schema::compile::Compiled| {
         for root in &roots {
             for v in validate::validate(c, *root, root.span(), opts) {

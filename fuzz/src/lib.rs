@@ -680,30 +680,14 @@ fn bundle(name: &str) -> &'static shipshape::schema::bundled::Bundle {
 const SCHEMA_OPTIONS: [shipshape::schema::validate::Options; 3] = {
     use shipshape::schema::validate::Options;
     [
-        Options {
-            strict: true,
-            fragment: false,
-            yaml11: true,
-            null_ok: true,
-            object_root: true,
-            quote: true,
-        },
+        Options::OBJECT,
         Options {
             strict: false,
             fragment: true,
-            yaml11: true,
-            null_ok: true,
-            object_root: true,
             quote: false,
+            ..Options::OBJECT
         },
-        Options {
-            strict: true,
-            fragment: false,
-            yaml11: false,
-            null_ok: false,
-            object_root: false,
-            quote: true,
-        },
+        Options::DOCUMENT,
     ]
 };
 

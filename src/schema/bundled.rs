@@ -161,8 +161,12 @@ pub fn object_meta() -> Option<Arc<Compiled>> {
 
 /// The bundled schema of a Kubernetes object, built-in or custom.
 pub fn object(api_version: &str, kind: &str) -> Option<Arc<Compiled>> {
-    let key = format!("{api_version} {kind}");
-    KUBERNETES.get(&key).or_else(|| CRDS.get(&key))
+    object_by_key(&format!("{api_version} {kind}"))
+}
+
+/// [`object`] by its key, `apiVersion kind`.
+pub fn object_by_key(key: &str) -> Option<Arc<Compiled>> {
+    KUBERNETES.get(key).or_else(|| CRDS.get(key))
 }
 
 #[cfg(test)]

@@ -164,15 +164,8 @@ pub fn expected(bits: u8, int_or_string: bool) -> String {
 /// is too long to quote.
 pub fn found(n: NodeRef, ty: Ty, path: &[Seg], quote: bool) -> String {
     let text = n.as_str().unwrap_or("");
-    let sensitive = path
-        .iter()
-        .any(|s| matches!(s, Seg::Key(k) if SENSITIVE.contains(k)));
-    let quotable = quote
-        && !sensitive
-        && matches!(ty, Ty::Str | Ty::Int | Ty::Float | Ty::Bool)
-        && !text.is_empty()
-        && text.chars().count() <= MAX_QUOTED
-        && !text.chars().any(char::is_control);
+    let quotable =
+        matches!(ty, Ty::Str | Ty::Int | Ty::Float | Ty::Bool) && may_quote(text, path, quote);
     match (ty, quotable) {
         (Ty::Str, true) => format!("the string \"{text}\""),
         (Ty::Str, false) => "a string".to_string(),
@@ -181,6 +174,15 @@ pub fn found(n: NodeRef, ty: Ty, path: &[Seg], quote: bool) -> String {
         (Ty::Float, false) => "a number".to_string(),
         (Ty::Bool, false) => "a boolean".to_string(),
         _ => ty.noun().to_string(),
+    }
+}
+
+/// `, got "text"` where the value may be shown, else nothing.
+pub fn got(text: &str, path: &[Seg], quote: bool) -> String {
+    if may_quote(text, path, quote) {
+        format!(", got \"{text}\"")
+    } else {
+        String::new()
     }
 }
 

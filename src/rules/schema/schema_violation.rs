@@ -89,8 +89,13 @@ impl Rule for SchemaViolation {
             collect_crd(obj, cx);
         }
         let own = cx.schema.catalog.has_own(obj.api_version, obj.kind);
-        let builtin = bundled::KUBERNETES.has(&format!("{} {}", obj.api_version, obj.kind));
-        let schema = cx.schema.catalog.object(obj.api_version, obj.kind);
+        let key = format!("{} {}", obj.api_version, obj.kind);
+        let builtin = bundled::KUBERNETES.has(&key);
+        let schema = if own {
+            cx.schema.catalog.object(obj.api_version, obj.kind)
+        } else {
+            bundled::object_by_key(&key)
+        };
         if !builtin && !own {
             if let Some(message) = unknown_builtin_kind(obj) {
                 let object = Some(cx.object_ref(obj));
@@ -140,12 +145,9 @@ impl Rule for SchemaViolation {
         };
         let opts = Options {
             strict: cx.config.schemas.strict,
-            fragment: false,
-            yaml11: false,
             // Kustomize reads an empty value as the field's zero value.
             null_ok: kind == FileKind::Kustomization,
-            object_root: false,
-            quote: true,
+            ..Options::DOCUMENT
         };
         let anchor = root
             .entries()
@@ -230,10 +232,8 @@ pub fn check_object_with(obj: &Object, schema: &Compiled, custom: bool, cx: &mut
     let opts = Options {
         strict: cx.config.schemas.strict,
         fragment: cx.schema.fragment,
-        yaml11: true,
-        null_ok: true,
-        object_root: true,
         quote: !obj.kind.contains("Secret"),
+        ..Options::OBJECT
     };
     let mut found = validate::validate(schema, obj.node, kind_span(obj), opts);
     if custom {

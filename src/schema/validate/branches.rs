@@ -84,18 +84,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         let shape = self.shape(not);
         if let Some(keys) = required_only(shape).filter(|k| k.len() > 1) {
             let keys: Vec<&str> = keys.iter().map(|k| &**k).collect();
-            let at = keys
-                .last()
-                .and_then(|k| n.get_entry(k))
-                .map(|(k, _)| k.span())
-                .unwrap_or(anchor);
-            self.report(at, Problem::Value, |w| {
-                format!(
-                    "{} cannot be used together in {}",
-                    quoted_list(&keys, "and"),
-                    message::place(&w.path)
-                )
-            });
+            self.together(&keys, n, anchor);
             return;
         }
         self.report(anchor, Problem::Value, |w| {
@@ -204,19 +193,24 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             });
         } else if one_of && met.len() > 1 {
             let keys: Vec<&str> = met.iter().filter_map(|k| k.first().map(|x| &**x)).collect();
-            let at = keys
-                .last()
-                .and_then(|k| n.get_entry(k))
-                .map(|(k, _)| k.span())
-                .unwrap_or(anchor);
-            self.report(at, Problem::Value, |w| {
-                format!(
-                    "{} cannot be used together in {}",
-                    quoted_list(&keys, "and"),
-                    message::place(&w.path)
-                )
-            });
+            self.together(&keys, n, anchor);
         }
+    }
+
+    /// Keys that exclude each other, reported at the last one's key.
+    fn together(&mut self, keys: &[&str], n: NodeRef<'d, 's>, anchor: Span) {
+        let at = keys
+            .last()
+            .and_then(|k| n.get_entry(k))
+            .map(|(k, _)| k.span())
+            .unwrap_or(anchor);
+        self.report(at, Problem::Value, |w| {
+            format!(
+                "{} cannot be used together in {}",
+                quoted_list(keys, "and"),
+                message::place(&w.path)
+            )
+        });
     }
 
     /// Every form a scalar may take, when each branch can be said in a few

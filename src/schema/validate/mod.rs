@@ -37,6 +37,28 @@ pub struct Options {
     pub quote: bool,
 }
 
+impl Options {
+    /// A Kubernetes object, as the API server gets it: strict, YAML 1.1,
+    /// nulls pruned, the object header always allowed.
+    pub const OBJECT: Options = Options {
+        strict: true,
+        fragment: false,
+        yaml11: true,
+        null_ok: true,
+        object_root: true,
+        quote: true,
+    };
+    /// A workflow, action or kustomization: strict, YAML 1.2, a null is a value.
+    pub const DOCUMENT: Options = Options {
+        strict: true,
+        fragment: false,
+        yaml11: false,
+        null_ok: false,
+        object_root: false,
+        quote: true,
+    };
+}
+
 /// What kind of problem a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
@@ -255,27 +277,9 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         }
         self.dependencies(s, n);
         if let Some(b) = s.bounds() {
-            if let Some(min) = b
-                .min_properties
-                .filter(|&m| count < m && !self.opts.fragment)
-            {
-                self.report(anchor, Problem::Value, |w| {
-                    format!(
-                        "{} must have at least {min} field{}",
-                        message::label(&w.path),
-                        plural(min)
-                    )
-                });
-            }
-            if let Some(max) = b.max_properties.filter(|&m| count > m) {
-                self.report(anchor, Problem::Value, |w| {
-                    format!(
-                        "{} must have at most {max} field{}",
-                        message::label(&w.path),
-                        plural(max)
-                    )
-                });
-            }
+            // A patch may leave fields out.
+            let min = b.min_properties.filter(|_| !self.opts.fragment);
+            self.counted(anchor, count, (min, b.max_properties), "field");
         }
     }
 
@@ -313,6 +317,34 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                 self.report(k.span(), Problem::Unknown, |w| unknown(s, key, &w.path));
             }
             _ => {}
+        }
+    }
+
+    /// A count of `noun`s (fields, items) against its bounds.
+    fn counted(
+        &mut self,
+        at: Span,
+        count: u64,
+        (min, max): (Option<u64>, Option<u64>),
+        noun: &str,
+    ) {
+        if let Some(min) = min.filter(|&m| count < m) {
+            self.report(at, Problem::Value, |w| {
+                format!(
+                    "{} must have at least {min} {noun}{}",
+                    message::label(&w.path),
+                    plural(min)
+                )
+            });
+        }
+        if let Some(max) = max.filter(|&m| count > m) {
+            self.report(at, Problem::Value, |w| {
+                format!(
+                    "{} must have at most {max} {noun}{}",
+                    message::label(&w.path),
+                    plural(max)
+                )
+            });
         }
     }
 
@@ -356,25 +388,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             }
         }
         let Some(b) = s.bounds() else { return };
-        let span = n.span();
-        if let Some(min) = b.min_items.filter(|&m| len < m) {
-            self.report(span, Problem::Value, |w| {
-                format!(
-                    "{} must have at least {min} item{}",
-                    message::label(&w.path),
-                    plural(min)
-                )
-            });
-        }
-        if let Some(max) = b.max_items.filter(|&m| len > m) {
-            self.report(span, Problem::Value, |w| {
-                format!(
-                    "{} must have at most {max} item{}",
-                    message::label(&w.path),
-                    plural(max)
-                )
-            });
-        }
+        self.counted(n.span(), len, (b.min_items, b.max_items), "item");
         if b.unique_items {
             let mut seen: Vec<&str> = Vec::new();
             for item in n.items() {
@@ -436,14 +450,7 @@ mod tests {
     use crate::schema::compile::compile;
     use crate::yaml::{parse_stream, Limits};
 
-    const K8S: Options = Options {
-        strict: true,
-        fragment: false,
-        yaml11: true,
-        null_ok: true,
-        object_root: true,
-        quote: true,
-    };
+    const K8S: Options = Options::OBJECT;
 
     /// (message, the text its span covers) for each violation.
     fn run_with(src: &str, c: &Compiled, opts: Options) -> Vec<(String, String)> {
@@ -603,12 +610,7 @@ mod tests {
         compile(&s, defs.as_ref(), false).unwrap()
     }
 
-    const PLAIN: Options = Options {
-        yaml11: false,
-        null_ok: false,
-        object_root: false,
-        ..K8S
-    };
+    const PLAIN: Options = Options::DOCUMENT;
 
     #[test]
     fn one_of_required_keys_reads_as_a_rule() {

@@ -29,11 +29,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         if let Some((re, src)) = s.pattern() {
             if !re.is_match(text) {
                 self.report(n.span(), Problem::Value, |w| {
-                    let got = if message::may_quote(text, &w.path, w.opts.quote) {
-                        format!(", got \"{text}\"")
-                    } else {
-                        String::new()
-                    };
+                    let got = message::got(text, &w.path, w.opts.quote);
                     format!(
                         "{} must match the pattern `{}`{got}",
                         message::label(&w.path),
@@ -44,11 +40,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         }
         if s.format() == Some("quantity") && !is_quantity(text) {
             self.report(n.span(), Problem::Value, |w| {
-                let got = if message::may_quote(text, &w.path, w.opts.quote) {
-                    format!(", got \"{text}\"")
-                } else {
-                    String::new()
-                };
+                let got = message::got(text, &w.path, w.opts.quote);
                 format!(
                     "{} must be a quantity such as `500m`, `1.5` or `2Gi`{got}",
                     message::label(&w.path)
