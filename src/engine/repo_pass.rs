@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::index::{namespaces, FileFacts, RepoIndex};
+use crate::index::{images, namespaces, FileFacts, RepoIndex};
 use crate::rules::{RepoCx, Rule};
 use crate::source::file::FileEntry;
 use crate::source::roots::{CanonicalDirs, RepoRoots};
@@ -48,6 +48,7 @@ pub(super) fn index(
     }
     index.seal_paths();
     namespaces::resolve(&mut index);
+    index.effective = images::resolve(&index);
     index
 }
 
@@ -58,11 +59,17 @@ pub(super) fn check(
     active: &[&'static dyn Rule],
     findings: &mut Vec<Finding>,
 ) {
+    let mut withdrawn = Vec::new();
     for rule in active {
         let mut cx = RepoCx {
             config: cfg,
             findings,
+            withdrawn: &mut withdrawn,
         };
         rule.check_repo(index, &mut cx);
+    }
+    if !withdrawn.is_empty() {
+        let withdrawn: HashSet<(&str, crate::finding::Location)> = withdrawn.into_iter().collect();
+        findings.retain(|f| !withdrawn.contains(&(f.rule, f.primary)));
     }
 }

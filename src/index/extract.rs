@@ -5,6 +5,7 @@
 use super::{KustomizationFacts, ObjectExtra, ObjectFacts};
 use crate::finding::FileId;
 use crate::model::k8s::{containers_of, Object};
+use crate::model::kustomize::ImageOverride;
 use crate::yaml::{unquoted_span, NodeRef, Spanned};
 
 fn names_of(list: Option<NodeRef>) -> Vec<Spanned> {
@@ -92,14 +93,21 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
 /// Extracts a Kustomize kustomization's namespace and resources.
 pub fn kustomization(file: FileId, root: NodeRef) -> KustomizationFacts {
     let mut resources = Vec::new();
+    let mut components = 0;
     for key in ["resources", "bases", "components"] {
         if let Some(list) = root.get(key) {
+            let before = resources.len();
             resources.extend(list.items().filter_map(|i| i.as_str()).map(str::to_string));
+            if key == "components" {
+                components = resources.len() - before;
+            }
         }
     }
     KustomizationFacts {
         file,
         namespace: root.get("namespace").and_then(Spanned::of),
         resources,
+        components,
+        images: ImageOverride::list(root.get("images")),
     }
 }

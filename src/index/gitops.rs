@@ -3,6 +3,7 @@
 //! Flux `Kustomization` (path, target namespace) and `HelmRelease`.
 
 use super::ObjectExtra;
+use crate::model::kustomize::ImageOverride;
 use crate::yaml::{NodeRef, Spanned};
 
 /// Fills `x` with the facts of an Argo CD or Flux object; other kinds are left alone.
@@ -16,10 +17,22 @@ pub(super) fn facts(group: &str, kind: &str, spec: Option<NodeRef>, x: &mut Obje
                         .map(|s| s.items().collect::<Vec<_>>())
                         .unwrap_or_default(),
                 );
-                x.app_sources = sources
-                    .into_iter()
-                    .filter_map(|s| s.get("path").and_then(Spanned::of))
-                    .collect();
+                for s in sources {
+                    let Some(path) = s.get("path").and_then(Spanned::of) else {
+                        continue;
+                    };
+                    let i = x.app_sources.len() as u16;
+                    x.app_sources.push(path);
+                    let images = s.path(&["kustomize", "images"]);
+                    x.image_overrides.extend(
+                        images
+                            .into_iter()
+                            .flat_map(|l| l.items())
+                            .filter_map(Spanned::of)
+                            .filter_map(|s| ImageOverride::from_argo(&s))
+                            .map(|o| (i, o)),
+                    );
+                }
                 x.app_destination_ns = spec
                     .path(&["destination", "namespace"])
                     .and_then(Spanned::of);
@@ -37,6 +50,10 @@ pub(super) fn facts(group: &str, kind: &str, spec: Option<NodeRef>, x: &mut Obje
         }
         (g, "Kustomization") if g.starts_with("kustomize.toolkit.fluxcd.io") => {
             x.flux_path = spec.and_then(|s| s.get("path")).and_then(Spanned::of);
+            x.image_overrides = ImageOverride::list(spec.and_then(|s| s.get("images")))
+                .into_iter()
+                .map(|o| (0, o))
+                .collect();
             x.target_namespace = spec
                 .and_then(|s| s.get("targetNamespace"))
                 .and_then(Spanned::of);

@@ -9,6 +9,7 @@
 
 pub mod extract;
 pub mod gitops;
+pub mod images;
 pub mod namespaces;
 pub mod renders;
 pub mod workflow;
@@ -59,6 +60,10 @@ pub struct ObjectExtra {
     pub app_destination_ns: Option<Spanned>,
     /// Argo CD AppProject destination namespaces.
     pub project_destinations: Vec<Spanned>,
+    /// Image overrides of the object's sources: Argo CD
+    /// `source(s).kustomize.images` (with the index in `app_sources` of the
+    /// path they go with), Flux Kustomization `spec.images` (index 0).
+    pub image_overrides: Vec<(u16, crate::model::kustomize::ImageOverride)>,
     /// Flux Kustomization `spec.path`, and Kustomization/HelmRelease `spec.targetNamespace`.
     pub flux_path: Option<Spanned>,
     pub target_namespace: Option<Spanned>,
@@ -75,6 +80,7 @@ static NO_EXTRA: ObjectExtra = ObjectExtra {
     app_sources: Vec::new(),
     app_destination_ns: None,
     project_destinations: Vec::new(),
+    image_overrides: Vec::new(),
     flux_path: None,
     target_namespace: None,
     part_of: None,
@@ -114,8 +120,19 @@ impl ObjectFacts {
 pub struct KustomizationFacts {
     pub file: FileId,
     pub namespace: Option<Spanned>,
-    /// `resources:` (and legacy `bases:`) entries, as written.
+    /// `resources:` (and legacy `bases:`) entries, as written, then `components:`.
     pub resources: Vec<String>,
+    /// How many of `resources` (the last ones) are `components:`.
+    pub components: usize,
+    /// `images:` overrides.
+    pub images: Vec<crate::model::kustomize::ImageOverride>,
+}
+
+impl KustomizationFacts {
+    /// The `components:` entries.
+    pub fn components(&self) -> &[String] {
+        &self.resources[self.resources.len() - self.components.min(self.resources.len())..]
+    }
 }
 
 impl RepoIndex {
@@ -160,6 +177,8 @@ pub struct RepoIndex {
     /// Files an Argo CD Application or Flux Kustomization syncs:
     /// (repository, path, which object syncs it).
     pub synced: Vec<(u32, String, String)>,
+    /// What overrides make of the objects' images.
+    pub effective: images::Effective,
     /// Effective namespace of each of `objects`, same order.
     pub effective_ns: Vec<Option<namespaces::EffectiveNs>>,
 }

@@ -97,6 +97,16 @@ impl DocCx<'_> {
 pub struct RepoCx<'a> {
     pub config: &'a Config,
     pub findings: &'a mut Vec<Finding>,
+    /// Per-file findings the repository shows not to apply: (rule, where).
+    pub withdrawn: &'a mut Vec<(&'static str, Location)>,
+}
+
+impl RepoCx<'_> {
+    /// Withdraws this rule's per-file finding at `at`: what the file says
+    /// there is not what the repository deploys (an override replaces it).
+    pub fn withdraw(&mut self, rule: &'static RuleMeta, at: Location) {
+        self.withdrawn.push((rule.id, at));
+    }
 }
 
 pub trait Rule: Send + Sync {

@@ -1,7 +1,9 @@
+use crate::finding::Location;
 use crate::finding::{Finding, RuleMeta};
+use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::model::k8s::Object;
-use crate::rules::{DocCx, Rule};
+use crate::rules::{DocCx, RepoCx, Rule};
 
 crate::declare_rule! {
     /// # unpinned-image
@@ -17,6 +19,17 @@ crate::declare_rule! {
     /// a port (`localhost:5000/app`) is not a tag. Values that are still
     /// templates (`${IMAGE}`, `{{ .Values.image }}`, `${{ ... }}`) are not
     /// checked.
+    ///
+    /// Images are judged as they are deployed. A Kustomize `images:` entry
+    /// (`newTag`, `digest`, `newName`) applies to what its kustomization
+    /// renders, through overlay chains and components, and so do an Argo CD
+    /// Application's `kustomize.images` and a Flux Kustomization's
+    /// `spec.images`. An override that sets a mutable tag is reported at the
+    /// override (`newTag: latest`), with the image as written as a related
+    /// location. An image that every rendering re-pins is not judged as
+    /// written; one that some rendering deploys as written (an overlay that
+    /// does not override it, an Application pointing at the base, or a file
+    /// nothing renders) is.
     ///
     /// ## Why
     /// With no tag the runtime pulls `latest`, and `latest` moves: two nodes
@@ -62,35 +75,7 @@ impl Rule for UnpinnedImage {
         for c in obj.containers() {
             let Some(node) = c.image else { continue };
             let Some(text) = node.as_str() else { continue };
-            if has_placeholder(text) {
-                continue;
-            }
-            let Ok(r) = image::parse(text) else { continue };
-            let (message, label, help) = if r.digest.is_some() {
-                continue;
-            } else if let Some(tag) = r
-                .tag
-                .as_deref()
-                .filter(|t| cx.config.mutable_tags.iter().any(|m| m == t))
-            {
-                (
-                    format!("image `{text}` uses the mutable tag `{tag}`"),
-                    std::borrow::Cow::Owned(format!("`{tag}` moves")),
-                    "pin a version tag or a digest (`name@sha256:…`)",
-                )
-            } else if r.tag.is_none() {
-                (
-                    format!("image `{text}` has no tag or digest"),
-                    std::borrow::Cow::Borrowed("no tag: the runtime pulls `latest`"),
-                    "pin a version tag or a digest (`name@sha256:…`)",
-                )
-            } else if cx.config.require_digest {
-                (
-                    format!("image `{text}` is not pinned by digest"),
-                    std::borrow::Cow::Borrowed("tags can be moved"),
-                    "append the digest the tag points to (`name:tag@sha256:…`); `images.require-digest` is on",
-                )
-            } else {
+            let Some(v) = judge(text, cx.config) else {
                 continue;
             };
             let name = c
@@ -102,14 +87,102 @@ impl Rule for UnpinnedImage {
                 Finding::new(
                     &Self::META,
                     cx.at(crate::yaml::unquoted_span(node)),
-                    format!("{message}{name}"),
+                    format!("{}{name}", v.message),
                 )
-                .label(label)
-                .help(help)
+                .label(v.label)
+                .help(v.help)
                 .object(Some(object)),
             );
         }
     }
+
+    /// Images whose tag or digest a Kustomize or operator override sets
+    /// are judged at the override; an image every rendering re-pins is not
+    /// judged as written.
+    fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
+        let eff = &index.effective;
+        for &(file, span) in &eff.pin_replaced {
+            cx.withdraw(&Self::META, Location { file, span });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for e in &eff.changed {
+            let Some(at) = e.pin_from else { continue };
+            let Some(v) = judge(&e.text, cx.config) else {
+                continue;
+            };
+            if !seen.insert((at, e.text.as_str())) {
+                continue;
+            }
+            let o = &index.objects[e.object as usize];
+            let written = &o.images[e.image as usize];
+            let ns = index.effective_ns.get(e.object as usize).cloned().flatten();
+            cx.findings.push(
+                Finding::new(
+                    &Self::META,
+                    Location {
+                        file: at.file,
+                        span: at.span,
+                    },
+                    format!("{} {}", v.message, e.context(index)),
+                )
+                .label(v.label)
+                .help(v.help)
+                .related(
+                    Location {
+                        file: o.file,
+                        span: written.span,
+                    },
+                    format!("the image as written: `{}`", written.value),
+                )
+                .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
+            );
+        }
+    }
+}
+
+/// What is wrong with an image reference, if anything.
+struct Verdict {
+    message: String,
+    label: std::borrow::Cow<'static, str>,
+    help: &'static str,
+}
+
+const PIN: &str = "pin a version tag or a digest (`name@sha256:…`)";
+
+fn judge(text: &str, config: &crate::config::Config) -> Option<Verdict> {
+    if has_placeholder(text) {
+        return None;
+    }
+    let r = image::parse(text).ok()?;
+    if r.digest.is_some() {
+        return None;
+    }
+    let v = if let Some(tag) = r
+        .tag
+        .as_deref()
+        .filter(|t| config.mutable_tags.iter().any(|m| m == t))
+    {
+        Verdict {
+            message: format!("image `{text}` uses the mutable tag `{tag}`"),
+            label: std::borrow::Cow::Owned(format!("`{tag}` moves")),
+            help: PIN,
+        }
+    } else if r.tag.is_none() {
+        Verdict {
+            message: format!("image `{text}` has no tag or digest"),
+            label: std::borrow::Cow::Borrowed("no tag: the runtime pulls `latest`"),
+            help: PIN,
+        }
+    } else if config.require_digest {
+        Verdict {
+            message: format!("image `{text}` is not pinned by digest"),
+            label: std::borrow::Cow::Borrowed("tags can be moved"),
+            help: "append the digest the tag points to (`name:tag@sha256:…`); `images.require-digest` is on",
+        }
+    } else {
+        return None;
+    };
+    Some(v)
 }
 
 fn singular(group: &str) -> &'static str {

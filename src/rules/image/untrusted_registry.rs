@@ -1,7 +1,9 @@
+use crate::finding::Location;
 use crate::finding::{Finding, RuleMeta};
+use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::model::k8s::Object;
-use crate::rules::{DocCx, Rule};
+use crate::rules::{DocCx, RepoCx, Rule};
 
 crate::declare_rule! {
     /// # untrusted-registry
@@ -17,6 +19,13 @@ crate::declare_rule! {
     /// a port (`registry.local:5000`) must match the port too. An image
     /// whose registry is still a template (`${ACR}.azurecr.io/app`) is not
     /// checked.
+    ///
+    /// Images are judged as they are deployed: a Kustomize `images:` entry's
+    /// `newName` (through overlay chains and components), an Argo CD
+    /// Application's `kustomize.images` and a Flux Kustomization's
+    /// `spec.images` rename what they render. A renamed image is judged at
+    /// the override's node; an image every rendering renames is not judged
+    /// as written (see `unpinned-image`).
     ///
     /// ## Why
     /// The registry decides who can change what runs in your cluster. Images
@@ -57,16 +66,8 @@ impl Rule for UntrustedRegistry {
         for c in obj.containers() {
             let Some(node) = c.image else { continue };
             let Some(text) = node.as_str() else { continue };
-            let Some(r) = concrete_registry(text) else {
+            let Some(r) = untrusted(text, cx.config) else {
                 continue;
-            };
-            if cx.config.allowed_registries.iter().any(|p| p.matches(&r)) {
-                continue;
-            }
-            let where_ = if r.explicit_registry {
-                format!("registry `{}`", r.registry)
-            } else {
-                "no registry: Docker Hub (`docker.io`)".to_string()
             };
             let name = c
                 .name
@@ -82,11 +83,73 @@ impl Rule for UntrustedRegistry {
                         r.registry
                     ),
                 )
-                .label(where_)
+                .label(where_(&r))
                 .help(help_for(cx.config))
                 .object(Some(object)),
             );
         }
+    }
+
+    /// Images whose name a Kustomize or operator override sets are judged
+    /// at the override; an image every rendering renames is not judged as
+    /// written.
+    fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
+        let eff = &index.effective;
+        for &(file, span) in &eff.name_replaced {
+            cx.withdraw(&Self::META, Location { file, span });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for e in &eff.changed {
+            let Some(at) = e.name_from else { continue };
+            let Some(r) = untrusted(&e.text, cx.config) else {
+                continue;
+            };
+            if !seen.insert((at, e.text.as_str())) {
+                continue;
+            }
+            let o = &index.objects[e.object as usize];
+            let written = &o.images[e.image as usize];
+            let ns = index.effective_ns.get(e.object as usize).cloned().flatten();
+            cx.findings.push(
+                Finding::new(
+                    &Self::META,
+                    Location {
+                        file: at.file,
+                        span: at.span,
+                    },
+                    format!(
+                        "image `{}` comes from `{}`, which is not an allowed registry ({})",
+                        e.text,
+                        r.registry,
+                        e.context(index)
+                    ),
+                )
+                .label(where_(&r))
+                .help(help_for(cx.config))
+                .related(
+                    Location {
+                        file: o.file,
+                        span: written.span,
+                    },
+                    format!("the image as written: `{}`", written.value),
+                )
+                .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
+            );
+        }
+    }
+}
+
+/// The parsed reference when its registry is known and not allowed.
+fn untrusted(text: &str, config: &crate::config::Config) -> Option<image::ImageRef> {
+    let r = concrete_registry(text)?;
+    (!config.allowed_registries.iter().any(|p| p.matches(&r))).then_some(r)
+}
+
+fn where_(r: &image::ImageRef) -> String {
+    if r.explicit_registry {
+        format!("registry `{}`", r.registry)
+    } else {
+        "no registry: Docker Hub (`docker.io`)".to_string()
     }
 }
 

@@ -1,0 +1,404 @@
+//! Effective images: what each object's images become in the renderings
+//! that deploy its file, through Kustomize `images:` overrides of overlay
+//! chains and components, and an Argo CD Application's or Flux
+//! Kustomization's own image overrides.
+//!
+//! A rendering is a root (a kustomization nothing includes, or an operator's
+//! source path) and the chain of kustomizations from it down to the file. A
+//! file no rendering reaches stands alone: its images are as written.
+
+use std::collections::{HashMap, HashSet};
+
+use super::RepoIndex;
+use crate::finding::FileId;
+use crate::model::kustomize::ImageOverride;
+use crate::source::path::{dir_of, join_norm};
+use crate::yaml::Span;
+
+/// Where a part of an effective image was set: an override's node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetAt {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// One image of one object in one rendering, where an override changed it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EffectiveImage {
+    /// Index in `RepoIndex::objects`.
+    pub object: u32,
+    /// Index in that object's `images`.
+    pub image: u16,
+    /// The reference the cluster pulls.
+    pub text: String,
+    /// The override that set the name (`newName`), if one did.
+    pub name_from: Option<SetAt>,
+    /// The override that set the tag or digest, if one did.
+    pub pin_from: Option<SetAt>,
+    /// The root of the rendering.
+    pub via: Via,
+}
+
+/// The root of a rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Via {
+    /// A kustomization file that nothing includes (applied as it is).
+    Kustomization(FileId),
+    /// An operator object (index in `RepoIndex::objects`) syncing a path.
+    Operator(u32),
+}
+
+/// The effective images of a repository.
+#[derive(Debug, Default)]
+pub struct Effective {
+    /// Images an override changed, in object and image order.
+    pub changed: Vec<EffectiveImage>,
+    /// Written images (file, span) whose name every rendering replaces.
+    pub name_replaced: Vec<(FileId, Span)>,
+    /// Written images whose tag and digest every rendering replaces.
+    pub pin_replaced: Vec<(FileId, Span)>,
+}
+
+/// How deep kustomizations may nest, and how many (file, chain) pairs a
+/// repository may produce: a bound for pathological inputs (a cycle is
+/// cut at once; a wide diamond of overlays is what this bounds).
+const MAX_DEPTH: usize = 64;
+const MAX_RENDERED: usize = 1 << 20;
+
+/// A rendering of a file: kustomizations outermost first, and the operator
+/// object (with the index of its source) whose overrides come last.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Rendering {
+    chain: Vec<u32>,
+    operator: Option<(u32, u16)>,
+}
+
+struct Walker<'a> {
+    index: &'a RepoIndex,
+    kdirs: HashMap<(u32, &'a str), Vec<u32>>,
+    /// Files of each repository sorted by path, for directory listings.
+    sorted: HashMap<u32, Vec<(&'a str, FileId)>>,
+    out: HashMap<FileId, Vec<Rendering>>,
+    count: usize,
+}
+
+/// Computes the effective images of every object that a rendering changes.
+pub fn resolve(index: &RepoIndex) -> Effective {
+    let mut w = Walker::new(index);
+    if !w.kdirs.is_empty() || has_operator_overrides(index) {
+        w.roots();
+    }
+    judge(index, &w.kdirs, &w.out)
+}
+
+fn has_operator_overrides(index: &RepoIndex) -> bool {
+    index
+        .objects
+        .iter()
+        .any(|o| !o.extra().image_overrides.is_empty())
+}
+
+impl EffectiveImage {
+    /// How the finding on it names where it comes from: `in Deployment
+    /// `web`, as `overlays/prod` renders it`.
+    pub fn context(&self, index: &RepoIndex) -> String {
+        let name = |o: &super::ObjectFacts| {
+            format!(
+                "{} `{}`",
+                o.kind,
+                o.name.as_ref().map_or("?", |n| n.value.as_str())
+            )
+        };
+        let object = name(&index.objects[self.object as usize]);
+        let via = match self.via {
+            Via::Kustomization(f) => {
+                let dir = dir_of(&index.paths[f as usize]);
+                format!("`{}`", if dir.is_empty() { "." } else { dir })
+            }
+            Via::Operator(o) => name(&index.objects[o as usize]),
+        };
+        format!("in {object}, as {via} renders it")
+    }
+}
+
+impl<'a> Walker<'a> {
+    fn new(index: &'a RepoIndex) -> Self {
+        let mut kdirs: HashMap<(u32, &str), Vec<u32>> = HashMap::new();
+        for (i, k) in index.kustomizations.iter().enumerate() {
+            let key = (index.repo(k.file), dir_of(&index.paths[k.file as usize]));
+            kdirs.entry(key).or_default().push(i as u32);
+        }
+        Walker {
+            index,
+            kdirs,
+            sorted: HashMap::new(),
+            out: HashMap::new(),
+            count: 0,
+        }
+    }
+
+    /// Every root: operator source paths first, then the kustomizations that
+    /// nothing includes and no operator points at.
+    fn roots(&mut self) {
+        let index = self.index;
+        let mut targeted: HashSet<(u32, String)> = HashSet::new();
+        for (oi, o) in index.objects.iter().enumerate() {
+            let x = o.extra();
+            let paths = x.app_sources.iter().chain(x.flux_path.iter());
+            for (si, p) in paths.enumerate() {
+                let repo = index.repo(o.file);
+                let dir = join_norm("", p.value.trim_start_matches("./").trim_matches('/'));
+                let start = Rendering {
+                    chain: Vec::new(),
+                    operator: Some((oi as u32, si as u16)),
+                };
+                self.visit(repo, &dir, start, &mut Vec::new());
+                targeted.insert((repo, dir));
+            }
+        }
+        let mut included: HashSet<(u32, String)> = HashSet::new();
+        for k in &index.kustomizations {
+            let repo = index.repo(k.file);
+            let d = dir_of(&index.paths[k.file as usize]);
+            for r in &k.resources {
+                included.insert((repo, join_norm(d, r)));
+            }
+        }
+        for k in &index.kustomizations {
+            let repo = index.repo(k.file);
+            let d = dir_of(&index.paths[k.file as usize]);
+            let key = (repo, d.to_string());
+            if included.contains(&key) || targeted.contains(&key) {
+                continue;
+            }
+            let start = Rendering {
+                chain: Vec::new(),
+                operator: None,
+            };
+            self.visit(repo, d, start, &mut Vec::new());
+        }
+    }
+
+    /// Renders directory `dir`: through its kustomization when it has one,
+    /// else every file under it (a sub-directory with a kustomization
+    /// through that one, as Flux generates it).
+    fn visit(&mut self, repo: u32, dir: &str, at: Rendering, stack: &mut Vec<String>) {
+        if stack.len() >= MAX_DEPTH || stack.iter().any(|d| d == dir) || self.count >= MAX_RENDERED
+        {
+            return;
+        }
+        stack.push(dir.to_string());
+        match self.kdirs.get(&(repo, dir)).cloned() {
+            Some(ks) => {
+                for ki in ks {
+                    let k = &self.index.kustomizations[ki as usize];
+                    let mut next = at.clone();
+                    next.chain.push(ki);
+                    for r in &k.resources {
+                        let target = join_norm(dir, r);
+                        match self.index.file_at(repo, &target) {
+                            Some(f) => self.record(f, next.clone()),
+                            None => self.visit(repo, &target, next.clone(), stack),
+                        }
+                    }
+                }
+            }
+            None => self.visit_plain(repo, dir, at, stack),
+        }
+        stack.pop();
+    }
+
+    fn visit_plain(&mut self, repo: u32, dir: &str, at: Rendering, stack: &mut Vec<String>) {
+        let index = self.index;
+        let files = self.sorted.entry(repo).or_insert_with(|| {
+            let mut v: Vec<(&str, FileId)> = (0..index.paths.len() as FileId)
+                .filter(|&f| index.repo(f) == repo)
+                .map(|f| (index.paths[f as usize].as_str(), f))
+                .collect();
+            v.sort();
+            v
+        });
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let first = files.partition_point(|(p, _)| *p < prefix.as_str());
+        let under: Vec<(&str, FileId)> = files[first..]
+            .iter()
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .copied()
+            .collect();
+        let mut subdirs: Vec<&str> = Vec::new();
+        for (p, f) in under {
+            match self.kustomized_ancestor(repo, dir, dir_of(p)) {
+                Some(k) => subdirs.push(k),
+                None => self.record(f, at.clone()),
+            }
+        }
+        subdirs.sort_unstable();
+        subdirs.dedup();
+        for d in subdirs {
+            self.visit(repo, d, at.clone(), stack);
+        }
+    }
+
+    /// The outermost directory strictly below `top` and at or above `dir`
+    /// that holds a kustomization.
+    fn kustomized_ancestor<'p>(&self, repo: u32, top: &str, dir: &'p str) -> Option<&'p str> {
+        let mut found = None;
+        let mut d = dir;
+        while d.len() > top.len() {
+            if self.kdirs.contains_key(&(repo, d)) {
+                found = Some(d);
+            }
+            d = dir_of(d);
+        }
+        found
+    }
+
+    fn record(&mut self, file: FileId, r: Rendering) {
+        self.count += 1;
+        let v = self.out.entry(file).or_default();
+        if !v.contains(&r) {
+            v.push(r);
+        }
+    }
+}
+
+/// The overrides a rendering applies, innermost kustomization first (each
+/// one's components before its own `images:`), then the operator's.
+fn overrides<'a>(
+    index: &'a RepoIndex,
+    kdirs: &HashMap<(u32, &str), Vec<u32>>,
+    r: &Rendering,
+) -> Vec<(FileId, &'a ImageOverride)> {
+    let mut out = Vec::new();
+    for &ki in r.chain.iter().rev() {
+        let k = &index.kustomizations[ki as usize];
+        let repo = index.repo(k.file);
+        let d = dir_of(&index.paths[k.file as usize]);
+        for c in k.components() {
+            let cdir = join_norm(d, c);
+            for &ci in kdirs.get(&(repo, cdir.as_str())).into_iter().flatten() {
+                let ck = &index.kustomizations[ci as usize];
+                out.extend(ck.images.iter().map(|o| (ck.file, o)));
+            }
+        }
+        out.extend(k.images.iter().map(|o| (k.file, o)));
+    }
+    if let Some((oi, si)) = r.operator {
+        let o = &index.objects[oi as usize];
+        let applies = o.extra().flux_path.is_some() || !r.chain.is_empty();
+        if applies {
+            out.extend(
+                o.extra()
+                    .image_overrides
+                    .iter()
+                    .filter(|(i, _)| *i == si)
+                    .map(|(_, ov)| (o.file, ov)),
+            );
+        }
+    }
+    out
+}
+
+/// Each rendering's root and the overrides it applies.
+type Applied<'a> = Vec<(Via, Vec<(FileId, &'a ImageOverride)>)>;
+
+/// Applies each rendering to each image of the objects it renders.
+fn judge(
+    index: &RepoIndex,
+    kdirs: &HashMap<(u32, &str), Vec<u32>>,
+    rendered: &HashMap<FileId, Vec<Rendering>>,
+) -> Effective {
+    let mut eff = Effective::default();
+    let mut seen: HashSet<EffectiveImage> = HashSet::new();
+    // The overrides of a file's renderings, kept while its objects follow.
+    let mut cached: Option<(FileId, Applied)> = None;
+    for (oi, o) in index.objects.iter().enumerate() {
+        if o.images.is_empty() {
+            continue;
+        }
+        let Some(renderings) = rendered.get(&o.file) else {
+            continue;
+        };
+        if cached.as_ref().is_none_or(|(f, _)| *f != o.file) {
+            let applied = renderings
+                .iter()
+                .map(|r| (root_of(index, r), overrides(index, kdirs, r)))
+                .collect();
+            cached = Some((o.file, applied));
+        }
+        let Some((_, applied)) = &cached else {
+            continue;
+        };
+        for (ii, written) in o.images.iter().enumerate() {
+            let (mut all_renamed, mut all_repinned) = (true, true);
+            for (via, ovs) in applied {
+                let e = apply_all(&written.value, ovs);
+                all_renamed &= e.1.is_some();
+                all_repinned &= e.2.is_some();
+                if e.1.is_none() && e.2.is_none() {
+                    continue;
+                }
+                let img = EffectiveImage {
+                    object: oi as u32,
+                    image: ii as u16,
+                    text: e.0,
+                    name_from: e.1,
+                    pin_from: e.2,
+                    via: *via,
+                };
+                if seen.insert(img.clone()) {
+                    eff.changed.push(img);
+                }
+            }
+            let key = (o.file, written.span);
+            if all_renamed {
+                eff.name_replaced.push(key);
+            }
+            if all_repinned {
+                eff.pin_replaced.push(key);
+            }
+        }
+    }
+    eff
+}
+
+/// The image after every override in order, with where its name and its
+/// tag or digest were last set.
+fn apply_all(
+    written: &str,
+    ovs: &[(FileId, &ImageOverride)],
+) -> (String, Option<SetAt>, Option<SetAt>) {
+    let mut text = written.to_string();
+    let (mut name_from, mut pin_from) = (None, None);
+    for (file, o) in ovs {
+        let Some(a) = o.apply(&text) else { continue };
+        text = a.image;
+        if a.renamed {
+            name_from = o.new_name.as_ref().map(|n| SetAt {
+                file: *file,
+                span: n.span,
+            });
+        }
+        if a.repinned {
+            let node = o.digest.as_ref().or(o.new_tag.as_ref());
+            pin_from = node.map(|n| SetAt {
+                file: *file,
+                span: n.span,
+            });
+        }
+    }
+    (text, name_from, pin_from)
+}
+
+fn root_of(index: &RepoIndex, r: &Rendering) -> Via {
+    match (r.operator, r.chain.first()) {
+        (Some((oi, _)), _) => Via::Operator(oi),
+        (None, Some(&ki)) => Via::Kustomization(index.kustomizations[ki as usize].file),
+        // A kustomization root always starts its chain with itself.
+        (None, None) => Via::Kustomization(0),
+    }
+}
