@@ -89,6 +89,9 @@ pub struct DeployFact {
     pub span: Span,
     /// k8s-deploy `images:` entries (expanded) with their spans.
     pub images: Vec<Spanned>,
+    /// Image values a command sets (`kubectl set image`, `helm --set
+    /// image.tag=`), expanded, with their spans.
+    pub set_images: Vec<(script::ImagePart, Spanned)>,
     /// k8s-deploy `imagepullsecrets:`.
     pub pull_secrets: Vec<String>,
 }
@@ -213,12 +216,23 @@ impl Cx<'_, '_, '_> {
         for d in sf.deploys {
             let paths = d.paths.iter().map(|p| self.path(&p.value)).collect();
             let namespace = d.namespace.map(|n| self.vars.expand(&n));
+            let set_images = d
+                .images
+                .into_iter()
+                .map(|i| {
+                    (
+                        i.part,
+                        Spanned::new(self.vars.expand(&i.value), span(i.range)),
+                    )
+                })
+                .collect();
             self.facts.deploys.push(DeployFact {
                 via: d.tool,
                 paths,
                 namespace,
                 span: span(d.range),
                 images: Vec::new(),
+                set_images,
                 pull_secrets: Vec::new(),
             });
         }
@@ -329,6 +343,7 @@ impl Cx<'_, '_, '_> {
             namespace,
             span: uses_span,
             images,
+            set_images: Vec::new(),
             pull_secrets,
         });
     }

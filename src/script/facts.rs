@@ -74,6 +74,29 @@ pub struct Deploy {
     pub namespace: Option<String>,
     /// The whole command.
     pub range: Range<usize>,
+    /// Images the command sets directly: `kubectl set image`, `kubectl
+    /// run`/`create deployment --image`, `helm --set image…=`.
+    pub images: Vec<DeployImage>,
+}
+
+/// Which part of an image reference a deploy command sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImagePart {
+    /// A whole reference (`web=r.io/web:1.2`, `--image=r.io/web:1.2`, `--set image=…`).
+    Reference,
+    /// Only the tag (`--set image.tag=1.2`).
+    Tag,
+    /// The repository, maybe with its registry (`--set image.repository=r.io/web`).
+    Repository,
+}
+
+/// An image value a deploy command sets, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployImage {
+    pub part: ImagePart,
+    pub value: String,
+    /// The value's range when it can be told apart in its word, else the word's.
+    pub range: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -5,10 +5,10 @@
 
 use crate::script::args::{
     dry_run, has_flag, is_stream, last_value, parse_args, path_ref, positionals, split_list,
-    values, DryRun,
+    values, DryRun, Val,
 };
 use crate::script::shell::{Command, Word};
-use crate::script::{Deploy, Hit, ScriptFacts};
+use crate::script::{Deploy, DeployImage, Hit, ImagePart, ScriptFacts};
 
 const HELM_VALUE_FLAGS: &[&str] = &[
     "-n",
@@ -120,12 +120,57 @@ pub(super) fn helm(cmd: &Command, pw: &Word, args: &[Word], f: &mut ScriptFacts)
             paths.push(path_ref(p, v.range.clone(), cwd));
         }
     }
+    let images = values(&parsed, &["--set", "--set-string"])
+        .flat_map(set_images)
+        .collect();
     f.deploys.push(Deploy {
         tool: format!("helm {sub_t}"),
         paths,
         namespace: last_value(&parsed, &["-n", "--namespace"]),
         range: cmd.range(),
+        images,
     });
+}
+
+/// The image values of one `--set a=b,c=d`: keys `image`, `*.image`
+/// (a reference), `image.tag`, `*.image.tag`/`*Image.tag` (a tag) and
+/// `image.repository` (a repository).
+fn set_images(v: &Val<'_>) -> Vec<DeployImage> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    // An unquoted word's text is its source: offsets within it hold.
+    let exact = v.range.len() == v.text.len();
+    for item in v.text.split(',') {
+        let start = at;
+        at += item.len() + 1;
+        let Some((key, value)) = item.split_once('=') else {
+            continue;
+        };
+        let mut parts = key.rsplit('.');
+        let last = parts.next().unwrap_or("");
+        let image_key = |k: &str| k.eq_ignore_ascii_case("image") || k.ends_with("Image");
+        let part = match last {
+            "tag" if parts.next().is_some_and(image_key) => ImagePart::Tag,
+            "repository" if parts.next().is_some_and(image_key) => ImagePart::Repository,
+            k if image_key(k) => ImagePart::Reference,
+            _ => continue,
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let range = if exact {
+            let s = v.range.start + start + key.len() + 1;
+            s..s + value.len()
+        } else {
+            v.range.clone()
+        };
+        out.push(DeployImage {
+            part,
+            value: value.to_string(),
+            range,
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -180,5 +225,30 @@ mod tests {
         assert_eq!(paths(&f.deploys[0]), vec!["chart"]);
         let f = analyze("helm upgrade -i rel bitnami/nginx");
         assert_eq!(paths(&f.deploys[0]), vec!["bitnami/nginx"]);
+    }
+
+    #[test]
+    fn set_images() {
+        use crate::script::ImagePart;
+        let s = "helm upgrade -i web ./c --set image.tag=latest,replicas=2 --set-string api.image.repository=docker.io/api --set sidecarImage=busybox --set image.pullPolicy=Always";
+        let f = analyze(s);
+        let got: Vec<(ImagePart, &str, &str)> = f.deploys[0]
+            .images
+            .iter()
+            .map(|i| (i.part, i.value.as_str(), &s[i.range.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ImagePart::Tag, "latest", "latest"),
+                (ImagePart::Repository, "docker.io/api", "docker.io/api"),
+                (ImagePart::Reference, "busybox", "busybox"),
+            ]
+        );
+        // A quoted word: the whole word is the span.
+        let s = "helm install web ./c --set \"image.tag=latest\"";
+        let f = analyze(s);
+        let i = &f.deploys[0].images[0];
+        assert_eq!(&s[i.range.clone()], "\"image.tag=latest\"");
     }
 }

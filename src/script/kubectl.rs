@@ -6,7 +6,7 @@ use crate::script::args::{
     values, DryRun, Val,
 };
 use crate::script::shell::{Command, Word};
-use crate::script::{Deploy, Hit, ScriptFacts, SecretCreate};
+use crate::script::{Deploy, DeployImage, Hit, ImagePart, ScriptFacts, SecretCreate};
 
 const KUBECTL_VALUE_FLAGS: &[&str] = &[
     // global
@@ -226,7 +226,14 @@ pub(super) fn kubectl(cmd: &Command, pw: &Word, args: &[Word], f: &mut ScriptFac
                 "view-last-applied" | "edit-last-applied" | "set-last-applied"
             )
         });
-    if !matches!(sub_t, "apply" | "create" | "replace") || dry == DryRun::Server || last_applied {
+    if dry == DryRun::Server || last_applied {
+        return;
+    }
+    if let Some(d) = sets_images(cmd, &pos, &parsed, namespace.clone()) {
+        f.deploys.push(d);
+        return;
+    }
+    if !matches!(sub_t, "apply" | "create" | "replace") {
         return;
     }
     let sources: Vec<&Val<'_>> =
@@ -250,13 +257,105 @@ pub(super) fn kubectl(cmd: &Command, pw: &Word, args: &[Word], f: &mut ScriptFac
         paths,
         namespace,
         range: cmd.range(),
+        images: Vec::new(),
     });
+}
+
+/// `kubectl set image RESOURCE c=IMAGE…`, `kubectl run NAME --image=IMAGE`,
+/// `kubectl create deployment|job|cronjob NAME --image=IMAGE`: a deploy
+/// of the images it names.
+fn sets_images(
+    cmd: &Command,
+    pos: &[&Word],
+    parsed: &[crate::script::args::Arg<'_>],
+    namespace: Option<String>,
+) -> Option<Deploy> {
+    let sub = pos.first()?.text.as_str();
+    let second = pos.get(1).map(|w| w.text.as_str());
+    let (tool, images): (&str, Vec<DeployImage>) = match (sub, second) {
+        ("set", Some("image")) => {
+            let images = pos[2..]
+                .iter()
+                .filter_map(|w| {
+                    let (c, image) = w.text.split_once('=')?;
+                    let exact = w.range.len() == w.text.len();
+                    let start = w.range.start + c.len() + 1;
+                    Some(DeployImage {
+                        part: ImagePart::Reference,
+                        value: image.to_string(),
+                        range: if exact {
+                            start..start + image.len()
+                        } else {
+                            w.range.clone()
+                        },
+                    })
+                })
+                .collect();
+            ("kubectl set image", images)
+        }
+        ("run", _) | ("create", Some("deployment" | "job" | "cronjob")) => {
+            let images = values(parsed, &["--image"])
+                .map(|v| DeployImage {
+                    part: ImagePart::Reference,
+                    value: v.text.to_string(),
+                    range: v.range.clone(),
+                })
+                .collect();
+            (
+                if sub == "run" {
+                    "kubectl run"
+                } else {
+                    "kubectl create"
+                },
+                images,
+            )
+        }
+        _ => return None,
+    };
+    Some(Deploy {
+        tool: tool.to_string(),
+        paths: Vec::new(),
+        namespace,
+        range: cmd.range(),
+        images,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use crate::script::analyze;
     use crate::script::test_util::{access, paths, v};
+
+    #[test]
+    fn set_images() {
+        let s = "kubectl -n shop set image deployment/web web=contoso.azurecr.io/web:latest sidecar=\"envoy:1.2\" --record";
+        let f = analyze(s);
+        let d = &f.deploys[0];
+        assert_eq!(d.tool, "kubectl set image");
+        assert_eq!(d.namespace.as_deref(), Some("shop"));
+        let got: Vec<(&str, &str)> = d
+            .images
+            .iter()
+            .map(|i| (i.value.as_str(), &s[i.range.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "contoso.azurecr.io/web:latest",
+                    "contoso.azurecr.io/web:latest"
+                ),
+                ("envoy:1.2", "sidecar=\"envoy:1.2\""),
+            ]
+        );
+        let f = analyze("kubectl run dbg --image=busybox --restart=Never");
+        assert_eq!(f.deploys[0].images[0].value, "busybox");
+        let f = analyze("kubectl create deployment web --image nginx:1.25");
+        assert_eq!(f.deploys[0].images[0].value, "nginx:1.25");
+        // Generating a manifest deploys nothing.
+        let f = analyze("kubectl create deployment web --image=nginx --dry-run=client -o yaml");
+        assert!(f.deploys.is_empty());
+    }
 
     #[test]
     fn kubectl_cluster_access() {

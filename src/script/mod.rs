@@ -33,7 +33,10 @@ mod kubectl;
 mod powershell;
 
 pub use analyze::analyze;
-pub use facts::{Deploy, Edit, EditTool, Hit, ImageRef, PathRef, ScriptFacts, SecretCreate};
+pub use facts::{
+    Deploy, DeployImage, Edit, EditTool, Hit, ImagePart, ImageRef, PathRef, ScriptFacts,
+    SecretCreate,
+};
 
 /// Helpers shared by the tests of the command families.
 #[cfg(test)]

@@ -4,6 +4,7 @@ use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::model::k8s::Object;
 use crate::rules::{DocCx, RepoCx, Rule};
+use crate::script::ImagePart;
 
 crate::declare_rule! {
     /// # unpinned-image
@@ -30,6 +31,13 @@ crate::declare_rule! {
     /// written; one that some rendering deploys as written (an overlay that
     /// does not override it, an Application pointing at the base, or a file
     /// nothing renders) is.
+    ///
+    /// Images a workflow hands to the cluster itself are judged too:
+    /// `azure/k8s-deploy` `images:`, `kubectl set image`, `kubectl run` and
+    /// `kubectl create deployment` `--image`, and `helm --set image.tag=` (or
+    /// `image=`, `*.image.tag=`), after the workflow's literal `env:` is
+    /// expanded. Expressions such as `${{ github.sha }}` are pinned by
+    /// construction and not judged.
     ///
     /// ## Why
     /// With no tag the runtime pulls `latest`, and `latest` moves: two nodes
@@ -100,6 +108,7 @@ impl Rule for UnpinnedImage {
     /// are judged at the override; an image every rendering re-pins is not
     /// judged as written.
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
+        deployed_by_workflows(index, cx);
         let eff = &index.effective;
         for &(file, span) in &eff.pin_replaced {
             cx.withdraw(&Self::META, Location { file, span });
@@ -138,6 +147,51 @@ impl Rule for UnpinnedImage {
             );
         }
     }
+}
+
+/// Images a workflow hands to the cluster itself: `azure/k8s-deploy`
+/// `images:`, `kubectl set image`, `kubectl run --image`, `helm --set
+/// image.tag=`. Expressions (`${{ github.sha }}`) are pinned by
+/// construction and not judged.
+fn deployed_by_workflows(index: &RepoIndex, cx: &mut RepoCx) {
+    for wf in &index.workflows {
+        for d in &wf.deploys {
+            let refs = d.images.iter().map(|i| (ImagePart::Reference, i));
+            let set = d.set_images.iter().map(|(p, i)| (*p, i));
+            for (part, img) in refs.chain(set) {
+                let v = match part {
+                    ImagePart::Reference => judge(&img.value, cx.config),
+                    ImagePart::Tag => mutable_tag(&img.value, cx.config),
+                    ImagePart::Repository => None,
+                };
+                let Some(v) = v else { continue };
+                cx.findings.push(
+                    Finding::new(
+                        &UnpinnedImage::META,
+                        Location {
+                            file: wf.file,
+                            span: img.span,
+                        },
+                        format!("{}, deployed by `{}`", v.message, d.via),
+                    )
+                    .label(v.label)
+                    .help("deploy an immutable reference: a version tag, a digest, or the commit's tag (`${{ github.sha }}`)"),
+                );
+            }
+        }
+    }
+}
+
+/// A tag set on its own (`--set image.tag=latest`), if it is mutable.
+fn mutable_tag(tag: &str, config: &crate::config::Config) -> Option<Verdict> {
+    if has_placeholder(tag) || !config.mutable_tags.iter().any(|m| m == tag) {
+        return None;
+    }
+    Some(Verdict {
+        message: format!("the image tag `{tag}` is mutable"),
+        label: std::borrow::Cow::Owned(format!("`{tag}` moves")),
+        help: PIN,
+    })
 }
 
 /// What is wrong with an image reference, if anything.

@@ -4,6 +4,7 @@ use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::model::k8s::Object;
 use crate::rules::{DocCx, RepoCx, Rule};
+use crate::script::ImagePart;
 
 crate::declare_rule! {
     /// # untrusted-registry
@@ -26,6 +27,11 @@ crate::declare_rule! {
     /// `spec.images` rename what they render. A renamed image is judged at
     /// the override's node; an image every rendering renames is not judged
     /// as written (see `unpinned-image`).
+    ///
+    /// Images a workflow hands to the cluster itself are judged too:
+    /// `azure/k8s-deploy` `images:`, `kubectl set image`, `kubectl run`
+    /// `--image`, and `helm --set image.repository=` when it names a
+    /// registry.
     ///
     /// ## Why
     /// The registry decides who can change what runs in your cluster. Images
@@ -94,6 +100,7 @@ impl Rule for UntrustedRegistry {
     /// at the override; an image every rendering renames is not judged as
     /// written.
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
+        deployed_by_workflows(index, cx);
         let eff = &index.effective;
         for &(file, span) in &eff.name_replaced {
             cx.withdraw(&Self::META, Location { file, span });
@@ -135,6 +142,44 @@ impl Rule for UntrustedRegistry {
                 )
                 .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
             );
+        }
+    }
+}
+
+/// Images a workflow hands to the cluster itself (`azure/k8s-deploy`
+/// `images:`, `kubectl set image`, `helm --set image.repository=` with a
+/// registry).
+fn deployed_by_workflows(index: &RepoIndex, cx: &mut RepoCx) {
+    for wf in &index.workflows {
+        for d in &wf.deploys {
+            let refs = d.images.iter().map(|i| (ImagePart::Reference, i));
+            let set = d.set_images.iter().map(|(p, i)| (*p, i));
+            for (part, img) in refs.chain(set) {
+                let r = match part {
+                    ImagePart::Reference => untrusted(&img.value, cx.config),
+                    // A repository alone may get its registry from the chart.
+                    ImagePart::Repository => {
+                        untrusted(&img.value, cx.config).filter(|r| r.explicit_registry)
+                    }
+                    ImagePart::Tag => None,
+                };
+                let Some(r) = r else { continue };
+                cx.findings.push(
+                    Finding::new(
+                        &UntrustedRegistry::META,
+                        Location {
+                            file: wf.file,
+                            span: img.span,
+                        },
+                        format!(
+                            "image `{}` comes from `{}`, which is not an allowed registry, deployed by `{}`",
+                            img.value, r.registry, d.via
+                        ),
+                    )
+                    .label(where_(&r))
+                    .help(help_for(cx.config)),
+                );
+            }
         }
     }
 }
