@@ -97,6 +97,7 @@ rule_snapshots! {
     rule_unpinned_image_fail_kustomize => "rules/unpinned-image/fail-kustomize",
     rule_unpinned_image_pass_kustomize => "rules/unpinned-image/pass-kustomize",
     rule_unpinned_image_fail_workflow_deploy => "rules/unpinned-image/fail-workflow-deploy",
+    rule_unpinned_image_pass_tools => "rules/unpinned-image/pass-tools",
     rule_untrusted_registry_fail => "rules/untrusted-registry/fail",
     rule_untrusted_registry_pass => "rules/untrusted-registry/pass",
     rule_missing_pull_secret_fail => "rules/missing-pull-secret/fail",

@@ -78,6 +78,7 @@ impl Pass1 {
         self.facts.objects.extend(r.facts.objects);
         self.facts.kustomizations.extend(r.facts.kustomizations);
         self.facts.workflows.extend(r.facts.workflows);
+        self.facts.built.extend(r.facts.built);
         if !r.suppressions.is_empty() {
             self.suppressions.push((id, r.suppressions));
         }
@@ -108,6 +109,7 @@ impl Pass1 {
         join(&mut self.facts.objects, other.facts.objects);
         join(&mut self.facts.kustomizations, other.facts.kustomizations);
         join(&mut self.facts.workflows, other.facts.workflows);
+        join(&mut self.facts.built, other.facts.built);
         join(&mut self.suppressions, other.suppressions);
         join(&mut self.pending, other.pending);
         join(&mut self.crds, other.crds);
@@ -324,6 +326,8 @@ fn documents(
             FileKind::Action => redact::workflow_literals(root, &mut r.redact),
             FileKind::HelmChart => {}
             _ => {
+                let built = crate::model::tools::skaffold_artifacts(root);
+                r.facts.built.extend(built.into_iter().map(|b| (id, b)));
                 for obj in k8s::objects(root) {
                     for rule in active {
                         rule.check_object(&obj, &mut cx);

@@ -27,6 +27,7 @@ pub(super) fn index(
         objects: facts.objects,
         kustomizations: facts.kustomizations,
         workflows: facts.workflows,
+        built: facts.built,
         ..RepoIndex::default()
     };
     let mut roots = RepoRoots::new(opts_paths, cwd, walked, markers);

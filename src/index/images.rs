@@ -3,6 +3,9 @@
 //! chains and components, and an Argo CD Application's or Flux
 //! Kustomization's own image overrides.
 //!
+//! Images a tool builds at deploy time (Skaffold artifacts) are
+//! placeholders as written.
+//!
 //! A rendering is a root (a kustomization nothing includes, or an operator's
 //! source path) and the chain of kustomizations from it down to the file. A
 //! file no rendering reaches stands alone: its images are as written.
@@ -88,7 +91,33 @@ pub fn resolve(index: &RepoIndex) -> Effective {
     if !w.kdirs.is_empty() || has_operator_overrides(index) {
         w.roots();
     }
-    judge(index, &w.kdirs, &w.out)
+    let mut eff = judge(index, &w.kdirs, &w.out);
+    built_at_deploy(index, &mut eff);
+    eff
+}
+
+/// Images a tool builds and substitutes at deploy time (a Skaffold
+/// artifact of the same repository, by name): their name and tag as
+/// written are placeholders.
+fn built_at_deploy(index: &RepoIndex, eff: &mut Effective) {
+    if index.built.is_empty() {
+        return;
+    }
+    let built: HashSet<(u32, &str)> = index
+        .built
+        .iter()
+        .map(|(f, name)| (index.repo(*f), name.as_str()))
+        .collect();
+    for o in &index.objects {
+        let repo = index.repo(o.file);
+        for img in &o.images {
+            let (name, _, _) = crate::model::kustomize::split(&img.value);
+            if built.contains(&(repo, name)) {
+                eff.name_replaced.push((o.file, img.span));
+                eff.pin_replaced.push((o.file, img.span));
+            }
+        }
+    }
 }
 
 fn has_operator_overrides(index: &RepoIndex) -> bool {

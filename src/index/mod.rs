@@ -24,6 +24,8 @@ pub struct FileFacts {
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<workflow::WorkflowFacts>,
+    /// Images a tool builds and substitutes at deploy time (Skaffold artifacts).
+    pub built: Vec<(FileId, String)>,
 }
 
 /// A Kubernetes object, reduced to what the cross-file rules read.
@@ -174,6 +176,8 @@ pub struct RepoIndex {
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<workflow::WorkflowFacts>,
+    /// Images a tool builds and substitutes at deploy time (Skaffold artifacts).
+    pub built: Vec<(FileId, String)>,
     /// Files an Argo CD Application or Flux Kustomization syncs:
     /// (repository, path, which object syncs it).
     pub synced: Vec<(u32, String, String)>,

@@ -138,8 +138,10 @@ pub fn containers_of<'d, 's>(pod: NodeRef<'d, 's>) -> Vec<Container<'d, 's>> {
 }
 
 /// The objects of a document: the document itself, or the items of a `*List`.
+/// A tool's configuration (Backstage, Skaffold, kind, …) is no object.
 pub fn objects<'d, 's>(root: NodeRef<'d, 's>) -> Vec<Object<'d, 's>> {
-    let Some(obj) = Object::new(root) else {
+    let Some(obj) = Object::new(root).filter(|o| !super::tools::is_tool_config(o.api_version))
+    else {
         return Vec::new();
     };
     if obj.kind.ends_with("List") {

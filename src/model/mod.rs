@@ -6,4 +6,5 @@
 pub mod image;
 pub mod k8s;
 pub mod kustomize;
+pub mod tools;
 pub mod workflow;

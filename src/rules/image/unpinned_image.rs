@@ -30,7 +30,9 @@ crate::declare_rule! {
     /// location. An image that every rendering re-pins is not judged as
     /// written; one that some rendering deploys as written (an overlay that
     /// does not override it, an Application pointing at the base, or a file
-    /// nothing renders) is.
+    /// nothing renders) is. An image a Skaffold config of the repository
+    /// builds (`build.artifacts[].image`, by name) is a placeholder Skaffold
+    /// replaces at deploy time, and is not judged as written.
     ///
     /// Images a workflow hands to the cluster itself are judged too:
     /// `azure/k8s-deploy` `images:`, `kubectl set image`, `kubectl run` and
