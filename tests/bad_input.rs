@@ -1201,3 +1201,60 @@ fn long_run_script_is_linted_in_bounded_time() {
     assert_eq!(out.code, 1);
     assert!(out.elapsed < Duration::from_secs(20));
 }
+
+#[test]
+fn kustomization_cycles_and_diamonds_are_bounded() {
+    let d = repo();
+    // A cycle: a includes b, b includes a.
+    let k = |res: &str| {
+        format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [{res}]\nimages: [{{name: nginx, newTag: latest}}]\n")
+    };
+    write(
+        d.path(),
+        "cycle/a/kustomization.yaml",
+        k("../b, ../../pod.yaml"),
+    );
+    write(d.path(), "cycle/b/kustomization.yaml", k("../a"));
+    write(d.path(), "pod.yaml", POD);
+    // A diamond 40 levels deep, two kustomizations a level, each including
+    // both of the next: 2^40 chains if followed naively.
+    for level in 0..40 {
+        for side in ["l", "r"] {
+            let next = if level == 39 {
+                "../../../pod.yaml, ../../missing".to_string()
+            } else {
+                format!("../../{}/l, ../../{}/r", level + 1, level + 1)
+            };
+            write(
+                d.path(),
+                &format!("diamond/{level}/{side}/kustomization.yaml"),
+                k(&next),
+            );
+        }
+    }
+    let out = run(
+        d.path(),
+        &["--no-config", "--format", "json", "."],
+        Duration::from_secs(20),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The outermost override wins, as in Kustomize: reported at the roots'
+    // `newTag: latest` (the cycle is never built: nothing roots it). Every
+    // rendering re-pins `pod.yaml`'s image, so it is not judged as written.
+    let unpinned: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unpinned-image")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unpinned,
+        [
+            "diamond/0/l/kustomization.yaml",
+            "diamond/0/r/kustomization.yaml",
+            "good.yaml"
+        ],
+        "{v}"
+    );
+}

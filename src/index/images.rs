@@ -66,7 +66,14 @@ pub struct Effective {
 /// repository may produce: a bound for pathological inputs (a cycle is
 /// cut at once; a wide diamond of overlays is what this bounds).
 const MAX_DEPTH: usize = 64;
-const MAX_RENDERED: usize = 1 << 20;
+/// Directory visits and recorded renderings from one root, and of a whole
+/// run: a pathological root cannot starve the others.
+const MAX_ROOT_STEPS: usize = 20_000;
+const MAX_STEPS: usize = 1_000_000;
+/// Renderings kept per file from one root, and from all: enough for any
+/// real set of overlays.
+const MAX_PER_ROOT: usize = 64;
+const MAX_PER_FILE: usize = 1024;
 
 /// A rendering of a file: kustomizations outermost first, and the operator
 /// object (with the index of its source) whose overrides come last.
@@ -83,6 +90,10 @@ struct Walker<'a> {
     sorted: HashMap<u32, Vec<(&'a str, FileId)>>,
     out: HashMap<FileId, Vec<Rendering>>,
     count: usize,
+    /// `count` when the current root started.
+    root_start: usize,
+    /// Renderings of each file recorded from the current root.
+    from_root: HashMap<FileId, usize>,
 }
 
 /// Computes the effective images of every object that a rendering changes.
@@ -163,6 +174,8 @@ impl<'a> Walker<'a> {
             sorted: HashMap::new(),
             out: HashMap::new(),
             count: 0,
+            root_start: 0,
+            from_root: HashMap::new(),
         }
     }
 
@@ -181,6 +194,7 @@ impl<'a> Walker<'a> {
                     chain: Vec::new(),
                     operator: Some((oi as u32, si as u16)),
                 };
+                self.start_root();
                 self.visit(repo, &dir, start, &mut Vec::new());
                 targeted.insert((repo, dir));
             }
@@ -204,6 +218,7 @@ impl<'a> Walker<'a> {
                 chain: Vec::new(),
                 operator: None,
             };
+            self.start_root();
             self.visit(repo, d, start, &mut Vec::new());
         }
     }
@@ -212,10 +227,14 @@ impl<'a> Walker<'a> {
     /// else every file under it (a sub-directory with a kustomization
     /// through that one, as Flux generates it).
     fn visit(&mut self, repo: u32, dir: &str, at: Rendering, stack: &mut Vec<String>) {
-        if stack.len() >= MAX_DEPTH || stack.iter().any(|d| d == dir) || self.count >= MAX_RENDERED
+        if stack.len() >= MAX_DEPTH
+            || stack.iter().any(|d| d == dir)
+            || self.count >= MAX_STEPS
+            || self.count - self.root_start >= MAX_ROOT_STEPS
         {
             return;
         }
+        self.count += 1;
         stack.push(dir.to_string());
         match self.kdirs.get(&(repo, dir)).cloned() {
             Some(ks) => {
@@ -286,10 +305,17 @@ impl<'a> Walker<'a> {
         found
     }
 
+    fn start_root(&mut self) {
+        self.root_start = self.count;
+        self.from_root.clear();
+    }
+
     fn record(&mut self, file: FileId, r: Rendering) {
         self.count += 1;
+        let n = self.from_root.entry(file).or_default();
         let v = self.out.entry(file).or_default();
-        if !v.contains(&r) {
+        if *n < MAX_PER_ROOT && v.len() < MAX_PER_FILE && !v.contains(&r) {
+            *n += 1;
             v.push(r);
         }
     }
