@@ -418,9 +418,19 @@ impl Compiler<'_> {
             _ => Extra::Allow,
         };
         if let Some(Json::Array(req)) = obj.get("required") {
+            // The API server applies a field's `default` before it
+            // validates: a required field with a default may be left out.
+            let defaulted = |name: &str| {
+                matches!(
+                    obj.get("properties").and_then(|p| p.get(name)),
+                    Some(Json::Object(p)) if p.contains_key("default")
+                )
+            };
             s.required = req
                 .iter()
-                .filter_map(|r| r.as_str().map(Into::into))
+                .filter_map(|r| r.as_str())
+                .filter(|r| !defaulted(r))
+                .map(Into::into)
                 .collect();
         }
         if let Some(Json::Object(deps)) = obj.get("dependencies") {

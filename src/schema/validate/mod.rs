@@ -291,6 +291,11 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         v: NodeRef<'d, 's>,
         at_root: bool,
     ) {
+        // The API server ignores what a manifest says of `status` (the
+        // status subresource, and controllers, own it).
+        if at_root && key == "status" {
+            return;
+        }
         if let Some(pid) = s.prop(key) {
             return self.check(pid, v, k.span());
         }
@@ -405,9 +410,38 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     }
 }
 
-/// A string that a tool substitutes before the document is applied.
+/// A string that a tool substitutes before the document is applied:
+/// `${VAR}`, `$(VAR)`, `{{ .x }}`, and the tokens scripts and release tasks
+/// replace: `__PORT__`, `<REPO_NAME>`, `#{Var}#`.
 pub fn is_placeholder(t: &str) -> bool {
-    t.contains("${") || t.contains("$(") || t.contains("{{")
+    t.contains("${") || t.contains("$(") || t.contains("{{") || has_token(t)
+}
+
+/// `__NAME__`, `<NAME>` (upper case, digits, `_`, `-`), or `#{name}#`.
+fn has_token(t: &str) -> bool {
+    let upper = |s: &str| {
+        s.len() >= 2
+            && s.bytes().any(|b| b.is_ascii_uppercase())
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    };
+    let enclosed = |open: &str, close: &str, check: &dyn Fn(&str) -> bool| {
+        let mut rest = t;
+        while let Some(i) = rest.find(open) {
+            let after = &rest[i + open.len()..];
+            match after.find(close) {
+                Some(j) if check(&after[..j]) => return true,
+                Some(_) => rest = after,
+                None => return false,
+            }
+        }
+        false
+    };
+    enclosed("__", "__", &|s| upper(s) && !s.starts_with('_'))
+        || enclosed("<", ">", &upper)
+        || enclosed("#{", "}#", &|s| {
+            !s.is_empty() && !s.contains(char::is_whitespace)
+        })
 }
 
 /// `{{ x }}` as YAML reads it: a mapping whose only key is a mapping.
@@ -571,8 +605,19 @@ mod tests {
 
     #[test]
     fn placeholders_templates_and_nulls_pass() {
-        let src = "apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {{ .Values.labels }}}\nspec:\n  ports:\n  - port: ${PORT}\n    targetPort: $(TARGET)\n  selector:\n";
+        let src = "apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {{ .Values.labels }}}\nspec:\n  ports:\n  - port: ${PORT}\n    targetPort: $(TARGET)\n  - port: __PORT__\n    targetPort: <TARGET_PORT>\n  - port: '#{port}#'\n  selector:\n";
         assert_eq!(k8s(src, K8S), vec![]);
+        for (t, yes) in [
+            ("__HOST_IP__", true),
+            ("a-<REPO_NAME>-b", true),
+            ("#{Build.Id}#", true),
+            ("__init__", false),
+            ("<a>", false),
+            ("a < B > c", false),
+            ("x__", false),
+        ] {
+            assert_eq!(is_placeholder(t), yes, "{t}");
+        }
     }
 
     #[test]
@@ -611,6 +656,30 @@ mod tests {
     }
 
     const PLAIN: Options = Options::DOCUMENT;
+
+    #[test]
+    fn status_is_not_judged() {
+        let src = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: c, image: i}]\nstatus:\n  phase: 3\n  bogus: true\n";
+        assert_eq!(k8s(src, K8S), vec![]);
+    }
+
+    #[test]
+    fn a_required_field_with_a_default_may_be_left_out() {
+        // The API server applies defaults before it validates.
+        let c = json_schema(serde_json::json!({
+            "type": "object",
+            "required": ["kind", "name"],
+            "properties": {
+                "kind": {"type": "string", "default": "Provider"},
+                "name": {"type": "string"}
+            }
+        }));
+        assert_eq!(run_with("name: x\n", &c, PLAIN), vec![]);
+        assert_eq!(
+            run_with("kind: x\n", &c, PLAIN)[0].0,
+            "missing required field \"name\" in the top level"
+        );
+    }
 
     #[test]
     fn one_of_required_keys_reads_as_a_rule() {
