@@ -5,6 +5,7 @@
 pub mod contain;
 pub mod file;
 pub mod git;
+pub mod git_index;
 pub mod kind;
 pub mod path;
 pub mod roots;
