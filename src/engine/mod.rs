@@ -158,6 +158,7 @@ pub fn run(opts: &Options) -> Run {
     let t2 = Instant::now();
     let mut findings = std::mem::take(&mut pass1.findings);
     schemas::load_errors(schema_errors, &mut files, &cwd, &mut findings);
+    files::index_problems(walked.index_problems, &mut files, &cwd, &mut findings);
     let mut positions = pass1.positions;
     positions.seal();
     let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();

@@ -122,6 +122,40 @@ crate::declare_rule! {
 }
 
 crate::declare_rule! {
+    /// # git-index-unreadable
+    ///
+    /// In a git checkout, the files git tracks are linted even when a
+    /// `.gitignore` (or another ignore file) matches them; this note says
+    /// the checkout's index (`.git/index`) could not be read for that: it is
+    /// truncated or corrupt, a split index (`core.splitIndex`), of a version
+    /// other than 2, 3 and 4, or `.git` is a file naming no git directory.
+    /// Those files are then skipped, as outside a checkout, and the run goes
+    /// on (an info: it fails the run only with `--fail-on info`).
+    ///
+    /// ## Why
+    /// Argo CD and Flux deploy what is committed, ignore files or not: a
+    /// pattern meant for a downloaded `kustomize` binary also matches a
+    /// committed `kustomize/` folder, whose manifests would go unlinted.
+    /// shipshape reads the index itself (it never runs git), and says so
+    /// when it cannot rather than silently linting less.
+    ///
+    /// ## Example
+    /// Fails: a checkout after `git update-index --split-index`.
+    /// Passes: an index as git writes it by default (versions 2 to 4,
+    /// including `feature.manyFiles`), or no `.git` at all.
+    ///
+    /// ## Options
+    /// None; `rules: {git-index-unreadable: off}` silences it. `exclude`
+    /// globs leave out tracked files too.
+    pub struct GitIndexUnreadable {
+        id: "git-index-unreadable",
+        severity: Info,
+        category: "meta",
+        summary: "the git index could not be read: tracked files an ignore file matches are skipped",
+    }
+}
+
+crate::declare_rule! {
     /// # invalid-config
     ///
     /// An error in `.shipshape.yaml`: an unknown key, a bad value, an unknown

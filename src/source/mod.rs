@@ -10,4 +10,5 @@ pub mod kind;
 pub mod path;
 pub mod roots;
 pub mod text;
+pub mod tracked;
 pub mod walk;
