@@ -28,6 +28,7 @@ mod finish;
 mod read;
 mod repo_pass;
 mod schemas;
+mod template;
 
 pub use finish::{report_order, severity_counts};
 
@@ -82,7 +83,8 @@ pub struct Counts {
     pub files: usize,
     /// Non-empty YAML documents.
     pub documents: usize,
-    /// Files skipped (Helm chart files).
+    /// Files skipped: Helm chart files, templates, files over the size
+    /// limit, named files linking outside the repository.
     pub skipped: usize,
     /// Files that could not be read.
     pub unreadable: usize,

@@ -8,6 +8,16 @@ crate::declare_rule! {
     /// bomb), or nests deeper than the depth limit. Also: a file that is not
     /// UTF-8 text.
     ///
+    /// Templates are not YAML until rendered, and are skipped and counted
+    /// (`N skipped` in the summary) rather than reported: every file under a
+    /// Helm chart (a directory holding `Chart.yaml`), and a file that does
+    /// not parse and has template syntax opening a node: Go templates and
+    /// Jinja2 (as in an Ansible role's `templates/`) with `{{ … }}`,
+    /// `{% for … %}`, `{# … #}`, and ERB's `<%= … %>`. Braces inside quotes,
+    /// comments or block scalars, `${{ … }}` and `{VAR}` are not template
+    /// syntax: a broken file whose only braces are there is still reported.
+    /// `*.j2`, `*.jinja` and `*.jinja2` files are not read at all.
+    ///
     /// ## Why
     /// Kubernetes and GitHub read YAML with their own parsers: a duplicate key
     /// silently keeps one value (which one depends on the parser), and a file
@@ -26,9 +36,19 @@ crate::declare_rule! {
     /// metadata:
     ///   name: web
     /// ```
+    /// Skipped (a Jinja2 template):
+    /// ```yaml
+    /// metadata:
+    ///   name: {{ app }}-web
+    /// {% if replicas %}
+    /// spec:
+    ///   replicas: {{ replicas }}
+    /// {% endif %}
+    /// ```
     ///
     /// ## Options
-    /// `limits.max-depth`, `limits.max-documents`, `limits.max-alias-expansion`.
+    /// `limits.max-depth`, `limits.max-documents`, `limits.max-alias-expansion`;
+    /// `exclude` globs for files neither YAML nor recognised as templates.
     /// This rule cannot be turned off.
     pub struct InvalidYaml {
         id: "invalid-yaml",
