@@ -92,6 +92,8 @@ macro_rules! rule_snapshots {
 rule_snapshots! {
     rule_invalid_yaml_fail => "rules/invalid-yaml/fail",
     rule_invalid_yaml_pass => "rules/invalid-yaml/pass",
+    rule_invalid_yaml_fail_templates => "rules/invalid-yaml/fail-templates",
+    rule_invalid_yaml_pass_templates => "rules/invalid-yaml/pass-templates",
     rule_unpinned_image_fail => "rules/unpinned-image/fail",
     rule_unpinned_image_pass => "rules/unpinned-image/pass",
     rule_unpinned_image_fail_kustomize => "rules/unpinned-image/fail-kustomize",

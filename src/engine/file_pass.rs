@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 
 use super::read::{self, ReadBuffer, Unread};
+use super::template;
 use super::Counts;
 use crate::config::Config;
 use crate::finding::suppress::{self, Suppression};
@@ -201,9 +202,10 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     }
     let parsed = yaml::parse_stream(src, &cfg.limits.yaml);
     // A template that is not YAML until rendered (Go templates outside a Helm
-    // chart, as in kustomize generators or test data) is skipped and counted,
-    // like a chart file, rather than reported as a syntax error.
-    if !parsed.errors.is_empty() && read::is_template(src) {
+    // chart, as in kustomize generators or test data; Jinja in Ansible roles)
+    // is skipped and counted, like a chart file, rather than reported as a
+    // syntax error.
+    if !parsed.errors.is_empty() && template::is_template(src) {
         r.linted = false;
         r.skipped = true;
         return r;

@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Options;
+use crate::finding::{FileId, Finding, Location};
+use crate::rules::engine as er;
 use crate::source::contain;
 use crate::source::file::{display_path, FileEntry};
 use crate::source::kind::{file_kind, FileKind};
 use crate::source::walk::{self, Discovery};
+use crate::yaml::Span;
 
 /// The file table, and what the walk saw that the index phase still needs.
 pub(super) struct Walked {
@@ -20,6 +23,8 @@ pub(super) struct Walked {
     pub dirs: Vec<(PathBuf, PathBuf)>,
     /// Canonical directories holding a repository marker.
     pub markers: HashSet<PathBuf>,
+    /// Git indexes that could not be read, and why (each once).
+    pub index_problems: Vec<(PathBuf, String)>,
 }
 
 /// Walks `opts.paths` (and `opts.context`, for index-only files).
@@ -68,10 +73,51 @@ pub(super) fn walk(opts: &Options, cwd: &Path) -> Walked {
     dirs.append(&mut context.walked);
     let mut markers = std::mem::take(&mut disc.repo_markers);
     markers.extend(context.repo_markers.drain());
+    let mut index_problems = std::mem::take(&mut disc.index_problems);
+    index_problems.append(&mut context.index_problems);
+    index_problems.sort();
+    index_problems.dedup_by(|a, b| a.0 == b.0);
     Walked {
         files,
         dirs,
         markers,
+        index_problems,
+    }
+}
+
+/// A `git-index-unreadable` note for each git index that could not be
+/// read, about a file added to the table (after the file pass: the index is
+/// never linted). Its `error` keeps its bytes out of any snippet.
+pub(super) fn index_problems(
+    problems: Vec<(PathBuf, String)>,
+    files: &mut Vec<FileEntry>,
+    cwd: &Path,
+    findings: &mut Vec<Finding>,
+) {
+    for (path, why) in problems {
+        let id = files.len() as FileId;
+        files.push(FileEntry {
+            path: display_path(&path, cwd),
+            fs_path: path,
+            kind: FileKind::Manifest,
+            text: None,
+            error: Some(why.clone()),
+            outside: None,
+            focus: true,
+            explicit: true,
+        });
+        let at = Location {
+            file: id,
+            span: Span::default(),
+        };
+        findings.push(
+            Finding::new(
+                &er::GitIndexUnreadable::META,
+                at,
+                format!("git index not read: {why}; files an ignore file matches are skipped, even those git tracks"),
+            )
+            .help("name ignored files on the command line to lint them, or turn this note off with `rules: {git-index-unreadable: off}`"),
+        );
     }
 }
 

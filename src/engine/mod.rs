@@ -28,6 +28,7 @@ mod finish;
 mod read;
 mod repo_pass;
 mod schemas;
+mod template;
 
 pub use finish::{report_order, severity_counts};
 
@@ -82,7 +83,8 @@ pub struct Counts {
     pub files: usize,
     /// Non-empty YAML documents.
     pub documents: usize,
-    /// Files skipped (Helm chart files).
+    /// Files skipped: Helm chart files, templates, files over the size
+    /// limit, named files linking outside the repository.
     pub skipped: usize,
     /// Files that could not be read.
     pub unreadable: usize,
@@ -158,6 +160,7 @@ pub fn run(opts: &Options) -> Run {
     let t2 = Instant::now();
     let mut findings = std::mem::take(&mut pass1.findings);
     schemas::load_errors(schema_errors, &mut files, &cwd, &mut findings);
+    files::index_problems(walked.index_problems, &mut files, &cwd, &mut findings);
     let mut positions = pass1.positions;
     positions.seal();
     let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();

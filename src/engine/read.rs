@@ -105,16 +105,6 @@ pub(super) fn text_problem(id: FileId, src: &str, problem: &TextProblem) -> Find
     )
 }
 
-/// Whether text carries Go template actions: `{{ .Field }}`, trim markers
-/// `{{-` / `-}}`, comments `{{/*`, or a line that starts with `{{`.
-pub(super) fn is_template(src: &str) -> bool {
-    src.contains("{{")
-        && (["{{ .", "{{.", "{{-", "-}}", "{{/*"]
-            .iter()
-            .any(|m| src.contains(m))
-            || src.lines().any(|l| l.trim_start().starts_with("{{")))
-}
-
 /// Whether a JSON file looks like a Kubernetes manifest (and so is ours to report).
 pub(super) fn looks_like_manifest(src: &str) -> bool {
     src.contains("\"apiVersion\"") && src.contains("\"kind\"")

@@ -8,6 +8,16 @@ crate::declare_rule! {
     /// bomb), or nests deeper than the depth limit. Also: a file that is not
     /// UTF-8 text.
     ///
+    /// Templates are not YAML until rendered, and are skipped and counted
+    /// (`N skipped` in the summary) rather than reported: every file under a
+    /// Helm chart (a directory holding `Chart.yaml`), and a file that does
+    /// not parse and has template syntax opening a node: Go templates and
+    /// Jinja2 (as in an Ansible role's `templates/`) with `{{ … }}`,
+    /// `{% for … %}`, `{# … #}`, and ERB's `<%= … %>`. Braces inside quotes,
+    /// comments or block scalars, `${{ … }}` and `{VAR}` are not template
+    /// syntax: a broken file whose only braces are there is still reported.
+    /// `*.j2`, `*.jinja` and `*.jinja2` files are not read at all.
+    ///
     /// ## Why
     /// Kubernetes and GitHub read YAML with their own parsers: a duplicate key
     /// silently keeps one value (which one depends on the parser), and a file
@@ -26,9 +36,19 @@ crate::declare_rule! {
     /// metadata:
     ///   name: web
     /// ```
+    /// Skipped (a Jinja2 template):
+    /// ```yaml
+    /// metadata:
+    ///   name: {{ app }}-web
+    /// {% if replicas %}
+    /// spec:
+    ///   replicas: {{ replicas }}
+    /// {% endif %}
+    /// ```
     ///
     /// ## Options
-    /// `limits.max-depth`, `limits.max-documents`, `limits.max-alias-expansion`.
+    /// `limits.max-depth`, `limits.max-documents`, `limits.max-alias-expansion`;
+    /// `exclude` globs for files neither YAML nor recognised as templates.
     /// This rule cannot be turned off.
     pub struct InvalidYaml {
         id: "invalid-yaml",
@@ -118,6 +138,40 @@ crate::declare_rule! {
         severity: Warning,
         category: "meta",
         summary: "a named file links outside the repository and was not read",
+    }
+}
+
+crate::declare_rule! {
+    /// # git-index-unreadable
+    ///
+    /// In a git checkout, the files git tracks are linted even when a
+    /// `.gitignore` (or another ignore file) matches them; this note says
+    /// the checkout's index (`.git/index`) could not be read for that: it is
+    /// truncated or corrupt, a split index (`core.splitIndex`), of a version
+    /// other than 2, 3 and 4, or `.git` is a file naming no git directory.
+    /// Those files are then skipped, as outside a checkout, and the run goes
+    /// on (an info: it fails the run only with `--fail-on info`).
+    ///
+    /// ## Why
+    /// Argo CD and Flux deploy what is committed, ignore files or not: a
+    /// pattern meant for a downloaded `kustomize` binary also matches a
+    /// committed `kustomize/` folder, whose manifests would go unlinted.
+    /// shipshape reads the index itself (it never runs git), and says so
+    /// when it cannot rather than silently linting less.
+    ///
+    /// ## Example
+    /// Fails: a checkout after `git update-index --split-index`.
+    /// Passes: an index as git writes it by default (versions 2 to 4,
+    /// including `feature.manyFiles`), or no `.git` at all.
+    ///
+    /// ## Options
+    /// None; `rules: {git-index-unreadable: off}` silences it. `exclude`
+    /// globs leave out tracked files too.
+    pub struct GitIndexUnreadable {
+        id: "git-index-unreadable",
+        severity: Info,
+        category: "meta",
+        summary: "the git index could not be read: tracked files an ignore file matches are skipped",
     }
 }
 

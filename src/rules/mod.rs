@@ -147,6 +147,7 @@ pub static ENGINE_RULES: &[&RuleMeta] = &[
     &engine::IoError::META,
     &engine::FileTooLarge::META,
     &engine::LinkOutsideRepository::META,
+    &engine::GitIndexUnreadable::META,
     &engine::InvalidConfig::META,
     &engine::UnusedIgnore::META,
 ];

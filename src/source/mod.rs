@@ -5,8 +5,10 @@
 pub mod contain;
 pub mod file;
 pub mod git;
+pub mod git_index;
 pub mod kind;
 pub mod path;
 pub mod roots;
 pub mod text;
+pub mod tracked;
 pub mod walk;

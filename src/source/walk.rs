@@ -1,5 +1,6 @@
 //! File discovery: a parallel, `.gitignore`-aware walk that yields candidate
-//! files in a deterministic (sorted) order.
+//! files in a deterministic (sorted) order, plus the files git tracks that
+//! an ignore file hid (`tracked`).
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -11,6 +12,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use super::contain::{self, Outside};
 use super::kind::is_candidate;
+use super::tracked::Checkouts;
 
 /// A file found by the walk (or named explicitly).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,6 +41,10 @@ pub struct Discovery {
     /// Files named explicitly that a symbolic link takes outside their tree:
     /// not read (see `contain`).
     pub outside: Vec<(PathBuf, Outside)>,
+    /// Git indexes (or `.git` files) of walked checkouts that could not be
+    /// read, and why: there, tracked files an ignore file matches are
+    /// skipped, as outside a checkout.
+    pub index_problems: Vec<(PathBuf, String)>,
 }
 
 pub fn build_excludes(globs: &[String]) -> GlobSet {
@@ -69,7 +75,8 @@ struct Collected {
 /// link takes them outside the tree they were named in and `follow_outside`
 /// is false (then they are listed in `outside`); directories are walked
 /// honoring `.gitignore`, skipping `.git`, symlinks and `excludes` (matched
-/// relative to `root`).
+/// relative to `root`), except that in a git checkout the files git tracks
+/// are found whatever an ignore file says.
 pub fn discover(
     paths: &[PathBuf],
     excludes: &GlobSet,
@@ -122,15 +129,17 @@ pub fn discover(
             out.errors.push((p.clone(), e));
         }
     }
-    let mut files = collected.found.into_inner().unwrap_or_default();
-    // Byte order, not `Path`'s component-wise order: same determinism, cheaper.
-    files.sort_by(|a, b| {
-        a.path
-            .as_os_str()
-            .cmp(b.path.as_os_str())
-            .then(a.explicit.cmp(&b.explicit))
-    });
-    files.dedup_by(|a, b| a.path == b.path);
+    let mut files = std::mem::take(&mut *lock(&collected.found));
+    sort(&mut files);
+    let (tracked, problems) = add_tracked(&out.walked, &files, (excludes, &root_abs), &collected);
+    out.index_problems = problems;
+    if !tracked.is_empty() {
+        files.extend(tracked.into_iter().map(|path| Found {
+            path,
+            explicit: false,
+        }));
+        sort(&mut files);
+    }
     out.files = files;
     out.chart_dirs = collected.charts.into_inner().unwrap_or_default();
     // Markers are walk paths: make them canonical through their walked root.
@@ -140,6 +149,75 @@ pub fn discover(
         out.repo_markers.insert(canonical.unwrap_or(m));
     }
     out
+}
+
+/// Byte order, not `Path`'s component-wise order: same determinism,
+/// cheaper. A path found twice is kept once.
+fn sort(files: &mut Vec<Found>) {
+    files.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .cmp(b.path.as_os_str())
+            .then(a.explicit.cmp(&b.explicit))
+    });
+    files.dedup_by(|a, b| a.path == b.path);
+}
+
+/// The files git tracks under each walked directory that the walk did not
+/// find (`files` is sorted): an ignore file matched them. What the walk
+/// would have noted of them is noted in `collected` (a chart's
+/// `Chart.yaml`, a `.github` directory on their way). Indexes that could
+/// not be read are returned as problems.
+fn add_tracked(
+    walked: &[(PathBuf, PathBuf)],
+    files: &[Found],
+    (excludes, root): (&GlobSet, &Path),
+    collected: &Collected,
+) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut checkouts = Checkouts::default();
+    let mut added = Vec::new();
+    for (dir, canonical) in walked {
+        let seen = |p: &Path| {
+            files
+                .binary_search_by(|f| f.path.as_os_str().cmp(p.as_os_str()))
+                .is_ok()
+        };
+        let excluded = |p: &Path| is_excluded(excludes, root, dir, canonical, p);
+        for path in checkouts.missed(dir, canonical, seen, excluded) {
+            if path.file_name().is_some_and(|n| n == "Chart.yaml") {
+                if let Some(parent) = path.parent() {
+                    lock(&collected.charts).insert(parent.as_os_str().to_owned());
+                }
+            }
+            let below = path.ancestors().skip(1).take_while(|a| a != dir);
+            for github in below.filter(|a| a.file_name().is_some_and(|n| n == ".github")) {
+                note_parent(&collected.markers, github);
+            }
+            added.push(path);
+        }
+    }
+    (added, checkouts.problems)
+}
+
+/// Whether `entry`, a path under the walked directory `walk_root`
+/// (canonically `base_abs`), matches an `exclude` glob (relative to `root`).
+fn is_excluded(
+    excludes: &GlobSet,
+    root: &Path,
+    walk_root: &Path,
+    base_abs: &Path,
+    entry: &Path,
+) -> bool {
+    if excludes.is_empty() {
+        return false;
+    }
+    let Ok(tail) = entry.strip_prefix(walk_root) else {
+        return false;
+    };
+    base_abs
+        .join(tail)
+        .strip_prefix(root)
+        .is_ok_and(|r| excludes.is_match(r))
 }
 
 /// A lock, whether or not another thread panicked holding it.
@@ -166,18 +244,8 @@ fn walk_dir(dir: &WalkedDir, threads: usize, collected: &Collected) -> Vec<Strin
         dir.canonical.clone(),
     );
     let walk_markers = collected.markers.clone();
-    let excluded = move |entry: &Path| -> bool {
-        if excl.is_empty() {
-            return false;
-        }
-        let Ok(tail) = entry.strip_prefix(&walk_root) else {
-            return false;
-        };
-        base_abs
-            .join(tail)
-            .strip_prefix(&root_abs)
-            .is_ok_and(|r| excl.is_match(r))
-    };
+    let excluded =
+        move |entry: &Path| -> bool { is_excluded(&excl, &root_abs, &walk_root, &base_abs, entry) };
     let mut builder = WalkBuilder::new(dir.path);
     builder
         .hidden(false)
