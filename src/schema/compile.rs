@@ -418,20 +418,11 @@ impl Compiler<'_> {
             _ => Extra::Allow,
         };
         if let Some(Json::Array(req)) = obj.get("required") {
-            // The API server applies a field's `default` before it
-            // validates: a required field with a default may be left out.
-            let defaulted = |name: &str| {
-                matches!(
-                    obj.get("properties").and_then(|p| p.get(name)),
-                    Some(Json::Object(p)) if p.contains_key("default")
-                )
-            };
-            s.required = req
-                .iter()
-                .filter_map(|r| r.as_str())
-                .filter(|r| !defaulted(r))
-                .map(Into::into)
-                .collect();
+            // Defaults apply before validation: a defaulted field may be left out.
+            let props = obj.get("properties");
+            let defaulted = |r: &&str| props.and_then(|p| p.get(*r)?.get("default")).is_some();
+            let names = req.iter().filter_map(|r| r.as_str());
+            s.required = names.filter(|r| !defaulted(r)).map(Into::into).collect();
         }
         if let Some(Json::Object(deps)) = obj.get("dependencies") {
             for (k, v) in deps {
