@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::renders::Renders;
+use super::sources::{sources_of, Source};
 use super::RepoIndex;
 use crate::finding::FileId;
 use crate::source::path::{dir_of, join_norm};
-use crate::yaml::{Span, Spanned};
+use crate::yaml::Span;
 
 /// How an object got its effective namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +54,8 @@ fn operator_synced_files(index: &RepoIndex, renders: &Renders) -> Vec<(u32, Stri
             o.kind,
             o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?")
         );
-        for p in o
-            .extra()
-            .app_sources
-            .iter()
-            .chain(o.extra().flux_path.iter())
-        {
-            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
+        for (repo, dir) in manifest_dirs(index, o) {
+            for (f, _) in renders.from_dir(repo, &dir) {
                 out.push((
                     index.repo(f),
                     index.paths[f as usize].clone(),
@@ -69,6 +65,22 @@ fn operator_synced_files(index: &RepoIndex, renders: &Renders) -> Vec<(u32, Stri
         }
     }
     out
+}
+
+/// The linted directories of manifests an Application or Flux Kustomization
+/// syncs (not charts, not sources out of sight).
+fn manifest_dirs(index: &RepoIndex, o: &super::ObjectFacts) -> Vec<(u32, String)> {
+    sources_of(index, o)
+        .into_iter()
+        .filter_map(|s| match s {
+            Source::Dir {
+                repo,
+                dir,
+                chart: false,
+            } => Some((repo, dir)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn effective_namespaces(index: &RepoIndex, renders: &Renders) -> Vec<Option<EffectiveNs>> {
@@ -110,25 +122,22 @@ fn effective_namespaces(index: &RepoIndex, renders: &Renders) -> Vec<Option<Effe
     // Operator destinations, for files no kustomization namespaced.
     let mut dest: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
     for o in &index.objects {
-        let (paths, ns, source): (Vec<&Spanned>, Option<&Spanned>, NsSource) =
-            if !o.extra().app_sources.is_empty() {
-                (
-                    o.extra().app_sources.iter().collect(),
-                    o.extra().app_destination_ns.as_ref(),
-                    NsSource::ArgoApplication,
-                )
-            } else if let Some(p) = &o.extra().flux_path {
-                (
-                    vec![p],
-                    o.extra().target_namespace.as_ref(),
-                    NsSource::FluxKustomization,
-                )
-            } else {
-                continue;
-            };
+        let (ns, source) = if !o.extra().app_sources.is_empty() {
+            (
+                o.extra().app_destination_ns.as_ref(),
+                NsSource::ArgoApplication,
+            )
+        } else if o.kind == "Kustomization" {
+            (
+                o.extra().target_namespace.as_ref(),
+                NsSource::FluxKustomization,
+            )
+        } else {
+            continue;
+        };
         let Some(ns) = ns else { continue };
-        for p in paths {
-            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
+        for (repo, dir) in manifest_dirs(index, o) {
+            for (f, _) in renders.from_dir(repo, &dir) {
                 dest.entry(f).or_insert(EffectiveNs {
                     value: ns.value.clone(),
                     file: o.file,

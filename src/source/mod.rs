@@ -7,6 +7,7 @@ pub mod file;
 pub mod git;
 pub mod kind;
 pub mod path;
+pub mod remote;
 pub mod roots;
 pub mod text;
 pub mod walk;
