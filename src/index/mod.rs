@@ -8,6 +8,7 @@
 //! kustomization chains that `renders` follows, from the sources `sources`
 //! finds in the repositories `repos` names.
 
+pub mod checkout;
 pub mod extract;
 pub mod gitops;
 mod monitoring;
