@@ -68,14 +68,16 @@ pub(super) fn for_operator(obj: &Object) -> bool {
                 .flat_map(|l| l.entries())
                 .filter_map(|(k, _)| k.as_str())
                 .any(|k| k.contains("dashboard"));
+            if !dashboards {
+                return false;
+            }
             let data: Vec<(&str, &str)> = n
                 .get("data")
                 .into_iter()
                 .flat_map(|d| d.entries())
                 .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
                 .collect();
-            dashboards
-                && !data.is_empty()
+            !data.is_empty()
                 && data.iter().all(|(k, v)| {
                     let k = k.to_ascii_lowercase();
                     k.contains("flux") || k.contains("argocd") || mentions_operator(v)

@@ -76,11 +76,13 @@ fn config_path(root: &Path) -> Option<PathBuf> {
     Some(common.join("config"))
 }
 
+/// A regular file's text, at most `MAX_CONFIG` bytes of it. Anything else
+/// (a FIFO would block the open, a device never end) is not opened.
 fn read_small(path: &Path) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
+    if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
+    let file = std::fs::File::open(path).ok()?;
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG).read_to_end(&mut bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Location, RuleMeta, Severity};
-use crate::index::sources::{sources_of, Source};
+use crate::index::sources::{Source, Sources};
 use crate::index::{namespaces::NsSource, renders::Renders};
 use crate::index::{ObjectFacts, RepoIndex};
 use crate::rules::namespace::operator_objects::{is_cluster_scoped, OperatorObjects};
@@ -247,9 +247,9 @@ struct Rendered {
     unseen: Vec<String>,
 }
 
-fn rendered(index: &RepoIndex, renders: &Renders, o: &ObjectFacts) -> Rendered {
+fn rendered(index: &RepoIndex, renders: &Renders, sources: &Sources, o: &ObjectFacts) -> Rendered {
     let mut out = Rendered::default();
-    for s in sources_of(index, o) {
+    for s in sources.of(o) {
         let (repo, dir, chart) = match s {
             Source::Dir { repo, dir, chart } => (repo, dir, chart),
             Source::Unseen(what) => {
@@ -286,6 +286,7 @@ fn operator_destinations(
     findings: &mut Vec<Finding>,
 ) {
     let renders = Renders::new(index);
+    let sources = Sources::new(index);
     for o in &index.objects {
         let (target, what): (&Spanned, &str) = if let Some(d) = o
             .extra()
@@ -302,7 +303,7 @@ fn operator_destinations(
         if !is_op(&target.value) {
             continue;
         }
-        let r = rendered(index, &renders, o);
+        let r = rendered(index, &renders, &sources, o);
         let app_objects: Vec<&ObjectFacts> = r
             .objects
             .iter()
