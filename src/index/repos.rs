@@ -6,8 +6,10 @@
 //! from its `.git/config`, `source::remote`); one whose remotes are unknown
 //! (no `.git`: a fixture, an exported tree, a folder named on the command
 //! line) by its directory's name, which is how `git clone` and
-//! `actions/checkout` name it. A name two such directories share says
-//! nothing, and finds none.
+//! `actions/checkout` name it. A remote of the same name under another
+//! owner or host (a fork, a mirror) also answers, since that is how a
+//! repository is usually linted: from a clone of someone's fork. A name two
+//! repositories share says nothing, and finds neither.
 
 use std::path::Path;
 
@@ -56,35 +58,40 @@ impl RepoIndex {
         let Some(slug) = remote::slug(url) else {
             return Named::Unknown;
         };
-        let by_remote = |id: &u32| {
-            self.repo_names
-                .get(*id as usize)
-                .is_some_and(|n| n.remotes.contains(&slug))
+        let name = slug.rsplit('/').next().unwrap_or("");
+        let names = &self.repo_names;
+        let ids = || 0..names.len() as u32;
+        let exact = |id: &u32| names[*id as usize].remotes.contains(&slug);
+        // A fork or mirror keeps the name under another owner or host.
+        let same_name = |id: &u32| {
+            names[*id as usize]
+                .remotes
+                .iter()
+                .any(|r| r.rsplit('/').next() == Some(name))
         };
-        let ids = 0..self.repo_names.len() as u32;
-        if by_remote(&from) {
+        let by_dir = |id: &u32| {
+            let n = &names[*id as usize];
+            n.remotes.is_empty() && n.dir == name
+        };
+        let from_known = names
+            .get(from as usize)
+            .is_some_and(|n| !n.remotes.is_empty());
+        if from_known && (exact(&from) || same_name(&from)) {
             return Named::Linted(from);
         }
-        if let Some(id) = ids.clone().find(by_remote) {
+        if let Some(id) = ids().find(exact) {
             return Named::Linted(id);
         }
-        let name = slug.rsplit('/').next().unwrap_or("");
-        let by_dir: Vec<u32> = ids
-            .filter(|&id| {
-                let n = &self.repo_names[id as usize];
-                n.remotes.is_empty() && n.dir == name
-            })
-            .collect();
-        match by_dir.as_slice() {
-            [id] => Named::Linted(*id),
-            _ if self
-                .repo_names
-                .get(from as usize)
-                .is_some_and(|n| !n.remotes.is_empty()) =>
-            {
-                Named::Elsewhere
+        for matches in [&same_name as &dyn Fn(&u32) -> bool, &by_dir] {
+            let found: Vec<u32> = ids().filter(|id| matches(id)).collect();
+            if let [id] = found.as_slice() {
+                return Named::Linted(*id);
             }
-            _ => Named::Unknown,
+        }
+        if from_known {
+            Named::Elsewhere
+        } else {
+            Named::Unknown
         }
     }
 }
@@ -126,5 +133,13 @@ mod tests {
         // Two directories of that name: neither.
         let ix = index(&[("gitops", &[]), ("gitops", &[])]);
         assert_eq!(ix.repo_named("org/gitops", 0), Named::Unknown);
+        // A fork: the name under another owner is still this repository.
+        let ix = index(&[("fleet", &["me/fleet-infra"]), ("x", &["org/tools"])]);
+        assert_eq!(
+            ix.repo_named("ssh://git@github.com/contoso/fleet-infra", 0),
+            Named::Linted(0)
+        );
+        assert_eq!(ix.repo_named("contoso/tools", 0), Named::Linted(1));
+        assert_eq!(ix.repo_named("contoso/apps", 0), Named::Elsewhere);
     }
 }
