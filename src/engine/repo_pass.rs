@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::index::repos::RepoName;
 use crate::index::{images, namespaces, FileFacts, RepoIndex};
 use crate::rules::{RepoCx, Rule};
 use crate::source::file::FileEntry;
@@ -47,6 +48,7 @@ pub(super) fn index(
         index.paths.push(rel);
         index.repos.push(repo);
     }
+    index.repo_names = roots.roots().iter().map(|r| RepoName::of(r)).collect();
     index.seal_paths();
     namespaces::resolve(&mut index);
     index.effective = images::resolve(&index);

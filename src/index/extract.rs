@@ -1,6 +1,6 @@
 //! The facts of one Kubernetes object or kustomization, taken in the
 //! parallel pass: names, images, pull secrets, what it provides. Argo CD and
-//! Flux objects' facts are `gitops`'s.
+//! Flux objects' facts are `gitops`'s, monitoring objects' `monitoring`'s.
 
 use super::{KustomizationFacts, ObjectExtra, ObjectFacts};
 use crate::finding::FileId;
@@ -71,12 +71,14 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
             }
         }
         (g, "SealedSecret") if g.starts_with("bitnami.com") => {
+            x.argocd_secret_type |= makes_argocd_secret(spec, &["template"]);
             x.provides_pull_secret = spec
                 .and_then(|s| s.str_at(&["template", "metadata", "name"]))
                 .map(str::to_string)
                 .or_else(|| f.name.as_ref().map(|s| s.value.clone()));
         }
         (g, "ExternalSecret") if g.starts_with("external-secrets.io") => {
+            x.argocd_secret_type |= makes_argocd_secret(spec, &["target", "template"]);
             x.provides_pull_secret = spec
                 .and_then(|s| s.str_at(&["target", "name"]))
                 .map(str::to_string)
@@ -84,10 +86,19 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
         }
         _ => super::gitops::facts(group, obj.kind, spec, &mut x),
     }
+    x.monitors_operator = super::monitoring::for_operator(obj);
     if !x.is_empty() {
         f.extra = Some(Box::new(x));
     }
     f
+}
+
+/// Whether a SealedSecret's or ExternalSecret's template (at `template` under
+/// `spec`) labels the Secret it makes as Argo CD repository or cluster credentials.
+fn makes_argocd_secret(spec: Option<NodeRef>, template: &[&str]) -> bool {
+    spec.and_then(|s| s.path(template))
+        .and_then(|t| t.path(&["metadata", "labels", "argocd.argoproj.io/secret-type"]))
+        .is_some()
 }
 
 /// Extracts a Kustomize kustomization's namespace and resources.

@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::sources::{Source, Sources};
 use super::RepoIndex;
 use crate::finding::FileId;
 use crate::model::kustomize::ImageOverride;
@@ -184,12 +185,18 @@ impl<'a> Walker<'a> {
     fn roots(&mut self) {
         let index = self.index;
         let mut targeted: HashSet<(u32, String)> = HashSet::new();
+        let sources = Sources::new(index);
         for (oi, o) in index.objects.iter().enumerate() {
-            let x = o.extra();
-            let paths = x.app_sources.iter().chain(x.flux_path.iter());
-            for (si, p) in paths.enumerate() {
-                let repo = index.repo(o.file);
-                let dir = join_norm("", p.value.trim_start_matches("./").trim_matches('/'));
+            for (si, source) in sources.of(o).into_iter().enumerate() {
+                let Source::Dir {
+                    repo,
+                    dir,
+                    chart: false,
+                } = source
+                else {
+                    continue;
+                };
+                let dir = join_norm("", dir.trim_start_matches("./").trim_matches('/'));
                 let start = Rendering {
                     chain: Vec::new(),
                     operator: Some((oi as u32, si as u16)),
@@ -344,7 +351,10 @@ fn overrides<'a>(
     }
     if let Some((oi, si)) = r.operator {
         let o = &index.objects[oi as usize];
-        let applies = o.extra().flux_path.is_some() || !r.chain.is_empty();
+        // Flux builds a kustomization for any path; Argo CD uses Kustomize
+        // (and its images) only where the path holds a kustomization.
+        let flux = o.group().starts_with("kustomize.toolkit.fluxcd.io");
+        let applies = flux || !r.chain.is_empty();
         if applies {
             out.extend(
                 o.extra()

@@ -2,16 +2,21 @@
 //! extracted from each file in the parallel pass. No YAML tree outlives its
 //! file; only these facts do.
 //!
-//! `extract` and `gitops` take facts from objects and kustomizations,
-//! `workflow` from workflows; once every file is in, `namespaces` resolves
-//! each object's effective namespace over the kustomization chains that
-//! `renders` follows.
+//! `extract`, `gitops` and `monitoring` take facts from objects and
+//! kustomizations, `workflow` from workflows; once every file is in,
+//! `namespaces` resolves each object's effective namespace over the
+//! kustomization chains that `renders` follows, from the sources `sources`
+//! finds in the repositories `repos` names.
 
+pub mod checkout;
 pub mod extract;
 pub mod gitops;
 pub mod images;
+mod monitoring;
 pub mod namespaces;
 pub mod renders;
+pub mod repos;
+pub mod sources;
 pub mod workflow;
 
 use crate::finding::FileId;
@@ -57,8 +62,8 @@ pub struct ObjectExtra {
     /// The name of a docker-registry secret this object provides, if any
     /// (a Secret of type dockerconfigjson/dockercfg, a SealedSecret or ExternalSecret).
     pub provides_pull_secret: Option<String>,
-    /// Argo CD Application: source paths and destination namespace.
-    pub app_sources: Vec<Spanned>,
+    /// Argo CD Application: sources and destination namespace.
+    pub app_sources: Vec<gitops::AppSource>,
     pub app_destination_ns: Option<Spanned>,
     /// Argo CD AppProject destination namespaces.
     pub project_destinations: Vec<Spanned>,
@@ -69,11 +74,23 @@ pub struct ObjectExtra {
     /// Flux Kustomization `spec.path`, and Kustomization/HelmRelease `spec.targetNamespace`.
     pub flux_path: Option<Spanned>,
     pub target_namespace: Option<Spanned>,
+    /// Flux Kustomization `sourceRef`; HelmRelease chart `sourceRef` or `chartRef`.
+    pub flux_source: Option<gitops::FluxRef>,
+    /// HelmRelease `spec.chart.spec.chart`: a chart's name, or its path in a Git source.
+    pub helm_chart: Option<String>,
+    /// A Flux source's `spec.url`.
+    pub source_url: Option<String>,
+    /// ConfigMaps and Secrets a Flux object reads itself: (kind, name).
+    pub operator_reads: Vec<(String, String)>,
+    /// A monitoring object or dashboard made for the GitOps operator itself.
+    pub monitors_operator: bool,
     /// Labels that mark operator configuration (`app.kubernetes.io/part-of`).
     pub part_of: Option<String>,
     /// `app.kubernetes.io/instance` (Flux's own objects carry `flux-system`).
     pub instance: Option<String>,
-    /// Carries the `argocd.argoproj.io/secret-type` label (repository and cluster credentials).
+    /// Carries the `argocd.argoproj.io/secret-type` label (repository and
+    /// cluster credentials), or makes a Secret that does (ExternalSecret,
+    /// SealedSecret templates).
     pub argocd_secret_type: bool,
 }
 
@@ -85,6 +102,11 @@ static NO_EXTRA: ObjectExtra = ObjectExtra {
     image_overrides: Vec::new(),
     flux_path: None,
     target_namespace: None,
+    flux_source: None,
+    helm_chart: None,
+    source_url: None,
+    operator_reads: Vec::new(),
+    monitors_operator: false,
     part_of: None,
     instance: None,
     argocd_secret_type: false,
@@ -170,6 +192,8 @@ pub struct RepoIndex {
     pub paths: Vec<String>,
     /// Repository of every file (by `FileId`): files in one repository share an id.
     pub repos: Vec<u32>,
+    /// What each repository (by id) is called: its directory and git remotes.
+    pub repo_names: Vec<repos::RepoName>,
     /// Every file, sorted by (repository, path): looked up by binary search,
     /// without a second copy of each path.
     pub by_path: Vec<FileId>,

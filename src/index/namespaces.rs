@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::renders::Renders;
+use super::sources::{Source, Sources};
 use super::RepoIndex;
 use crate::finding::FileId;
 use crate::source::path::{dir_of, join_norm};
-use crate::yaml::{Span, Spanned};
+use crate::yaml::Span;
 
 /// How an object got its effective namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +35,10 @@ pub struct EffectiveNs {
 pub fn resolve(index: &mut RepoIndex) {
     let (effective_ns, synced) = {
         let renders = Renders::new(index);
+        let dirs = manifest_dirs(index);
         (
-            effective_namespaces(index, &renders),
-            operator_synced_files(index, &renders),
+            effective_namespaces(index, &renders, &dirs),
+            operator_synced_files(index, &renders, &dirs),
         )
     };
     index.effective_ns = effective_ns;
@@ -45,21 +47,21 @@ pub fn resolve(index: &mut RepoIndex) {
 
 /// Files that an operator (Argo CD Application, Flux Kustomization) syncs
 /// from its source path: (repository, path, which object syncs it).
-fn operator_synced_files(index: &RepoIndex, renders: &Renders) -> Vec<(u32, String, String)> {
+fn operator_synced_files(
+    index: &RepoIndex,
+    renders: &Renders,
+    dirs: &ManifestDirs,
+) -> Vec<(u32, String, String)> {
     let mut out = Vec::new();
-    for o in &index.objects {
+    for (i, o_dirs) in dirs {
+        let o = &index.objects[*i];
         let label = format!(
             "{} `{}`",
             o.kind,
             o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("?")
         );
-        for p in o
-            .extra()
-            .app_sources
-            .iter()
-            .chain(o.extra().flux_path.iter())
-        {
-            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
+        for (repo, dir) in o_dirs {
+            for (f, _) in renders.from_dir(*repo, dir) {
                 out.push((
                     index.repo(f),
                     index.paths[f as usize].clone(),
@@ -71,7 +73,40 @@ fn operator_synced_files(index: &RepoIndex, renders: &Renders) -> Vec<(u32, Stri
     out
 }
 
-fn effective_namespaces(index: &RepoIndex, renders: &Renders) -> Vec<Option<EffectiveNs>> {
+/// Per object (by index), the linted directories of manifests it syncs.
+type ManifestDirs = Vec<(usize, Vec<(u32, String)>)>;
+
+/// The linted directories of manifests each Application or Flux
+/// Kustomization syncs (not charts, not sources out of sight).
+fn manifest_dirs(index: &RepoIndex) -> ManifestDirs {
+    let sources = Sources::new(index);
+    index
+        .objects
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let dirs: Vec<(u32, String)> = sources
+                .of(o)
+                .into_iter()
+                .filter_map(|s| match s {
+                    Source::Dir {
+                        repo,
+                        dir,
+                        chart: false,
+                    } => Some((repo, dir)),
+                    _ => None,
+                })
+                .collect();
+            (!dirs.is_empty()).then_some((i, dirs))
+        })
+        .collect()
+}
+
+fn effective_namespaces(
+    index: &RepoIndex,
+    renders: &Renders,
+    dirs: &ManifestDirs,
+) -> Vec<Option<EffectiveNs>> {
     let mut by_file: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
     // Kustomize namespaces, from root kustomizations (those nobody includes) inwards.
     let mut kdirs: HashMap<(u32, &str), Vec<FileId>> = HashMap::new();
@@ -109,26 +144,24 @@ fn effective_namespaces(index: &RepoIndex, renders: &Renders) -> Vec<Option<Effe
     }
     // Operator destinations, for files no kustomization namespaced.
     let mut dest: BTreeMap<FileId, EffectiveNs> = BTreeMap::new();
-    for o in &index.objects {
-        let (paths, ns, source): (Vec<&Spanned>, Option<&Spanned>, NsSource) =
-            if !o.extra().app_sources.is_empty() {
-                (
-                    o.extra().app_sources.iter().collect(),
-                    o.extra().app_destination_ns.as_ref(),
-                    NsSource::ArgoApplication,
-                )
-            } else if let Some(p) = &o.extra().flux_path {
-                (
-                    vec![p],
-                    o.extra().target_namespace.as_ref(),
-                    NsSource::FluxKustomization,
-                )
-            } else {
-                continue;
-            };
+    for (i, o_dirs) in dirs {
+        let o = &index.objects[*i];
+        let (ns, source) = if !o.extra().app_sources.is_empty() {
+            (
+                o.extra().app_destination_ns.as_ref(),
+                NsSource::ArgoApplication,
+            )
+        } else if o.kind == "Kustomization" {
+            (
+                o.extra().target_namespace.as_ref(),
+                NsSource::FluxKustomization,
+            )
+        } else {
+            continue;
+        };
         let Some(ns) = ns else { continue };
-        for p in paths {
-            for (f, _) in renders.from_dir(index.repo(o.file), &p.value) {
+        for (repo, dir) in o_dirs {
+            for (f, _) in renders.from_dir(*repo, dir) {
                 dest.entry(f).or_insert(EffectiveNs {
                     value: ns.value.clone(),
                     file: o.file,

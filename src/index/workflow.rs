@@ -68,10 +68,44 @@ pub struct Hit {
     pub span: Span,
 }
 
+/// Where in a workflow something happens: its job (by position), step (by
+/// position in the job) and byte offset in the file, so that what a job
+/// checked out before can be told from what it checks out after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepPos {
+    pub job: u32,
+    pub step: u32,
+    pub offset: u32,
+}
+
+impl StepPos {
+    /// Whether `self` runs before `other` in the same job.
+    pub fn before(&self, other: &StepPos) -> bool {
+        self.job == other.job && (self.step, self.offset) < (other.step, other.offset)
+    }
+}
+
+/// A repository put into the workspace: `actions/checkout`, `git clone`,
+/// `gh repo clone`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutFact {
+    pub pos: StepPos,
+    /// The repository (`with.repository`, the clone's URL), expanded; None
+    /// for the workflow's own. It may hold a token: show only its `owner/name`.
+    pub repository: Option<String>,
+    /// Its directory, workspace-relative and normalised (`""` for the
+    /// workspace itself).
+    pub path: String,
+    /// The `uses:` value, or the clone command.
+    pub span: Span,
+}
+
 #[derive(Debug, Clone)]
 pub struct EditFact {
+    pub pos: StepPos,
     pub tool: EditTool,
-    /// Target files, repository-relative (may still hold unresolved variables).
+    /// Target files, workspace-relative (may still hold unresolved
+    /// variables): see `RepoIndex::locate` for the repository they are in.
     pub files: Vec<String>,
     /// Image values written, when visible (expanded).
     pub images: Vec<String>,
@@ -82,8 +116,9 @@ pub struct EditFact {
 
 #[derive(Debug, Clone)]
 pub struct DeployFact {
+    pub pos: StepPos,
     pub via: String,
-    /// Manifest paths, repository-relative.
+    /// Manifest paths, workspace-relative.
     pub paths: Vec<String>,
     pub namespace: Option<String>,
     pub span: Span,
@@ -121,6 +156,8 @@ pub struct WorkflowFacts {
     pub pushes: Vec<PushFact>,
     pub builds: Vec<PushFact>,
     pub secrets_created: Vec<SecretFact>,
+    /// Repositories checked out or cloned into the workspace, in order.
+    pub checkouts: Vec<CheckoutFact>,
 }
 
 /// Splits a multi-line or comma-separated `with:` list into trimmed items with their value ranges.
@@ -165,18 +202,82 @@ fn secrets_read(value: &str) -> Vec<&str> {
     out
 }
 
+/// `$GITHUB_WORKSPACE/x` (or `${{ github.workspace }}/x`) as `x`: the
+/// workspace is where relative paths already start.
+fn in_workspace(p: &str) -> &str {
+    for ws in [
+        "$GITHUB_WORKSPACE",
+        "${GITHUB_WORKSPACE}",
+        "${{ github.workspace }}",
+        "${{github.workspace}}",
+    ] {
+        if let Some(rest) = p.strip_prefix(ws) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return rest.trim_start_matches('/');
+            }
+        }
+    }
+    p
+}
+
+/// The expressions that name the workflow's own repository.
+fn is_own_repository(r: &str) -> bool {
+    let r: String = r.chars().filter(|c| !c.is_whitespace()).collect();
+    r.is_empty()
+        || r == "${{github.repository}}"
+        || r == "${{github.event.repository.full_name}}"
+        || r == "$GITHUB_REPOSITORY"
+        || r == "${GITHUB_REPOSITORY}"
+}
+
 struct Cx<'a, 'd, 's> {
     src: &'a str,
     facts: &'a mut WorkflowFacts,
     vars: Vars,
     workdir: String,
     step: &'a Step<'d, 's>,
+    job: u32,
 }
 
 impl Cx<'_, '_, '_> {
+    /// A path of this step, workspace-relative: joined onto the working
+    /// directory unless it starts at the workspace.
     fn path(&self, p: &str) -> String {
+        use crate::source::path::join_norm;
         let p = self.vars.expand(p);
-        crate::source::path::join_norm(&self.workdir, &p)
+        let from_workspace = in_workspace(&p);
+        if from_workspace.len() != p.len() {
+            return join_norm("", from_workspace);
+        }
+        let joined = join_norm(&self.workdir, &p);
+        in_workspace(&joined).to_string()
+    }
+
+    /// Where in the workflow a span of this step is.
+    fn pos(&self, span: Span) -> StepPos {
+        StepPos {
+            job: self.job,
+            step: self.step.index as u32,
+            offset: span.start,
+        }
+    }
+
+    /// `actions/checkout`: the repository and the directory it fills.
+    fn checkout(&mut self, uses_span: Span) {
+        let repository = self
+            .with_str("repository")
+            .map(|(v, _)| v)
+            .filter(|r| !is_own_repository(r));
+        let path = self
+            .with_str("path")
+            .map(|(p, _)| crate::source::path::join_norm("", in_workspace(&p)))
+            .unwrap_or_default();
+        self.facts.checkouts.push(CheckoutFact {
+            pos: self.pos(uses_span),
+            repository,
+            path,
+            span: uses_span,
+        });
     }
 
     fn with_str(&self, key: &str) -> Option<(String, NodeRef<'_, '_>)> {
@@ -201,16 +302,28 @@ impl Cx<'_, '_, '_> {
                 span: span(h.range),
             });
         }
+        for c in sf.clones {
+            let span = span(c.range);
+            let url = self.vars.expand(&c.url);
+            self.facts.checkouts.push(CheckoutFact {
+                pos: self.pos(span),
+                repository: (!is_own_repository(&url)).then_some(url),
+                path: self.path(&c.dir.value),
+                span,
+            });
+        }
         for e in sf.edits {
             let files = e.files.iter().map(|p| self.path(&p.value)).collect();
             let images = e.images.iter().map(|i| self.vars.expand(i)).collect();
             let text = self.vars.expand(text.get(e.range.clone()).unwrap_or(""));
+            let span = span(e.range);
             self.facts.edits.push(EditFact {
+                pos: self.pos(span),
                 tool: e.tool,
                 files,
                 images,
                 text,
-                span: span(e.range),
+                span,
             });
         }
         for d in sf.deploys {
@@ -226,11 +339,13 @@ impl Cx<'_, '_, '_> {
                     )
                 })
                 .collect();
+            let span = span(d.range);
             self.facts.deploys.push(DeployFact {
+                pos: self.pos(span),
                 via: d.tool,
                 paths,
                 namespace,
-                span: span(d.range),
+                span,
                 images: Vec::new(),
                 set_images,
                 pull_secrets: Vec::new(),
@@ -272,6 +387,7 @@ impl Cx<'_, '_, '_> {
             });
         }
         match action {
+            "actions/checkout" => self.checkout(uses_span),
             "azure/k8s-deploy" => self.k8s_deploy(action, uses_span),
             "azure/k8s-create-secret" => {
                 let ty = self.with_str("secret-type").map(|(v, _)| v);
@@ -338,6 +454,7 @@ impl Cx<'_, '_, '_> {
             .unwrap_or_default();
         let namespace = self.with_str("namespace").map(|(v, _)| v);
         self.facts.deploys.push(DeployFact {
+            pos: self.pos(uses_span),
             via: action.to_string(),
             paths: manifests,
             namespace,
@@ -381,6 +498,7 @@ impl Cx<'_, '_, '_> {
                 .map(|(v, _)| v)
                 .unwrap_or_default();
             self.facts.edits.push(EditFact {
+                pos: self.pos(unquoted_span(n)),
                 tool: EditTool::Yq,
                 files,
                 images,
@@ -428,7 +546,7 @@ pub fn extract(file: FileId, src: &str, wf: &Workflow) -> WorkflowFacts {
         .unwrap_or("");
     // Workflow-level env is visited once, not per step.
     kubeconfig_values(&mut facts, wf.root.get("env"), true);
-    for job in &wf.jobs {
+    for (job_index, job) in wf.jobs.iter().enumerate() {
         let job_workdir = job
             .node
             .str_at(&["defaults", "run", "working-directory"])
@@ -447,6 +565,7 @@ pub fn extract(file: FileId, src: &str, wf: &Workflow) -> WorkflowFacts {
                 vars,
                 workdir,
                 step,
+                job: job_index as u32,
             };
             kubeconfig_values(cx.facts, step.env, true);
             kubeconfig_values(cx.facts, step.with, false);

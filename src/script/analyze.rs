@@ -6,7 +6,7 @@
 use crate::script::builders::docker;
 use crate::script::cloud::{az, cloud_kubeconfig, kubelogin};
 use crate::script::editors::{awk, kustomize, perl, sed, yq};
-use crate::script::git::git;
+use crate::script::git::{gh, git};
 use crate::script::helm::helm;
 use crate::script::kubeconfig::{
     kubeconfig_assignments, kubeconfig_copy, kubeconfig_redirects, kubeconfig_via_github_env,
@@ -70,7 +70,8 @@ fn analyze_command(cmd: &Command, piped_from: Option<&Command>, f: &mut ScriptFa
         "kubelogin" => kubelogin(pw, args, f),
         "aws" | "gcloud" | "doctl" => cloud_kubeconfig(prog, pw, args, f),
         "docker" | "podman" => docker(args, f),
-        "git" => git(pw, args, f),
+        "git" => git(cmd, pw, args, f),
+        "gh" => gh(cmd, args, f),
         "sed" | "gsed" => sed(cmd, args, f),
         "perl" => perl(cmd, args, f),
         "yq" => yq(cmd, args, f),

@@ -99,6 +99,18 @@ pub struct DeployImage {
     pub range: Range<usize>,
 }
 
+/// `git clone URL [DIR]` or `gh repo clone REPO [DIR]`: another repository
+/// (or this one again) checked out into a directory of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clone {
+    /// The URL or `owner/name`, as written (it may hold a token: never shown).
+    pub url: String,
+    /// The directory it is cloned into (the URL's last part by default).
+    pub dir: PathRef,
+    /// The whole command.
+    pub range: Range<usize>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScriptFacts {
     /// Commands that give the runner access to a cluster.
@@ -114,5 +126,7 @@ pub struct ScriptFacts {
     pub edits: Vec<Edit>,
     /// `git commit` / `git push`.
     pub commits: Vec<Hit>,
+    /// `git clone`, `gh repo clone`.
+    pub clones: Vec<Clone>,
     pub pull_secrets: Vec<SecretCreate>,
 }

@@ -1,7 +1,7 @@
 //! Shell scripts in CI steps: the facts a GitOps linter needs about a
 //! `run:` script. Which commands reach a Kubernetes cluster, deploy
-//! manifests, build or push images, edit manifests in place, commit to git
-//! or create image pull secrets: [`analyze()`] gives them as [`ScriptFacts`].
+//! manifests, build or push images, edit manifests in place, clone or commit
+//! to git, or create image pull secrets: [`analyze()`] gives them as [`ScriptFacts`].
 //!
 //! Built on [`shell::commands`], so text inside quotes, comments and
 //! heredoc bodies is never mistaken for a command.
@@ -34,7 +34,7 @@ mod powershell;
 
 pub use analyze::analyze;
 pub use facts::{
-    Deploy, DeployImage, Edit, EditTool, Hit, ImagePart, ImageRef, PathRef, ScriptFacts,
+    Clone, Deploy, DeployImage, Edit, EditTool, Hit, ImagePart, ImageRef, PathRef, ScriptFacts,
     SecretCreate,
 };
 

@@ -8,6 +8,7 @@ pub mod git;
 pub mod git_index;
 pub mod kind;
 pub mod path;
+pub mod remote;
 pub mod roots;
 pub mod text;
 pub mod tracked;

@@ -102,6 +102,11 @@ impl RepoRoots {
         root
     }
 
+    /// Every repository root found so far, by id.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.ids
+    }
+
     /// The repository id and root of a file (an absolute, canonical path).
     pub fn of(&mut self, file: &Path) -> (u32, PathBuf) {
         let root = self.root_of_dir(file.parent().unwrap_or(Path::new("/")));

@@ -1,2 +1,3 @@
 //! Rules about namespaces.
 pub mod operator_namespace;
+pub mod operator_objects;

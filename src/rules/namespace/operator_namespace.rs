@@ -1,34 +1,65 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Location, RuleMeta, Severity};
+use crate::index::sources::{Source, Sources};
 use crate::index::{namespaces::NsSource, renders::Renders};
 use crate::index::{ObjectFacts, RepoIndex};
+use crate::rules::namespace::operator_objects::{is_cluster_scoped, OperatorObjects};
 use crate::rules::{RepoCx, Rule};
 use crate::yaml::Spanned;
 
 crate::declare_rule! {
     /// # operator-namespace
     ///
-    /// Application workloads must not run in the GitOps operator's namespace
+    /// Application workloads, and what they need to run (Services,
+    /// ConfigMaps, Secrets, Ingresses, volume claims, service accounts and
+    /// their roles, autoscalers, disruption budgets, network policies, ...),
+    /// must not be placed in the GitOps operator's namespace
     /// (`operator-namespaces`, default `argocd` and `flux-system`). Flags:
-    /// - an object that is not operator configuration whose effective
-    ///   namespace is an operator namespace (pointing at the node that put it
-    ///   there: `metadata.namespace`, or a kustomization's `namespace:`);
-    /// - an Argo CD Application whose `destination.namespace` is an operator
-    ///   namespace while its source path (in this repository) renders objects
-    ///   other than Argo CD resources and operator configuration;
-    /// - a Flux Kustomization or HelmRelease whose `targetNamespace` is an
-    ///   operator namespace (a Kustomization whose path renders only Flux
-    ///   objects is fine);
+    /// - an application object whose effective namespace is an operator
+    ///   namespace (pointing at the node that put it there:
+    ///   `metadata.namespace`, or a kustomization's `namespace:`);
+    /// - an Argo CD Application whose `destination.namespace`, or a Flux
+    ///   Kustomization whose `targetNamespace`, is an operator namespace while
+    ///   its source renders application objects (a workload is shown when
+    ///   there is one);
+    /// - a HelmRelease whose `targetNamespace` is an operator namespace and
+    ///   whose chart is in the repository;
+    /// - as a **warning**, an Application, Kustomization or HelmRelease
+    ///   deploying into an operator namespace from a source the linted
+    ///   repositories do not hold: another repository (known from the
+    ///   `repoURL` or the GitRepository's `url` against the linted
+    ///   repositories' git remotes), a path the repository does not have, a
+    ///   chart from a Helm repository, an OCI artifact. What it deploys
+    ///   cannot be checked;
     /// - an AppProject whose `destinations` grant an operator namespace (a
     ///   glob such as `'*'` that also matches one is a warning).
     ///
-    /// Never flagged: Application, ApplicationSet and AppProject objects in
-    /// `argocd`; `argocd-*` objects, objects labelled
-    /// `app.kubernetes.io/part-of: argocd` and Argo CD's repository/cluster
-    /// secrets; Flux's own objects (`*.toolkit.fluxcd.io`, `gotk-*`,
-    /// `app.kubernetes.io/part-of: flux`); cluster-scoped objects; an
-    /// app-of-apps parent whose source renders only Argo CD resources.
+    /// The operator's own objects and their helpers are never flagged:
+    /// - Argo CD's Application, ApplicationSet and AppProject (not Argo
+    ///   Rollouts or Workflows: they run application pods); `argocd-*`
+    ///   objects, objects labelled `app.kubernetes.io/part-of: argocd`, and
+    ///   repository/cluster credentials (the `argocd.argoproj.io/secret-type`
+    ///   label, also on the Secret an ExternalSecret or SealedSecret makes);
+    /// - Flux's objects (`*.toolkit.fluxcd.io`: sources, Kustomizations,
+    ///   HelmReleases, Receivers, Alerts, Providers, image automation),
+    ///   `gotk-*` and `flux-*` objects, objects labelled
+    ///   `app.kubernetes.io/part-of: flux`;
+    /// - the Secrets and ConfigMaps a Flux object in the same namespace reads
+    ///   itself, whether written out or made by an ExternalSecret or a
+    ///   SealedSecret: a Receiver's token and a Provider's or source's
+    ///   credentials (`secretRef`, `certSecretRef`, `proxySecretRef`),
+    ///   decryption and kubeconfig secrets, HelmRelease `valuesFrom`,
+    ///   Kustomization `postBuild.substituteFrom`;
+    /// - monitoring made for the operator: a ServiceMonitor or PodMonitor
+    ///   whose selector picks the operator's pods (`app: source-controller`
+    ///   and the other Flux controllers, `app.kubernetes.io/part-of: flux`,
+    ///   `app.kubernetes.io/name: argocd-*`), a PrometheusRule whose every
+    ///   expression reads the operator's metrics (`gotk_*`, `argocd_*`), a
+    ///   GrafanaDashboard or `*dashboard*`-labelled ConfigMap whose every
+    ///   dashboard shows them;
+    /// - cluster-scoped objects, and an app-of-apps parent whose source
+    ///   renders only the above.
     ///
     /// ## Why
     /// Argo CD's documentation: "Projects with access to the namespace in
@@ -68,49 +99,6 @@ crate::declare_rule! {
     }
 }
 
-const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "PersistentVolume",
-    "StorageClass",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "APIService",
-    "IngressClass",
-    "RuntimeClass",
-    "CSIDriver",
-    "VolumeSnapshotClass",
-    "ClusterIssuer",
-    "ClusterPolicy",
-    "ClusterSecretStore",
-];
-
-/// Operator configuration: what belongs in the operator's namespace.
-pub fn is_operator_config(o: &ObjectFacts) -> bool {
-    let group = o.group();
-    let name = o.name.as_ref().map(|n| n.value.as_str()).unwrap_or("");
-    group.starts_with("argoproj.io")
-        || group.ends_with("fluxcd.io")
-        || name.starts_with("argocd-")
-        || name.starts_with("gotk-")
-        || name.starts_with("flux-")
-        || o.extra().argocd_secret_type
-        || matches!(
-            o.extra().part_of.as_deref(),
-            Some("argocd" | "argo-cd" | "flux" | "flux-system")
-        )
-        || o.extra().instance.as_deref() == Some("flux-system")
-}
-
-fn is_cluster_scoped(o: &ObjectFacts) -> bool {
-    CLUSTER_SCOPED.contains(&o.kind.as_str())
-}
-
 fn is_argo_resource(o: &ObjectFacts) -> bool {
     o.group().starts_with("argoproj.io")
         && matches!(
@@ -145,20 +133,37 @@ impl Rule for OperatorNamespace {
     fn check_repo(&self, index: &RepoIndex, cx: &mut RepoCx) {
         let ops = &cx.config.operator_namespaces;
         let is_op = |ns: &str| ops.iter().any(|o| o == ns);
-        placed_objects(index, &is_op, cx.findings);
-        operator_destinations(index, &is_op, cx.findings);
+        let own = OperatorObjects::new(index);
+        placed_objects(index, &own, &is_op, cx.findings);
+        operator_destinations(index, &own, &is_op, cx.findings);
         project_grants(index, ops, cx.findings);
     }
 }
 
-/// Objects put into an operator namespace, grouped by the node that put them there.
-fn placed_objects(index: &RepoIndex, is_op: &dyn Fn(&str) -> bool, findings: &mut Vec<Finding>) {
+/// What an object does there, in words that fit its kind: a workload runs,
+/// anything else is placed.
+fn verb(o: &ObjectFacts) -> &'static str {
+    if o.has_pod {
+        "runs in"
+    } else {
+        "is placed in"
+    }
+}
+
+/// Application objects put into an operator namespace, grouped by the node
+/// that put them there.
+fn placed_objects(
+    index: &RepoIndex,
+    own: &OperatorObjects,
+    is_op: &dyn Fn(&str) -> bool,
+    findings: &mut Vec<Finding>,
+) {
     let mut by_setter: BTreeMap<(u32, u32, u32), Vec<usize>> = BTreeMap::new();
     for (i, o) in index.objects.iter().enumerate() {
         let Some(e) = &index.effective_ns[i] else {
             continue;
         };
-        if !is_op(&e.value) || is_operator_config(o) || is_cluster_scoped(o) {
+        if !is_op(&e.value) || own.is_own(i) || is_cluster_scoped(o) {
             continue;
         }
         // Operator destinations are reported once, on the Application or Kustomization.
@@ -173,7 +178,9 @@ fn placed_objects(index: &RepoIndex, is_op: &dyn Fn(&str) -> bool, findings: &mu
             .or_default()
             .push(i);
     }
-    for ((file, start, end), objs) in by_setter {
+    for ((file, start, end), mut objs) in by_setter {
+        // Workloads first: they are what the finding is about.
+        objs.sort_by_key(|&i| !index.objects[i].has_pod);
         let first = &index.objects[objs[0]];
         let Some((ns, source)) = index.effective_ns[objs[0]]
             .as_ref()
@@ -186,10 +193,17 @@ fn placed_objects(index: &RepoIndex, is_op: &dyn Fn(&str) -> bool, findings: &mu
             span: crate::yaml::Span { start, end },
         };
         let mut f = if source == NsSource::Kustomization {
+            let what = if first.has_pod {
+                "workloads"
+            } else {
+                "objects"
+            };
             let mut f = Finding::new(
                 &OperatorNamespace::META,
                 at,
-                format!("this kustomization puts application workloads in the operator namespace `{ns}`"),
+                format!(
+                    "this kustomization puts application {what} in the operator namespace `{ns}`"
+                ),
             )
             .label("operator namespace");
             for &i in objs.iter().take(5) {
@@ -207,7 +221,11 @@ fn placed_objects(index: &RepoIndex, is_op: &dyn Fn(&str) -> bool, findings: &mu
             Finding::new(
                 &OperatorNamespace::META,
                 at,
-                format!("{} runs in the operator namespace `{ns}`", describe(first)),
+                format!(
+                    "{} {} the operator namespace `{ns}`",
+                    describe(first),
+                    verb(first)
+                ),
             )
             .label("operator namespace")
             .object(Some(first.object_ref(Some(&ns))))
@@ -217,88 +235,135 @@ fn placed_objects(index: &RepoIndex, is_op: &dyn Fn(&str) -> bool, findings: &mu
     }
 }
 
-/// Applications, Flux Kustomizations and HelmReleases targeting an operator namespace.
-fn operator_destinations(
-    index: &RepoIndex,
-    is_op: &dyn Fn(&str) -> bool,
-    findings: &mut Vec<Finding>,
-) {
-    let renders = Renders::new(index);
-    for o in &index.objects {
-        let (target, sources, what): (&Spanned, Vec<&Spanned>, &str) = if let Some(d) = o
-            .extra()
-            .app_destination_ns
-            .as_ref()
-            .filter(|_| is_argo_resource(o))
-        {
-            (
-                d,
-                o.extra().app_sources.iter().collect(),
-                "destination.namespace",
-            )
-        } else if let Some(t) = &o.extra().target_namespace {
-            (t, o.extra().flux_path.iter().collect(), "targetNamespace")
-        } else {
-            continue;
+/// What an Application's, Kustomization's or HelmRelease's sources hold, as
+/// far as the linted repositories show.
+#[derive(Default)]
+struct Rendered {
+    /// Objects rendered from manifest directories, by index.
+    objects: Vec<usize>,
+    /// A chart directory that exists (what it renders is not read).
+    local_chart: bool,
+    /// Sources out of sight, in words.
+    unseen: Vec<String>,
+}
+
+fn rendered(index: &RepoIndex, renders: &Renders, sources: &Sources, o: &ObjectFacts) -> Rendered {
+    let mut out = Rendered::default();
+    for s in sources.of(o) {
+        let (repo, dir, chart) = match s {
+            Source::Dir { repo, dir, chart } => (repo, dir, chart),
+            Source::Unseen(what) => {
+                out.unseen.push(what);
+                continue;
+            }
         };
-        if !is_op(&target.value) {
-            continue;
-        }
-        let is_helm_release = o.kind == "HelmRelease";
-        let rendered: Vec<usize> = sources
-            .iter()
-            .flat_map(|p| renders.from_dir(index.repo(o.file), &p.value))
-            .flat_map(|(f, _)| {
+        let files = renders.from_dir(repo, &dir);
+        if files.is_empty() {
+            let dir = dir.trim_start_matches("./").trim_matches('/');
+            out.unseen
+                .push(format!("`{dir}`, a path the repository does not have"));
+        } else if chart {
+            out.local_chart = true;
+        } else {
+            out.objects.extend(files.iter().flat_map(|&(f, _)| {
                 index
                     .objects
                     .iter()
                     .enumerate()
                     .filter(move |(_, x)| x.file == f)
                     .map(|(i, _)| i)
-            })
-            .collect();
-        let workload = rendered
+            }));
+        }
+    }
+    out
+}
+
+/// Applications, Flux Kustomizations and HelmReleases targeting an operator namespace.
+fn operator_destinations(
+    index: &RepoIndex,
+    own: &OperatorObjects,
+    is_op: &dyn Fn(&str) -> bool,
+    findings: &mut Vec<Finding>,
+) {
+    let renders = Renders::new(index);
+    let sources = Sources::new(index);
+    for o in &index.objects {
+        let (target, what): (&Spanned, &str) = if let Some(d) = o
+            .extra()
+            .app_destination_ns
+            .as_ref()
+            .filter(|_| is_argo_resource(o))
+        {
+            (d, "destination.namespace")
+        } else if let Some(t) = &o.extra().target_namespace {
+            (t, "targetNamespace")
+        } else {
+            continue;
+        };
+        if !is_op(&target.value) {
+            continue;
+        }
+        let r = rendered(index, &renders, &sources, o);
+        let app_objects: Vec<&ObjectFacts> = r
+            .objects
             .iter()
+            .filter(|&&i| !own.is_own(i))
             .map(|&i| &index.objects[i])
-            .find(|x| !is_operator_config(x) && !is_cluster_scoped(x));
+            .filter(|x| !is_cluster_scoped(x))
+            .collect();
+        let evidence = app_objects
+            .iter()
+            .find(|x| x.has_pod)
+            .or(app_objects.first());
         let at = Location {
             file: o.file,
             span: target.span,
         };
-        let f = match (workload, is_helm_release, rendered.is_empty()) {
-            (Some(w), _, _) => Finding::new(
+        let ns = &target.value;
+        let label = format!("{what} is an operator namespace");
+        let f = if let Some(w) = evidence {
+            let kind = if w.has_pod { "workloads" } else { "objects" };
+            Finding::new(
                 &OperatorNamespace::META,
                 at,
-                format!(
-                    "{} deploys application workloads into the operator namespace `{}`",
-                    describe(o),
-                    target.value
-                ),
+                format!("{} deploys application {kind} into the operator namespace `{ns}`", describe(o)),
             )
-            .label(format!("{what} is an operator namespace"))
+            .label(label)
             .related(
                 Location {
                     file: w.file,
                     span: w.kind_span,
                 },
                 format!("{} is rendered from its source", describe(w)),
-            ),
-            (None, true, _) => Finding::new(
+            )
+            .help("point the destination at the application's own namespace; only operator configuration (Applications, AppProjects, Flux objects) belongs there")
+        } else if r.local_chart {
+            Finding::new(
+                &OperatorNamespace::META,
+                at,
+                format!("{} installs a chart into the operator namespace `{ns}`", describe(o)),
+            )
+            .label(label)
+            .help("point the destination at the application's own namespace; only operator configuration (Applications, AppProjects, Flux objects) belongs there")
+        } else if !r.unseen.is_empty() {
+            Finding::new(
                 &OperatorNamespace::META,
                 at,
                 format!(
-                    "{} installs a chart into the operator namespace `{}`",
+                    "{} deploys into the operator namespace `{ns}` from a source that is not in the repository ({}), so what it deploys cannot be checked",
                     describe(o),
-                    target.value
+                    r.unseen.join("; ")
                 ),
             )
-            .label(format!("{what} is an operator namespace")),
-            _ => continue,
+            .label(label)
+            .help("unless that source holds only operator configuration, point the destination at the application's own namespace (a source repository linted together with this one is checked)")
+            .severity(Severity::Warning)
+        } else {
+            continue;
         };
-        findings.push(
-            f.help("point the destination at the application's own namespace; only operator configuration (Applications, AppProjects, Flux objects) belongs there")
-                .object(Some(o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str())))),
-        );
+        findings.push(f.object(Some(
+            o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str())),
+        )));
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::config::{Config, Mode};
 use crate::finding::visible::visible;
-use crate::index::workflow::WorkflowFacts;
+use crate::index::checkout::Located;
+use crate::index::workflow::{StepPos, WorkflowFacts};
 use crate::index::RepoIndex;
 use crate::yaml::Span;
 
@@ -26,13 +27,20 @@ pub struct Decision {
     pub evidence: Vec<Evidence>,
 }
 
-/// Whether a repository path holds Kubernetes manifests (or could: a YAML file
-/// outside `.github/`).
-fn is_manifest_path(index: &RepoIndex, repo: u32, path: &str) -> bool {
-    if path.starts_with(".github/") || !(path.ends_with(".yaml") || path.ends_with(".yml")) {
+/// Whether a workspace path holds Kubernetes manifests (or could: a YAML
+/// file outside `.github/`), in whichever repository it is (`locate`).
+fn is_manifest_path(index: &RepoIndex, wf: &WorkflowFacts, pos: StepPos, path: &str) -> bool {
+    if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
         return false;
     }
-    match index.file_at(repo, path) {
+    let (repo, path) = match index.locate(wf, pos, path) {
+        Located::Linted { repo, path, .. } => (repo, path),
+        Located::Elsewhere { path, .. } => return !path.starts_with(".github/"),
+    };
+    if path.starts_with(".github/") {
+        return false;
+    }
+    match index.file_at(repo, &path) {
         Some(id) => {
             index.objects.iter().any(|o| o.file == id)
                 || index.kustomizations.iter().any(|k| k.file == id)
@@ -68,7 +76,7 @@ pub fn decide(wf: &WorkflowFacts, index: &RepoIndex, cfg: &Config) -> Decision {
     let manifest_edit = wf.edits.iter().find_map(|e| {
         e.files
             .iter()
-            .find(|f| is_manifest_path(index, repo, f))
+            .find(|f| is_manifest_path(index, wf, e.pos, f))
             .map(|f| (e, f))
     });
     if let (Some((edit, file)), Some(commit)) = (manifest_edit, wf.commits.first()) {

@@ -1,9 +1,11 @@
 use crate::finding::{Finding, Location, RuleMeta, Severity};
-use crate::index::workflow::{EditFact, PushFact, WorkflowFacts};
+use crate::index::checkout::Located;
+use crate::index::workflow::{CheckoutFact, EditFact, PushFact, WorkflowFacts};
 use crate::index::RepoIndex;
 use crate::model::image::{self, has_placeholder};
 use crate::rules::{RepoCx, Rule};
 use crate::script::EditTool;
+use crate::source::remote::slug;
 use crate::yaml::Spanned;
 
 crate::declare_rule! {
@@ -24,6 +26,18 @@ crate::declare_rule! {
     ///   `image:` in its `manifests:` (k8s-deploy then silently deploys the
     ///   old image).
     ///
+    /// Paths are the job's workspace's (`cd`, `working-directory:`,
+    /// `$GITHUB_WORKSPACE` and `${{ github.workspace }}` followed). A folder
+    /// the job filled with another repository before the step
+    /// (`actions/checkout` with `repository:` and `path:`, `git clone URL
+    /// DIR`, `gh repo clone`) holds that repository's files: a tag bump there
+    /// is judged in that repository when it is linted too (name both folders,
+    /// `shipshape check app gitops`, or lint a folder holding both; it is
+    /// recognised by its git remotes, or by its directory's name when it has
+    /// no git config), and is not judged at all when it is not, since the
+    /// file is out of sight rather than missing. `actions/checkout` of this
+    /// repository with a `path:` maps that folder to the repository root.
+    ///
     /// A pushed reference whose registry is only known at run time (a step
     /// output such as `$ACRSERVER`) is compared by repository path alone, and
     /// the finding is downgraded to a warning.
@@ -42,7 +56,15 @@ crate::declare_rule! {
     ///     docker push contoso.azurecr.io/web:${{ github.sha }}
     ///     yq -i '.spec.template.spec.containers[0].image = "contoso.azurecr.io/web:${{ github.sha }}"' k8s/frontend.yaml
     /// ```
-    /// Passes: the same, with `k8s/frontend.yaml` running `contoso.azurecr.io/web:<tag>`.
+    /// Passes: the same, with `k8s/frontend.yaml` running `contoso.azurecr.io/web:<tag>`;
+    /// and a bump in a separate GitOps repository checked out beside the code:
+    /// ```yaml
+    /// - uses: actions/checkout@v4
+    ///   with:
+    ///     repository: contoso/gitops   # judged there when it is linted too
+    ///     path: gitops
+    /// - run: cd gitops/apps/web && kustomize edit set image contoso.azurecr.io/web:${{ github.sha }}
+    /// ```
     ///
     /// ## Options
     /// None.
@@ -163,25 +185,18 @@ fn tag_update(
         file: wf.file,
         span: edit.span,
     };
-    let Some(id) = index.file_at(index.repo(wf.file), file) else {
-        return Some(
-            Finding::new(
-                &WorkflowImageMismatch::META,
-                at,
-                format!(
-                    "the tag-update step writes `{file}`, which does not exist in the repository"
-                ),
-            )
-            .label("no such file")
-            .related(
-                Location {
-                    file: wf.file,
-                    span: push.span,
-                },
-                "the image this workflow pushes",
-            )
-            .help("point the step at the manifest that deploys the pushed image"),
-        );
+    // A file of a repository the run does not hold is not missing: it is
+    // out of sight.
+    let Located::Linted {
+        repo,
+        path,
+        checkout,
+    } = index.locate(wf, edit.pos, file)
+    else {
+        return None;
+    };
+    let Some(id) = index.file_at(repo, &path) else {
+        return Some(missing_file(wf, at, file, &path, checkout, push));
     };
     if edit.tool == EditTool::KustomizeEditSetImage {
         return None;
@@ -226,13 +241,60 @@ fn tag_update(
     Some(f)
 }
 
+/// A tag-update step's file that its repository (this one, or the one
+/// checked out where it points) does not have.
+fn missing_file(
+    wf: &WorkflowFacts,
+    at: Location,
+    file: &str,
+    path: &str,
+    checkout: Option<&CheckoutFact>,
+    push: &PushFact,
+) -> Finding {
+    let (msg, label) = match checkout {
+        None => (
+            format!("the tag-update step writes `{file}`, which does not exist in the repository"),
+            "no such file".to_string(),
+        ),
+        Some(c) => (
+            format!(
+                "the tag-update step writes `{file}`, but the checked-out repository {} has no `{path}`",
+                repo_label(c.repository.as_deref())
+            ),
+            format!("no `{path}` there"),
+        ),
+    };
+    let mut f = Finding::new(&WorkflowImageMismatch::META, at, msg)
+        .label(label)
+        .related(
+            Location {
+                file: wf.file,
+                span: push.span,
+            },
+            "the image this workflow pushes",
+        );
+    if let Some(c) = checkout {
+        f = f.related(
+            Location {
+                file: wf.file,
+                span: c.span,
+            },
+            format!("checked out into `{}`", c.path),
+        );
+    }
+    f.help("point the step at the manifest that deploys the pushed image")
+}
+
 /// azure/k8s-deploy `images:` against its `manifests:`.
 fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Finding>) {
     for d in wf.deploys.iter().filter(|d| !d.images.is_empty()) {
         let manifest_images: Vec<(u32, &Spanned)> = d
             .paths
             .iter()
-            .filter_map(|p| index.file_at(index.repo(wf.file), p))
+            .filter_map(|p| match index.locate(wf, d.pos, p) {
+                Located::Linted { repo, path, .. } => index.file_at(repo, &path),
+                Located::Elsewhere { .. } => None,
+            })
             .flat_map(|id| images_in(index, id))
             .collect();
         if manifest_images.is_empty() {
@@ -271,6 +333,15 @@ fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Findi
             }
             findings.push(f);
         }
+    }
+}
+
+/// A checked-out repository as messages name it: its `owner/name` (never
+/// the URL, which may hold a token).
+fn repo_label(repository: Option<&str>) -> String {
+    match repository.and_then(slug) {
+        Some(s) => format!("`{s}`"),
+        None => "it names".to_string(),
     }
 }
 
