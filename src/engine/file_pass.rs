@@ -205,7 +205,10 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     // chart, as in kustomize generators or test data; Jinja in Ansible roles)
     // is skipped and counted, like a chart file, rather than reported as a
     // syntax error.
-    if !parsed.errors.is_empty() && template::is_template(src) {
+    let first_error = parsed.errors.iter().map(|e| e.span.start as usize).min();
+    if first_error
+        .is_some_and(|e| template::is_template(src) || template::breaks_at_placeholder(src, e))
+    {
         r.linted = false;
         r.skipped = true;
         return r;

@@ -44,6 +44,32 @@ pub(super) fn is_template(src: &str) -> bool {
     false
 }
 
+/// Whether the first parse error lies in a substitution placeholder
+/// (`${VAR}`, `${{ values.x }}`): a file that Flux's `postBuild`, envsubst
+/// or a scaffolder fills in before anything reads it, and that is only
+/// broken because a `{` of a placeholder reads as YAML flow syntax.
+pub(super) fn breaks_at_placeholder(src: &str, error: usize) -> bool {
+    let error = error.min(src.len());
+    let line_start = src[..error].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[error..].find('\n').map_or(src.len(), |i| error + i);
+    let line = &src[line_start..line_end];
+    let at = error - line_start;
+    let mut from = 0;
+    while let Some(i) = line[from..].find("${") {
+        let open = from + i;
+        let Some(len) = line[open..].find('}') else {
+            return false;
+        };
+        // `${{ … }}` closes with two braces.
+        let close = open + len + usize::from(line[open + len..].starts_with("}}"));
+        if (open..=close + 1).contains(&at) {
+            return true;
+        }
+        from = close + 1;
+    }
+    false
+}
+
 /// Where each closing delimiter last occurs: a tag is closed when its
 /// closer occurs after it (tags may span lines, as Jinja comments do).
 struct Closers {
@@ -181,7 +207,21 @@ fn after_quoted(b: &[u8], i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::is_template;
+    use super::{breaks_at_placeholder, is_template};
+
+    #[test]
+    fn errors_in_substitution_placeholders() {
+        let src = "scrape:\n  - targets: [vault.${CLUSTER_DOMAIN}:8200]\n";
+        let at = src.find("{CLUSTER").unwrap();
+        assert!(breaks_at_placeholder(src, at));
+        assert!(breaks_at_placeholder(src, at + 1));
+        // An error elsewhere on a line with a placeholder, or on a line without.
+        let src = "a: ${X}\nb: [1, 2\n";
+        assert!(!breaks_at_placeholder(src, src.len()));
+        let src = "a: ${X} and then: bad\n";
+        assert!(!breaks_at_placeholder(src, src.find("bad").unwrap()));
+        assert!(!breaks_at_placeholder("", 5));
+    }
 
     #[test]
     fn jinja_tags_opening_nodes_are_templates() {

@@ -16,7 +16,11 @@ crate::declare_rule! {
     /// `{% for … %}`, `{# … #}`, and ERB's `<%= … %>`. Braces inside quotes,
     /// comments or block scalars, `${{ … }}` and `{VAR}` are not template
     /// syntax: a broken file whose only braces are there is still reported.
-    /// `*.j2`, `*.jinja` and `*.jinja2` files are not read at all.
+    /// A file whose first error lies inside a substitution placeholder
+    /// (`${VAR}` filled in by Flux's `postBuild` or envsubst, a scaffolder's
+    /// `${{ values.x }}`), where its `{` reads as YAML flow syntax, is a
+    /// template too. `*.j2`, `*.jinja` and `*.jinja2` files are not read at
+    /// all.
     ///
     /// ## Why
     /// Kubernetes and GitHub read YAML with their own parsers: a duplicate key

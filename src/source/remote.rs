@@ -20,6 +20,10 @@ const MAX_CONFIG: u64 = 256 * 1024;
 /// fewer than two path parts, or a `${{ }}`/`$VAR` placeholder in them.
 pub fn slug(url: &str) -> Option<String> {
     let url = url.trim();
+    // A clone of a local path names no hosted repository.
+    if url.starts_with(['/', '.', '~']) || url.starts_with("file:") {
+        return None;
+    }
     let rest = match url.split_once("://") {
         Some((_, r)) => r.split_once('/').map_or("", |(_, p)| p),
         // scp-like `user@host:path`, but not a Windows drive or a bare slug.
@@ -132,6 +136,9 @@ mod tests {
             ("https://github.com/org/gitops?ref=main", Some("org/gitops")),
             ("${{ github.repository_owner }}/gitops", None),
             ("gitops", None),
+            ("/srv/mirrors/org/gitops", None),
+            ("../org/gitops.git", None),
+            ("file:///srv/org/gitops", None),
             ("https://github.com/", None),
             ("", None),
         ] {

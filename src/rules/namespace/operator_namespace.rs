@@ -31,7 +31,8 @@ crate::declare_rule! {
     ///   `repoURL` or the GitRepository's `url` against the linted
     ///   repositories' git remotes), a path the repository does not have, a
     ///   chart from a Helm repository, an OCI artifact. What it deploys
-    ///   cannot be checked;
+    ///   cannot be checked (not when its name or chart is the operator's
+    ///   own: `argo-cd`, `flux-operator`, `flux-instance`, `argocd-*`, `flux-*`);
     /// - an AppProject whose `destinations` grant an operator namespace (a
     ///   glob such as `'*'` that also matches one is a warning).
     ///
@@ -345,7 +346,7 @@ fn operator_destinations(
             )
             .label(label)
             .help("point the destination at the application's own namespace; only operator configuration (Applications, AppProjects, Flux objects) belongs there")
-        } else if !r.unseen.is_empty() {
+        } else if !r.unseen.is_empty() && !installs_operator(o) {
             Finding::new(
                 &OperatorNamespace::META,
                 at,
@@ -365,6 +366,28 @@ fn operator_destinations(
             o.object_ref(o.namespace.as_ref().map(|n| n.value.as_str())),
         )));
     }
+}
+
+/// An Application or HelmRelease that installs the operator itself (Argo
+/// CD managing itself, flux-operator and flux-instance): its chart or name
+/// is the operator's.
+fn installs_operator(o: &ObjectFacts) -> bool {
+    let is_op = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        ["argocd", "argo-cd", "flux", "flux2"].contains(&n.as_str())
+            || n.starts_with("argocd-")
+            || n.starts_with("flux-")
+    };
+    let name = o.name.as_ref().map(|n| n.value.as_str());
+    let charts = o
+        .extra()
+        .app_sources
+        .iter()
+        .filter_map(|s| s.chart.as_deref());
+    name.into_iter()
+        .chain(o.extra().helm_chart.as_deref())
+        .chain(charts)
+        .any(is_op)
 }
 
 /// AppProjects granting an operator namespace.
