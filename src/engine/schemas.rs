@@ -237,18 +237,27 @@ fn repository_crds(
     if redo.is_empty() {
         return unvalidated;
     }
-    // What a bundled schema said of these objects gives way to the repository's CRD.
-    findings.retain(|f| {
-        f.rule != SchemaViolation::META.id
-            || !redo.get(&f.primary.file).is_some_and(|objs| {
-                objs.iter().any(|o| {
-                    o.checked
-                        && o.span.start <= f.primary.span.start
-                        && f.primary.span.end <= o.span.end
-                })
-            })
-    });
-    let mut redo: Vec<(FileId, Vec<PendingObject>)> = redo.into_iter().collect();
+    // An object a bundled schema accepts stays accepted: a repository's
+    // CRD may be a trimmed test copy. The others are judged again below.
+    let said = |f: &Finding, file: FileId, o: &PendingObject| {
+        f.rule == SchemaViolation::META.id && f.primary.file == file && within(f, o.span)
+    };
+    let mut bundled: HashMap<(FileId, Span), usize> = HashMap::new();
+    for f in findings.iter() {
+        if let Some(objs) = redo.get(&f.primary.file) {
+            for o in objs
+                .iter()
+                .filter(|o| o.checked && said(f, f.primary.file, o))
+            {
+                *bundled.entry((f.primary.file, o.span)).or_default() += 1;
+            }
+        }
+    }
+    for (file, objs) in redo.iter_mut() {
+        objs.retain(|o| !o.checked || bundled.contains_key(&(*file, o.span)));
+    }
+    let mut redo: Vec<(FileId, Vec<PendingObject>)> =
+        redo.into_iter().filter(|(_, o)| !o.is_empty()).collect();
     redo.sort_by_key(|(f, _)| *f);
     let catalog = Catalog::default();
     let found: Vec<Vec<Finding>> = redo
@@ -265,8 +274,25 @@ fn repository_crds(
             )
         })
         .collect();
-    findings.extend(found.into_iter().flatten());
+    // Each object keeps whichever judgement finds less: the bundled
+    // schema's or the repository CRD's.
+    for ((file, objs), mut again) in redo.iter().zip(found) {
+        for o in objs {
+            let mine = again.iter().filter(|f| within(f, o.span)).count();
+            let theirs = bundled.get(&(*file, o.span)).copied();
+            if theirs.is_some_and(|n| n <= mine) {
+                again.retain(|f| !within(f, o.span));
+            } else if theirs.is_some() {
+                findings.retain(|f| !said(f, *file, o));
+            }
+        }
+        findings.extend(again);
+    }
     unvalidated
+}
+
+fn within(f: &Finding, span: Span) -> bool {
+    span.start <= f.primary.span.start && f.primary.span.end <= span.end
 }
 
 /// A repository's CRD by (repository, apiVersion, kind).
