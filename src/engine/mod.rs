@@ -25,6 +25,7 @@ mod diff_base;
 mod file_pass;
 mod files;
 mod finish;
+mod helm_values;
 mod read;
 mod repo_pass;
 mod schemas;
@@ -161,7 +162,7 @@ pub fn run(opts: &Options) -> Run {
     let mut positions = pass1.positions;
     positions.seal();
     let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();
-    let index = repo_pass::index(
+    let mut index = repo_pass::index(
         std::mem::take(&mut pass1.facts),
         &files,
         &opts.paths,
@@ -178,6 +179,7 @@ pub fn run(opts: &Options) -> Run {
         pool.as_ref(),
         &mut findings,
     );
+    index.helm = helm_values::effective(&index, &files, cfg);
     let index_time = t2.elapsed();
     mark("index");
 

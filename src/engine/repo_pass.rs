@@ -27,6 +27,7 @@ pub(super) fn index(
         objects: facts.objects,
         kustomizations: facts.kustomizations,
         workflows: facts.workflows,
+        helm_files: facts.helm,
         ..RepoIndex::default()
     };
     let mut roots = RepoRoots::new(opts_paths, cwd, walked, markers);

@@ -3,12 +3,15 @@
 //! file; only these facts do.
 //!
 //! `extract` and `gitops` take facts from objects and kustomizations,
-//! `workflow` from workflows; once every file is in, `namespaces` resolves
-//! each object's effective namespace over the kustomization chains that
-//! `renders` follows.
+//! `workflow` from workflows, `helm` from charts and the objects deploying
+//! them; once every file is in, `namespaces` resolves each object's
+//! effective namespace over the kustomization chains that `renders`
+//! follows, `images` and `helm_resolve` the images as deployed.
 
 pub mod extract;
 pub mod gitops;
+pub mod helm;
+pub mod helm_resolve;
 pub mod images;
 pub mod namespaces;
 pub mod renders;
@@ -24,6 +27,7 @@ pub struct FileFacts {
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<workflow::WorkflowFacts>,
+    pub helm: Vec<helm::HelmFile>,
 }
 
 /// A Kubernetes object, reduced to what the cross-file rules read.
@@ -73,6 +77,8 @@ pub struct ObjectExtra {
     pub instance: Option<String>,
     /// Carries the `argocd.argoproj.io/secret-type` label (repository and cluster credentials).
     pub argocd_secret_type: bool,
+    /// Charts an Argo CD Application or Flux HelmRelease deploys, with their values.
+    pub helm: Vec<helm::HelmSource>,
 }
 
 static NO_EXTRA: ObjectExtra = ObjectExtra {
@@ -86,6 +92,7 @@ static NO_EXTRA: ObjectExtra = ObjectExtra {
     part_of: None,
     instance: None,
     argocd_secret_type: false,
+    helm: Vec::new(),
 };
 
 impl ObjectExtra {
@@ -126,6 +133,8 @@ pub struct KustomizationFacts {
     pub components: usize,
     /// `images:` overrides.
     pub images: Vec<crate::model::kustomize::ImageOverride>,
+    /// `configMapGenerator` files (Flux `valuesFrom` reads them).
+    pub config_map_files: Vec<helm::GeneratedFile>,
 }
 
 impl KustomizationFacts {
@@ -181,4 +190,8 @@ pub struct RepoIndex {
     pub effective: images::Effective,
     /// Effective namespace of each of `objects`, same order.
     pub effective_ns: Vec<Option<namespaces::EffectiveNs>>,
+    /// Chart files and values files, in file order.
+    pub helm_files: Vec<helm::HelmFile>,
+    /// The images charts' effective values describe.
+    pub helm: Vec<helm_resolve::HelmImage>,
 }
