@@ -1,8 +1,9 @@
 //! Effective images through Helm. Each chart of the repository is read with
 //! the values every Argo CD Application or Flux HelmRelease deploying it
 //! gives, or alone when nothing here deploys it (like a Kustomize base
-//! nobody renders); a remote chart is read with the values given to it
-//! only. Layers merge as the operators merge them:
+//! nobody renders; a subchart vendored in another chart's `charts/` is
+//! not, its parent may override it); a remote chart is read with the
+//! values given to it only. Layers merge as the operators merge them:
 //!
 //! - Argo CD: the chart's `values.yaml`, `valueFiles` in order, `values`
 //!   (or `valuesObject`, which replaces it), `parameters`;
@@ -242,7 +243,7 @@ impl<'a> Planner<'a> {
             }
         }
         for (key, c) in &self.charts {
-            if deployed.contains(key) {
+            if deployed.contains(key) || self.is_subchart(*key) {
                 continue;
             }
             if let Some((f, t)) = c.defaults {
@@ -255,6 +256,15 @@ impl<'a> Planner<'a> {
             }
         }
         out
+    }
+
+    /// A chart vendored in another's `charts/`: deployed through its
+    /// parent, whose values may override its own under its name (not
+    /// followed), so it is not judged alone.
+    fn is_subchart(&self, (repo, dir): (u32, &str)) -> bool {
+        let parent = dir_of(dir);
+        parent.rsplit('/').next() == Some("charts")
+            && self.charts.contains_key(&(repo, dir_of(parent)))
     }
 
     /// What one source deploys, and the chart directory it deploys.

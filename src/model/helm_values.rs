@@ -147,6 +147,9 @@ impl Tree {
                     }
                 }
             }
+            // The same node again (a chart's values.yaml also named in
+            // `valueFiles`): nothing is overridden.
+            (Tree::Scalar(b), Tree::Scalar(l)) if b.at == l.at => {}
             (base, Tree::Scalar(l)) => {
                 let overrides = match base {
                     Tree::Scalar(b) => b
@@ -364,6 +367,10 @@ mod tests {
         assert_eq!(&*leaf_at(&base, &["image", "repository"]).text, "web");
         assert!(base.get("sidecar").is_none());
         assert_eq!(base.get("list"), Some(&Tree::Seq(Vec::new())));
+        // The same file layered twice overrides nothing.
+        let mut again = tree("image:\n  tag: 1.0.0\n");
+        again.merge(&again.clone());
+        assert!(leaf_at(&again, &["image", "tag"]).overrides.is_none());
         // A second override keeps the first value replaced.
         base.merge(&tree("image:\n  tag: 2.0.0\n"));
         let tag = leaf_at(&base, &["image", "tag"]);
@@ -477,8 +484,12 @@ mod tests {
     #[test]
     fn deep_and_wide_input_is_bounded() {
         // A wide values file stops at the node budget without failing.
-        let wide: String = (0..60_000).map(|i| format!("k{i}: {{image: a:{i}}}\n")).collect();
-        let Tree::Map(kept) = tree(&wide) else { panic!() };
+        let wide: String = (0..60_000)
+            .map(|i| format!("k{i}: {{image: a:{i}}}\n"))
+            .collect();
+        let Tree::Map(kept) = tree(&wide) else {
+            panic!()
+        };
         assert!(kept.len() < 60_000 && kept.len() >= 10_000);
         let mut s = String::new();
         for i in 0..200 {

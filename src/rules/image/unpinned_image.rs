@@ -51,7 +51,9 @@ crate::declare_rule! {
     /// busybox`: the template may add the tag) or one beside a tag key
     /// (`imageTag`), values with placeholders. A chart default that every
     /// Application or HelmRelease deploying the chart overrides is not
-    /// judged; a chart nothing deploys is judged as written. For a remote
+    /// judged; a chart nothing deploys is judged as written (a subchart in
+    /// another chart's `charts/` is not: its parent's values may override
+    /// it, and those are not followed). For a remote
     /// chart only the values given to it are judged (a `tag: latest` alone
     /// is reported). A HelmRelease's `valuesFrom` Secrets are never read.
     ///
