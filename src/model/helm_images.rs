@@ -2,7 +2,7 @@
 //! read them, and the reference each composes:
 //!
 //! - `image: repo[:tag][@digest]`, a string (also under `…Image` keys);
-//! - `image: {registry, repository, tag, digest}`, any subset, with
+//! - `image: {registry, repository, tag, digest}` (or `sha`), any subset, with
 //!   `global.imageRegistry` (the Bitnami convention) in front of `registry`
 //!   (unless the repository names its own registry);
 //! - either one nested anywhere (`controller.image.tag`,
@@ -136,7 +136,7 @@ fn parts(t: &Tree) -> Option<Shape<'_>> {
         registry: part("registry"),
         repository: part("repository"),
         tag: part("tag"),
-        digest: part("digest"),
+        digest: part("digest").or_else(|| part("sha")),
     };
     match shape {
         Shape::Parts {
@@ -231,8 +231,13 @@ fn from_parts<'t>(
         text.push_str(t.text.trim());
     }
     if let Some(d) = digest {
+        let d = d.text.trim();
         text.push('@');
-        text.push_str(d.text.trim());
+        // `sha: <hex>` is the hex alone.
+        if !d.contains(':') {
+            text.push_str("sha256:");
+        }
+        text.push_str(d);
     }
     let (pin_at, tag_from) = match (digest.or(tag), repo_pinned) {
         (Some(l), _) => (Some(l), TagFrom::Written),
@@ -306,6 +311,18 @@ mod tests {
                 "image:\n  repository: nginx\n  tag: latest\n  digest: {d}\n"
             )),
             [one(&format!("nginx:latest@{d}"), "nginx", &d, Written)]
+        );
+        assert_eq!(
+            images(&format!(
+                "image:\n  repository: quay.io/p/p\n  tag: latest\n  sha: {}\n",
+                "b".repeat(64)
+            )),
+            [one(
+                &format!("quay.io/p/p:latest@sha256:{}", "b".repeat(64)),
+                "quay.io/p/p",
+                &"b".repeat(64),
+                Written
+            )]
         );
         // A tag alone (a remote chart's override): the repository is the chart's.
         assert_eq!(

@@ -65,8 +65,9 @@ pub enum Tree {
 const MAX_DEPTH: usize = 64;
 const MAX_NODES: usize = 50_000;
 
-/// The parts of an image map that are kept.
-pub const IMAGE_PARTS: [&str; 4] = ["registry", "repository", "tag", "digest"];
+/// The parts of an image map that are kept (`sha`: a digest's hex, as
+/// kube-prometheus-stack writes it).
+pub const IMAGE_PARTS: [&str; 5] = ["registry", "repository", "tag", "digest", "sha"];
 
 /// Whether a key names an image: `image`, or a camel-case `…Image`.
 pub fn is_image_key(k: &str) -> bool {

@@ -43,7 +43,7 @@ crate::declare_rule! {
     /// shapes understood, anywhere in the values (`controller.image`,
     /// `subchart.image`, lists of containers): `image: repo:tag` (also
     /// under keys ending in `Image`), and `image:` maps of `registry`,
-    /// `repository`, `tag` and `digest`. A finding points at the node that
+    /// `repository`, `tag` and `digest` (or `sha`). A finding points at the node that
     /// sets the tag (`tag: latest`, or the string), with the chart default
     /// it overrides as a related location. Not a finding: an image map with
     /// no or an empty `tag` (the chart uses its `appVersion`, judged only by
