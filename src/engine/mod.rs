@@ -1,7 +1,8 @@
 //! The engine: it orchestrates the phases of a run and knows no output
 //! format. `files` walks and lays out the file table; `file_pass` lints
 //! every file in parallel (reading through `read`); `repo_pass` builds the
-//! repository index and runs the cross-file rules; `finish` applies
+//! repository index and runs the cross-file rules (`helm_values` reads the
+//! Helm values the index names but the file pass did not keep); `finish` applies
 //! severities and suppressions and sorts; `diff_base` keeps only the
 //! findings on lines changed since a revision. It returns findings with byte
 //! spans, sorted deterministically, and the positions the per-file pass
