@@ -12,7 +12,7 @@ use super::Counts;
 use crate::config::Config;
 use crate::finding::suppress::{self, Suppression};
 use crate::finding::{FileId, Finding, Location};
-use crate::index::{extract, workflow as workflow_facts, FileFacts};
+use crate::index::{extract, helm, workflow as workflow_facts, FileFacts};
 use crate::model::k8s;
 use crate::model::kustomize::is_kustomize;
 use crate::model::workflow::Workflow;
@@ -80,6 +80,7 @@ impl Pass1 {
         self.facts.kustomizations.extend(r.facts.kustomizations);
         self.facts.workflows.extend(r.facts.workflows);
         self.facts.built.extend(r.facts.built);
+        self.facts.helm.extend(r.facts.helm);
         if !r.suppressions.is_empty() {
             self.suppressions.push((id, r.suppressions));
         }
@@ -111,6 +112,7 @@ impl Pass1 {
         join(&mut self.facts.kustomizations, other.facts.kustomizations);
         join(&mut self.facts.workflows, other.facts.workflows);
         join(&mut self.facts.built, other.facts.built);
+        join(&mut self.facts.helm, other.facts.helm);
         join(&mut self.suppressions, other.suppressions);
         join(&mut self.pending, other.pending);
         join(&mut self.crds, other.crds);
@@ -149,7 +151,8 @@ pub(super) fn lint_all(
 fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     let cfg = input.cfg;
     let mut r = FileResult::default();
-    if f.kind == FileKind::HelmChart {
+    // In a chart, only `Chart.yaml` and the values files are YAML as written.
+    if f.kind == FileKind::HelmChart && !helm::is_read_in_chart(&f.path) {
         r.skipped = true;
         return r;
     }
@@ -329,6 +332,10 @@ fn documents(
                     .push(extract::kustomization(id, root));
             }
             FileKind::Action => redact::workflow_literals(root, &mut r.redact),
+            // Values are not objects: no rules, only the facts of the first document.
+            FileKind::HelmChart if r.facts.helm.is_empty() => {
+                r.facts.helm.extend(helm::chart_file(id, &f.path, root));
+            }
             FileKind::HelmChart => {}
             _ => {
                 let built = crate::model::tools::skaffold_artifacts(root);

@@ -1,7 +1,8 @@
 //! The engine: it orchestrates the phases of a run and knows no output
 //! format. `files` walks and lays out the file table; `file_pass` lints
 //! every file in parallel (reading through `read`); `repo_pass` builds the
-//! repository index and runs the cross-file rules; `finish` applies
+//! repository index and runs the cross-file rules (`helm_values` reads the
+//! Helm values the index names but the file pass did not keep); `finish` applies
 //! severities and suppressions and sorts; `diff_base` keeps only the
 //! findings on lines changed since a revision. It returns findings with byte
 //! spans, sorted deterministically, and the positions the per-file pass
@@ -25,6 +26,7 @@ mod diff_base;
 mod file_pass;
 mod files;
 mod finish;
+mod helm_values;
 mod read;
 mod repo_pass;
 mod schemas;
@@ -164,7 +166,7 @@ pub fn run(opts: &Options) -> Run {
     let mut positions = pass1.positions;
     positions.seal();
     let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();
-    let index = repo_pass::index(
+    let mut index = repo_pass::index(
         std::mem::take(&mut pass1.facts),
         &files,
         &opts.paths,
@@ -181,6 +183,7 @@ pub fn run(opts: &Options) -> Run {
         pool.as_ref(),
         &mut findings,
     );
+    index.helm = helm_values::effective(&index, &files, cfg);
     let index_time = t2.elapsed();
     mark("index");
 

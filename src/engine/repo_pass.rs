@@ -29,6 +29,7 @@ pub(super) fn index(
         kustomizations: facts.kustomizations,
         workflows: facts.workflows,
         built: facts.built,
+        helm_files: facts.helm,
         ..RepoIndex::default()
     };
     let mut roots = RepoRoots::new(opts_paths, cwd, walked, markers);

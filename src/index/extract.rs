@@ -84,7 +84,10 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
                 .map(str::to_string)
                 .or_else(|| f.name.as_ref().map(|s| s.value.clone()));
         }
-        _ => super::gitops::facts(group, obj.kind, spec, &mut x),
+        _ => {
+            super::gitops::facts(group, obj.kind, spec, &mut x);
+            x.helm = super::helm::sources(file, group, obj.kind, spec);
+        }
     }
     x.monitors_operator = super::monitoring::for_operator(obj);
     if !x.is_empty() {
@@ -120,5 +123,6 @@ pub fn kustomization(file: FileId, root: NodeRef) -> KustomizationFacts {
         resources,
         components,
         images: ImageOverride::list(root.get("images")),
+        config_map_files: super::helm::generated_files(root),
     }
 }

@@ -3,14 +3,17 @@
 //! file; only these facts do.
 //!
 //! `extract`, `gitops` and `monitoring` take facts from objects and
-//! kustomizations, `workflow` from workflows; once every file is in,
-//! `namespaces` resolves each object's effective namespace over the
-//! kustomization chains that `renders` follows, from the sources `sources`
-//! finds in the repositories `repos` names.
+//! kustomizations, `workflow` from workflows, `helm` from charts and the
+//! objects deploying them; once every file is in, `namespaces` resolves
+//! each object's effective namespace over the kustomization chains that
+//! `renders` follows, from the sources `sources` finds in the repositories
+//! `repos` names, and `images` and `helm_resolve` the images as deployed.
 
 pub mod checkout;
 pub mod extract;
 pub mod gitops;
+pub mod helm;
+pub mod helm_resolve;
 pub mod images;
 mod monitoring;
 pub mod namespaces;
@@ -31,6 +34,7 @@ pub struct FileFacts {
     pub workflows: Vec<workflow::WorkflowFacts>,
     /// Images a tool builds and substitutes at deploy time (Skaffold artifacts).
     pub built: Vec<(FileId, String)>,
+    pub helm: Vec<helm::HelmFile>,
 }
 
 /// A Kubernetes object, reduced to what the cross-file rules read.
@@ -92,6 +96,8 @@ pub struct ObjectExtra {
     /// cluster credentials), or makes a Secret that does (ExternalSecret,
     /// SealedSecret templates).
     pub argocd_secret_type: bool,
+    /// Charts an Argo CD Application or Flux HelmRelease deploys, with their values.
+    pub helm: Vec<helm::HelmSource>,
 }
 
 static NO_EXTRA: ObjectExtra = ObjectExtra {
@@ -110,6 +116,7 @@ static NO_EXTRA: ObjectExtra = ObjectExtra {
     part_of: None,
     instance: None,
     argocd_secret_type: false,
+    helm: Vec::new(),
 };
 
 impl ObjectExtra {
@@ -150,6 +157,8 @@ pub struct KustomizationFacts {
     pub components: usize,
     /// `images:` overrides.
     pub images: Vec<crate::model::kustomize::ImageOverride>,
+    /// `configMapGenerator` files (Flux `valuesFrom` reads them).
+    pub config_map_files: Vec<helm::GeneratedFile>,
 }
 
 impl KustomizationFacts {
@@ -209,4 +218,8 @@ pub struct RepoIndex {
     pub effective: images::Effective,
     /// Effective namespace of each of `objects`, same order.
     pub effective_ns: Vec<Option<namespaces::EffectiveNs>>,
+    /// Chart files and values files, in file order.
+    pub helm_files: Vec<helm::HelmFile>,
+    /// The images charts' effective values describe.
+    pub helm: Vec<helm_resolve::HelmImage>,
 }

@@ -3,6 +3,8 @@
 //! references. Views borrow the tree and never own a copy of it; they know
 //! nothing of rules, findings or the repository index.
 
+pub mod helm_images;
+pub mod helm_values;
 pub mod image;
 pub mod k8s;
 pub mod kustomize;

@@ -233,18 +233,22 @@ impl<'a> ValueMap<'a> {
                 }
             }
             ScalarStyle::Literal => {
-                let line_start = src[..start.min(src.len())]
-                    .rfind('\n')
-                    .map(|i| i + 1)
-                    .unwrap_or(0);
+                let start = start.min(src.len());
+                let mut line_start = src[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
                 let indent = start - line_start;
+                // The span starts on the first line with content: leading
+                // empty lines of the value are above it.
+                for _ in value.bytes().take_while(|&b| b == b'\n') {
+                    let above = src.get(..line_start.saturating_sub(1)).unwrap_or("");
+                    line_start = above.rfind('\n').map_or(0, |i| i + 1);
+                }
                 let mut value_starts = Vec::new();
                 let mut file_starts = Vec::new();
                 let mut file_line = line_start;
                 let mut voff = 0;
                 let mut ok = true;
-                for vline in value.split('\n') {
-                    let content = file_line + indent;
+                for (i, vline) in value.split('\n').enumerate() {
+                    let content = (file_line + indent).min(src.len());
                     if !vline.is_empty()
                         && !src
                             .get(content..)
@@ -258,7 +262,12 @@ impl<'a> ValueMap<'a> {
                     voff += vline.len() + 1;
                     match src.get(file_line..).and_then(|rest| rest.find('\n')) {
                         Some(nl) => file_line += nl + 1,
-                        None => break,
+                        None => {
+                            // The file ends: only empty value lines (a
+                            // final line break the file lacks) may follow.
+                            ok &= value.split('\n').skip(i + 1).all(str::is_empty);
+                            break;
+                        }
                     }
                 }
                 if ok {
@@ -359,5 +368,22 @@ mod tests {
             &src2[value_range_span(src2, run2, 0..11).range()],
             "kubectl get"
         );
+    }
+
+    #[test]
+    fn literal_blocks_with_leading_empty_lines_or_at_the_end_of_the_file() {
+        for src in [
+            "run: |\n\n\n  echo a\n  kubectl apply\n",
+            "run: |\n\n  echo a\n  kubectl apply",
+            "run: |+\n  echo a\n  kubectl apply\n\n\n",
+            "run: |\r\n\r\n  echo a\r\n  kubectl apply\r\n",
+        ] {
+            let p = parse_stream(src, &Limits::default());
+            let run = p.docs[0].root().unwrap().get("run").unwrap();
+            let value = run.as_str().unwrap();
+            let i = value.find("kubectl").unwrap();
+            let sp = value_range_span(src, run, i..i + "kubectl apply".len());
+            assert_eq!(&src[sp.range()], "kubectl apply", "{src:?}");
+        }
     }
 }

@@ -338,8 +338,14 @@ impl<'s, 'l> Builder<'s, 'l> {
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if e >= s + 2 => Some(s + 1),
             _ => None,
         };
+        let mut span = span;
         let (kind, a) = match inner {
             Some(i) if self.src.get(i..i + text.len()) == Some(text) => {
+                // saphyr ends a quoted scalar's span after the spaces and
+                // comment that follow it: end it at its closing quote.
+                if style != ScalarStyle::Plain && e > i + text.len() {
+                    span.end = (i + text.len() + 1) as u32;
+                }
                 (Kind::SrcScalar(style), i as u32)
             }
             _ => {
@@ -517,6 +523,17 @@ mod tests {
         let mut conv = CharToByte::new(src);
         assert_eq!(conv.byte(want.len() + 10), src.len());
         assert_eq!(conv.byte(3), want[3]);
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        let src = "a: \"2.0.1\"   # pinned\nb: 'x'\t# c\nc: \"e\\u0041\"\n";
+        let p = parse(src);
+        let root = p.docs[0].root().unwrap();
+        let span = |k: &str| &src[root.get(k).unwrap().span().range()];
+        assert_eq!(span("a"), "\"2.0.1\"");
+        assert_eq!(span("b"), "'x'");
+        assert_eq!(span("c"), "\"e\\u0041\"");
     }
 
     #[test]

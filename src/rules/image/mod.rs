@@ -1,3 +1,4 @@
 //! Rules about container images: pinning and registries.
+mod helm;
 pub mod unpinned_image;
 pub mod untrusted_registry;

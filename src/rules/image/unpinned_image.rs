@@ -1,6 +1,8 @@
 use crate::finding::Location;
 use crate::finding::{Finding, RuleMeta};
+use crate::index::helm_resolve::HelmImage;
 use crate::index::RepoIndex;
+use crate::model::helm_images::TagFrom;
 use crate::model::image::{self, has_placeholder};
 use crate::model::k8s::Object;
 use crate::rules::{DocCx, RepoCx, Rule};
@@ -41,6 +43,30 @@ crate::declare_rule! {
     /// expanded. Expressions such as `${{ github.sha }}` are pinned by
     /// construction and not judged.
     ///
+    /// Images in Helm values are judged too, templates unrendered: a
+    /// chart's `values.yaml` (and `values-*.yaml` named by a deployer), with
+    /// what an Argo CD Application gives it (`valueFiles`, including
+    /// `$ref/...` files of this repository, `values`, `valuesObject`,
+    /// `parameters`) or a Flux HelmRelease (`chart.spec.valuesFiles`,
+    /// `valuesFrom` ConfigMaps of the repository or made by a Kustomize
+    /// `configMapGenerator`, `spec.values`), merged in that order. The
+    /// shapes understood, anywhere in the values (`controller.image`,
+    /// `subchart.image`, lists of containers): `image: repo:tag` (also
+    /// under keys ending in `Image`), and `image:` maps of `registry`,
+    /// `repository`, `tag` and `digest` (or `sha`). A finding points at the node that
+    /// sets the tag (`tag: latest`, or the string), with the chart default
+    /// it overrides as a related location. Not a finding: an image map with
+    /// no or an empty `tag` (the chart uses its `appVersion`, judged only by
+    /// `images.require-digest`), a bare string outside a list (`initImage:
+    /// busybox`: the template may add the tag) or one beside a tag key
+    /// (`imageTag`), values with placeholders. A chart default that every
+    /// Application or HelmRelease deploying the chart overrides is not
+    /// judged; a chart nothing deploys is judged as written (a subchart in
+    /// another chart's `charts/` is not: its parent's values may override
+    /// it, and those are not followed). For a remote
+    /// chart only the values given to it are judged (a `tag: latest` alone
+    /// is reported). A HelmRelease's `valuesFrom` Secrets are never read.
+    ///
     /// ## Why
     /// With no tag the runtime pulls `latest`, and `latest` moves: two nodes
     /// can run different code under one Deployment, a rollback redeploys
@@ -56,6 +82,12 @@ crate::declare_rule! {
     ///   - name: web
     ///     image: contoso.azurecr.io/web:latest
     /// ```
+    /// ```yaml
+    /// # charts/web/values.yaml
+    /// image:
+    ///   repository: contoso.azurecr.io/web
+    ///   tag: latest
+    /// ```
     /// Passes:
     /// ```yaml
     /// containers:
@@ -63,6 +95,12 @@ crate::declare_rule! {
     ///     image: redis:7.2.4
     ///   - name: web
     ///     image: contoso.azurecr.io/web@sha256:3f1e…
+    /// ```
+    /// ```yaml
+    /// # charts/web/values.yaml
+    /// image:
+    ///   repository: contoso.azurecr.io/web
+    ///   tag: ""                    # the chart's appVersion
     /// ```
     ///
     /// ## Options
@@ -147,6 +185,52 @@ impl Rule for UnpinnedImage {
                 )
                 .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
             );
+        }
+        let mut seen = std::collections::HashSet::new();
+        for e in &index.helm {
+            let Some(pin) = &e.pin_at else { continue };
+            let Some(v) = helm_verdict(e, cx.config) else {
+                continue;
+            };
+            if seen.insert((pin.at, e.text.as_str())) {
+                let message = format!("{} {}", v.message, e.context(index));
+                let f = super::helm::finding(&Self::META, index, e, pin, message);
+                cx.findings.push(f.label(v.label).help(v.help));
+            }
+        }
+    }
+}
+
+/// What is wrong with an image that Helm values describe: as written when
+/// the values give its tag, only its missing digest when the chart's
+/// `appVersion` does, and only a mutable tag when the repository is the
+/// chart's own.
+fn helm_verdict(e: &HelmImage, config: &crate::config::Config) -> Option<Verdict> {
+    match e.tag_from {
+        TagFrom::Unknown => None,
+        TagFrom::ChartDefault if config.require_digest && !has_placeholder(&e.text) => {
+            Some(Verdict {
+                message: format!(
+                    "image `{}` (tagged with the chart's `appVersion`) is not pinned by digest",
+                    e.text
+                ),
+                label: std::borrow::Cow::Borrowed("no digest"),
+                help: "set the image's `digest` in the values; `images.require-digest` is on",
+            })
+        }
+        TagFrom::ChartDefault => None,
+        TagFrom::Written if e.repository_known => judge(&e.text, config),
+        TagFrom::Written => {
+            let tag = e.tag.as_deref()?;
+            config
+                .mutable_tags
+                .iter()
+                .any(|m| m == tag)
+                .then(|| Verdict {
+                    message: format!("the tag `{tag}` of `{}` is mutable", e.path),
+                    label: std::borrow::Cow::Owned(format!("`{tag}` moves")),
+                    help: PIN,
+                })
         }
     }
 }

@@ -33,6 +33,15 @@ crate::declare_rule! {
     /// `--image`, and `helm --set image.repository=` when it names a
     /// registry.
     ///
+    /// Images in Helm values are judged as `unpinned-image` reads them (the
+    /// same values, shapes and precedence): the registry is
+    /// `global.imageRegistry` (the Bitnami convention, ahead of the image's
+    /// own), else the image's `registry`, else the one `repository` or the
+    /// image string names, else Docker Hub, as in a manifest (a remote
+    /// chart that puts a default registry of its own in front is not known).
+    /// A finding points at the node that gives the registry; one
+    /// `global.imageRegistry` serving many images is one finding.
+    ///
     /// ## Why
     /// The registry decides who can change what runs in your cluster. Images
     /// from public registries can be deleted, rate-limited or replaced; a
@@ -142,6 +151,35 @@ impl Rule for UntrustedRegistry {
                 )
                 .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
             );
+        }
+        // Images in charts' values, at the node that gives the registry (one
+        // finding per node: `global.imageRegistry` may serve many images).
+        let mut seen = std::collections::HashSet::new();
+        for e in &index.helm {
+            let Some(at) = &e.registry_at else { continue };
+            // With the chart's own repository, only a registry in the values is judged.
+            let probe = e.text.replace('…', "chart-image");
+            if probe == "chart-image" {
+                continue;
+            }
+            let Some(r) = untrusted(&probe, cx.config) else {
+                continue;
+            };
+            if seen.insert((at.at, r.registry.clone())) {
+                let image = if e.repository_known {
+                    format!("image `{}`", e.text)
+                } else {
+                    format!("`{}`", e.path)
+                };
+                let message = format!(
+                    "{image} comes from `{}`, which is not an allowed registry ({})",
+                    r.registry,
+                    e.context(index)
+                );
+                let f = super::helm::finding(&Self::META, index, e, at, message);
+                cx.findings
+                    .push(f.label(where_(&r)).help(help_for(cx.config)));
+            }
         }
     }
 }
