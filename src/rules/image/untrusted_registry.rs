@@ -37,8 +37,9 @@ crate::declare_rule! {
     /// same values, shapes and precedence): the registry is
     /// `global.imageRegistry` (the Bitnami convention, ahead of the image's
     /// own), else the image's `registry`, else the one `repository` or the
-    /// image string names, else Docker Hub, as in a manifest (a remote
-    /// chart that puts a default registry of its own in front is not known).
+    /// image string names, else Docker Hub, as in a manifest. For a remote
+    /// chart (its `values.yaml` not in the repository), a repository that
+    /// names no registry is not judged: the chart may put its own in front.
     /// A finding points at the node that gives the registry; one
     /// `global.imageRegistry` serving many images is one finding.
     ///
@@ -165,6 +166,11 @@ impl Rule for UntrustedRegistry {
             let Some(r) = untrusted(&probe, cx.config) else {
                 continue;
             };
+            // A remote chart may put a registry of its own in front of a
+            // repository that names none: only a named registry is judged.
+            if e.defaults.is_none() && !r.explicit_registry {
+                continue;
+            }
             if seen.insert((at.at, r.registry.clone())) {
                 let image = if e.repository_known {
                     format!("image `{}`", e.text)
