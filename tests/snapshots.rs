@@ -100,6 +100,7 @@ rule_snapshots! {
     rule_unpinned_image_pass_kustomize => "rules/unpinned-image/pass-kustomize",
     rule_unpinned_image_fail_workflow_deploy => "rules/unpinned-image/fail-workflow-deploy",
     rule_unpinned_image_pass_tools => "rules/unpinned-image/pass-tools",
+    rule_unpinned_image_pass_workflow_deploy => "rules/unpinned-image/pass-workflow-deploy",
     rule_unpinned_image_fail_helm => "rules/unpinned-image/fail-helm",
     rule_unpinned_image_pass_helm => "rules/unpinned-image/pass-helm",
     rule_untrusted_registry_fail => "rules/untrusted-registry/fail",

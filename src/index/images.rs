@@ -100,12 +100,64 @@ struct Walker<'a> {
 /// Computes the effective images of every object that a rendering changes.
 pub fn resolve(index: &RepoIndex) -> Effective {
     let mut w = Walker::new(index);
-    if !w.kdirs.is_empty() || has_operator_overrides(index) {
+    let substituted = substituted_by_workflows(index);
+    if !w.kdirs.is_empty() || has_operator_overrides(index) || !substituted.is_empty() {
         w.roots();
     }
     let mut eff = judge(index, &w.kdirs, &w.out);
     built_at_deploy(index, &mut eff);
+    for (file, span) in substituted {
+        // Only where nothing else deploys the file as written.
+        if !w.out.contains_key(&file) {
+            eff.pin_replaced.push((file, span));
+        }
+    }
     eff
+}
+
+/// Images of manifests that a workflow's `azure/k8s-deploy` deploys and
+/// whose tag its `images:` replaces (an entry with the same repository):
+/// (file, span of the written image). The entry itself is judged where
+/// the workflow writes it.
+fn substituted_by_workflows(index: &RepoIndex) -> Vec<(FileId, Span)> {
+    let mut files: HashMap<FileId, Vec<&str>> = HashMap::new();
+    for wf in &index.workflows {
+        for d in wf.deploys.iter().filter(|d| !d.images.is_empty()) {
+            let names: Vec<&str> = d
+                .images
+                .iter()
+                .map(|i| crate::model::kustomize::split(&i.value).0)
+                .collect();
+            let repo = index.repo(wf.file);
+            for p in &d.paths {
+                let p = p.trim_start_matches("./").trim_end_matches('/');
+                let prefix = format!("{p}/");
+                for f in (0..index.paths.len() as FileId).filter(|&f| {
+                    index.repo(f) == repo
+                        && (index.paths[f as usize] == p
+                            || index.paths[f as usize].starts_with(&prefix))
+                }) {
+                    files.entry(f).or_default().extend(&names);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if files.is_empty() {
+        return out;
+    }
+    for o in &index.objects {
+        let Some(names) = files.get(&o.file) else {
+            continue;
+        };
+        for img in &o.images {
+            let (name, _, _) = crate::model::kustomize::split(&img.value);
+            if names.contains(&name) {
+                out.push((o.file, img.span));
+            }
+        }
+    }
+    out
 }
 
 /// Images a tool builds and substitutes at deploy time (a Skaffold

@@ -105,6 +105,12 @@ impl<'d, 's> Object<'d, 's> {
             "PodTemplate" => self.node.path(&["template", "spec"]),
             "CronJob" => spec?.path(&["jobTemplate", "spec", "template", "spec"]),
             "Rollout" if !self.group().starts_with("argoproj.io") => None,
+            "ScaledJob" if self.group().starts_with("keda.sh") => {
+                spec?.path(&["jobTargetRef", "template", "spec"])
+            }
+            "Service" if self.group().starts_with("serving.knative.dev") => {
+                spec?.path(&["template", "spec"])
+            }
             k if POD_TEMPLATE_KINDS.contains(&k) => spec?.path(&["template", "spec"]),
             _ => None,
         }?;

@@ -14,7 +14,8 @@ crate::declare_rule! {
     /// A container image (in `containers`, `initContainers` or
     /// `ephemeralContainers` of any pod template: Pod, Deployment,
     /// StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-    /// CronJob, Argo Rollout, PodTemplate) with no tag and no digest, or with
+    /// CronJob, Argo Rollout, PodTemplate, KEDA ScaledJob, Knative Service)
+    /// with no tag and no digest, or with
     /// a mutable tag (`images.mutable-tags`, default `latest`). With
     /// `images.require-digest: true`, every image without a digest.
     ///
@@ -41,7 +42,10 @@ crate::declare_rule! {
     /// `kubectl create deployment` `--image`, and `helm --set image.tag=` (or
     /// `image=`, `*.image.tag=`), after the workflow's literal `env:` is
     /// expanded. Expressions such as `${{ github.sha }}` are pinned by
-    /// construction and not judged.
+    /// construction and not judged. A manifest image whose tag an
+    /// `azure/k8s-deploy` `images:` entry replaces (same repository) is not
+    /// judged as written, unless something else (an operator, a
+    /// kustomization) also deploys the file.
     ///
     /// Images in Helm values are judged too, templates unrendered: a
     /// chart's `values.yaml` (and `values-*.yaml` named by a deployer), with
