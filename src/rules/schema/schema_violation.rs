@@ -225,13 +225,26 @@ fn kind_span(obj: &Object) -> Span {
     obj.node.get("kind").map(|k| k.span()).unwrap_or_default()
 }
 
+/// A workload whose pod template has no `containers`, or a container with
+/// no `image`, cannot be applied as it is (the API server requires both):
+/// it is a patch (`kubectl patch --patch-file`, a strategic-merge patch
+/// named like anything), judged as a fragment.
+fn is_patch_like(obj: &Object) -> bool {
+    obj.pod_spec().is_some_and(|pod| {
+        pod.get("containers").is_none()
+            || crate::model::k8s::containers_of(pod)
+                .iter()
+                .any(|c| c.image.is_none())
+    })
+}
+
 /// Validates an object against `schema`; `custom` objects also get their
 /// `metadata` checked against Kubernetes' ObjectMeta (CRD schemas rarely
 /// describe it).
 pub fn check_object_with(obj: &Object, schema: &Compiled, custom: bool, cx: &mut DocCx) {
     let opts = Options {
         strict: cx.config.schemas.strict,
-        fragment: cx.schema.fragment,
+        fragment: cx.schema.fragment || is_patch_like(obj),
         quote: !obj.kind.contains("Secret"),
         ..Options::OBJECT
     };
