@@ -80,6 +80,7 @@ impl Pass1 {
         self.facts.kustomizations.extend(r.facts.kustomizations);
         self.facts.workflows.extend(r.facts.workflows);
         self.facts.built.extend(r.facts.built);
+        self.facts.azd.extend(r.facts.azd);
         self.facts.helm.extend(r.facts.helm);
         if !r.suppressions.is_empty() {
             self.suppressions.push((id, r.suppressions));
@@ -112,6 +113,7 @@ impl Pass1 {
         join(&mut self.facts.kustomizations, other.facts.kustomizations);
         join(&mut self.facts.workflows, other.facts.workflows);
         join(&mut self.facts.built, other.facts.built);
+        join(&mut self.facts.azd, other.facts.azd);
         join(&mut self.facts.helm, other.facts.helm);
         join(&mut self.suppressions, other.suppressions);
         join(&mut self.pending, other.pending);
@@ -340,6 +342,8 @@ fn documents(
             _ => {
                 let built = crate::model::tools::skaffold_artifacts(root);
                 r.facts.built.extend(built.into_iter().map(|b| (id, b)));
+                let azd = crate::model::tools::azd_services(root);
+                r.facts.azd.extend(azd.into_iter().map(|s| (id, s)));
                 for obj in k8s::objects(root) {
                     for rule in active {
                         rule.check_object(&obj, &mut cx);

@@ -29,6 +29,7 @@ pub(super) fn index(
         kustomizations: facts.kustomizations,
         workflows: facts.workflows,
         built: facts.built,
+        azd: facts.azd,
         helm_files: facts.helm,
         ..RepoIndex::default()
     };

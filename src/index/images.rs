@@ -50,6 +50,8 @@ pub enum Via {
     Kustomization(FileId),
     /// An operator object (index in `RepoIndex::objects`) syncing a path.
     Operator(u32),
+    /// An `azd` service (index in `RepoIndex::azd`) deploying a kustomization.
+    Azd(u32),
 }
 
 /// The effective images of a repository.
@@ -82,6 +84,8 @@ const MAX_PER_FILE: usize = 1024;
 struct Rendering {
     chain: Vec<u32>,
     operator: Option<(u32, u16)>,
+    /// An `azd` service (index in `RepoIndex::azd`) whose edits come last.
+    azd: Option<u32>,
 }
 
 struct Walker<'a> {
@@ -101,7 +105,8 @@ struct Walker<'a> {
 pub fn resolve(index: &RepoIndex) -> Effective {
     let mut w = Walker::new(index);
     let substituted = substituted_by_workflows(index);
-    if !w.kdirs.is_empty() || has_operator_overrides(index) || !substituted.is_empty() {
+    let any = has_operator_overrides(index) || !substituted.is_empty() || !index.azd.is_empty();
+    if !w.kdirs.is_empty() || any {
         w.roots();
     }
     let mut eff = judge(index, &w.kdirs, &w.out);
@@ -209,6 +214,7 @@ impl EffectiveImage {
                 format!("`{}`", if dir.is_empty() { "." } else { dir })
             }
             Via::Operator(o) => name(&index.objects[o as usize]),
+            Via::Azd(a) => format!("the azd service `{}`", index.azd[a as usize].1.name),
         };
         format!("in {object}, as {via} renders it")
     }
@@ -252,11 +258,24 @@ impl<'a> Walker<'a> {
                 let start = Rendering {
                     chain: Vec::new(),
                     operator: Some((oi as u32, si as u16)),
+                    azd: None,
                 };
                 self.start_root();
                 self.visit(repo, &dir, start, &mut Vec::new());
                 targeted.insert((repo, dir));
             }
+        }
+        for (ai, (file, svc)) in index.azd.iter().enumerate() {
+            let repo = index.repo(*file);
+            let dir = join_norm(dir_of(&index.paths[*file as usize]), &svc.dir);
+            let start = Rendering {
+                chain: Vec::new(),
+                operator: None,
+                azd: Some(ai as u32),
+            };
+            self.start_root();
+            self.visit(repo, &dir, start, &mut Vec::new());
+            targeted.insert((repo, dir));
         }
         let mut included: HashSet<(u32, String)> = HashSet::new();
         for k in &index.kustomizations {
@@ -276,6 +295,7 @@ impl<'a> Walker<'a> {
             let start = Rendering {
                 chain: Vec::new(),
                 operator: None,
+                azd: None,
             };
             self.start_root();
             self.visit(repo, d, start, &mut Vec::new());
@@ -401,6 +421,9 @@ fn overrides<'a>(
         }
         out.extend(k.images.iter().map(|o| (k.file, o)));
     }
+    if let Some((file, svc)) = r.azd.and_then(|a| index.azd.get(a as usize)) {
+        out.extend(svc.edits.iter().map(|o| (*file, o)));
+    }
     if let Some((oi, si)) = r.operator {
         let o = &index.objects[oi as usize];
         // Flux builds a kustomization for any path; Argo CD uses Kustomize
@@ -512,6 +535,9 @@ fn apply_all(
 }
 
 fn root_of(index: &RepoIndex, r: &Rendering) -> Via {
+    if let Some(a) = r.azd {
+        return Via::Azd(a);
+    }
     match (r.operator, r.chain.first()) {
         (Some((oi, _)), _) => Via::Operator(oi),
         (None, Some(&ki)) => Via::Kustomization(index.kustomizations[ki as usize].file),

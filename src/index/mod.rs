@@ -34,6 +34,8 @@ pub struct FileFacts {
     pub workflows: Vec<workflow::WorkflowFacts>,
     /// Images a tool builds and substitutes at deploy time (Skaffold artifacts).
     pub built: Vec<(FileId, String)>,
+    /// Services an `azd` project deploys through a kustomization.
+    pub azd: Vec<(FileId, crate::model::tools::AzdService)>,
     pub helm: Vec<helm::HelmFile>,
 }
 
@@ -211,6 +213,8 @@ pub struct RepoIndex {
     pub workflows: Vec<workflow::WorkflowFacts>,
     /// Images a tool builds and substitutes at deploy time (Skaffold artifacts).
     pub built: Vec<(FileId, String)>,
+    /// Services an `azd` project deploys through a kustomization.
+    pub azd: Vec<(FileId, crate::model::tools::AzdService)>,
     /// Files an Argo CD Application or Flux Kustomization syncs:
     /// (repository, path, which object syncs it).
     pub synced: Vec<(u32, String, String)>,

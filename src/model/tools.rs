@@ -1,7 +1,8 @@
 //! Files of developer tools that look like Kubernetes objects (an
 //! `apiVersion` and a `kind`) but are never applied to a cluster: Backstage
 //! catalog entities, Skaffold, kind and k3d cluster configs, test-runner
-//! configs. And what Skaffold builds at deploy time.
+//! configs. And what Skaffold builds, and the Azure Developer CLI
+//! re-tags, at deploy time.
 
 use crate::yaml::NodeRef;
 
@@ -53,9 +54,72 @@ pub fn skaffold_artifacts(root: NodeRef<'_, '_>) -> Vec<String> {
     out
 }
 
+/// An Azure Developer CLI (`azd`) service deployed to AKS through a
+/// kustomization (`azure.yaml`: `services.<name>.k8s.kustomize`), whose
+/// `edits` (`set image NAME=IMAGE`, as `kustomize edit set image` takes
+/// it) replace images at deploy time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzdService {
+    pub name: String,
+    /// The kustomization's directory, relative to the project file's:
+    /// `project` joined with `k8s.kustomize.dir`.
+    pub dir: String,
+    pub edits: Vec<super::kustomize::ImageOverride>,
+}
+
+/// The kustomize-deployed services of an `azd` project file.
+pub fn azd_services(root: NodeRef<'_, '_>) -> Vec<AzdService> {
+    let Some(services) = root.get("services").filter(|s| s.is_map()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, svc) in services.entries() {
+        let (Some(name), Some(kz)) = (k.as_str(), svc.path(&["k8s", "kustomize"])) else {
+            continue;
+        };
+        let Some(dir) = kz.get("dir").and_then(|d| d.as_str()) else {
+            continue;
+        };
+        let project = svc.get("project").and_then(|p| p.as_str()).unwrap_or(".");
+        let edits = kz
+            .get("edits")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .filter_map(crate::yaml::Spanned::of)
+            .filter_map(|e| {
+                let rest = e.value.trim().strip_prefix("set image ")?.trim();
+                let at = crate::yaml::Spanned::new(rest, e.span);
+                super::kustomize::ImageOverride::from_argo(&at)
+            })
+            .collect();
+        out.push(AzdService {
+            name: name.to_string(),
+            dir: format!("{}/{dir}", project.trim_end_matches('/')),
+            edits,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn azd_services_and_their_image_edits() {
+        let src = "name: store\nservices:\n  ai:\n    project: src/ai\n    host: aks\n    k8s:\n      kustomize:\n        dir: ../../kustomize/overlays/azd/ai\n        edits:\n          - set image ai=${SERVICE_AI_IMAGE_NAME}\n          - add annotation a:b\n  web:\n    host: containerapp\n";
+        let p = crate::yaml::parse_stream(src, &Default::default());
+        let s = azd_services(p.docs[0].root().unwrap());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name, "ai");
+        assert_eq!(s[0].dir, "src/ai/../../kustomize/overlays/azd/ai");
+        assert_eq!(s[0].edits.len(), 1);
+        assert_eq!(s[0].edits[0].name, "ai");
+        assert_eq!(
+            s[0].edits[0].new_name.as_ref().unwrap().value,
+            "${SERVICE_AI_IMAGE_NAME}"
+        );
+    }
 
     #[test]
     fn tool_configs() {

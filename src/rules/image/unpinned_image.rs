@@ -35,7 +35,10 @@ crate::declare_rule! {
     /// does not override it, an Application pointing at the base, or a file
     /// nothing renders) is. An image a Skaffold config of the repository
     /// builds (`build.artifacts[].image`, by name) is a placeholder Skaffold
-    /// replaces at deploy time, and is not judged as written.
+    /// replaces at deploy time, and is not judged as written. An Azure
+    /// Developer CLI project (`azure.yaml`) service deployed to AKS through
+    /// a kustomization applies its `edits` (`set image NAME=IMAGE`) like an
+    /// overlay's `images:`.
     ///
     /// Images a workflow hands to the cluster itself are judged too:
     /// `azure/k8s-deploy` `images:`, `kubectl set image`, `kubectl run` and
