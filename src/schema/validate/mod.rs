@@ -417,7 +417,8 @@ pub fn is_placeholder(t: &str) -> bool {
     t.contains("${") || t.contains("$(") || t.contains("{{") || has_token(t)
 }
 
-/// `__NAME__`, `<NAME>` (upper case, digits, `_`, `-`), or `#{name}#`.
+/// `__NAME__`, `<NAME>` (upper case, digits, `_`, `-`; words of any case
+/// joined by `-` or `_` when it is the whole value), or `#{name}#`.
 fn has_token(t: &str) -> bool {
     let upper = |s: &str| {
         s.len() >= 2
@@ -437,7 +438,17 @@ fn has_token(t: &str) -> bool {
         }
         false
     };
-    enclosed("__", "__", &|s| upper(s) && !s.starts_with('_'))
+    // A whole value `<your-app-id>` is a placeholder in any case.
+    let whole = t
+        .strip_prefix('<')
+        .and_then(|r| r.strip_suffix('>'))
+        .is_some_and(|s| {
+            s.bytes().any(|b| b.is_ascii_alphabetic())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+    whole
+        || enclosed("__", "__", &|s| upper(s) && !s.starts_with('_'))
         || enclosed("<", ">", &upper)
         || enclosed("#{", "}#", &|s| {
             !s.is_empty() && !s.contains(char::is_whitespace)
@@ -611,6 +622,8 @@ mod tests {
             ("__HOST_IP__", true),
             ("a-<REPO_NAME>-b", true),
             ("#{Build.Id}#", true),
+            ("<your-app-id>", true),
+            ("a<your-app-id>", false),
             ("__init__", false),
             ("<a>", false),
             ("a < B > c", false),
