@@ -438,12 +438,14 @@ fn has_token(t: &str) -> bool {
         }
         false
     };
-    // A whole value `<your-app-id>` is a placeholder in any case.
+    // A whole value `<your-app-id>` is a placeholder in any case (words
+    // joined by `-` or `_`; not `<a>`).
     let whole = t
         .strip_prefix('<')
         .and_then(|r| r.strip_suffix('>'))
         .is_some_and(|s| {
             s.bytes().any(|b| b.is_ascii_alphabetic())
+                && s.bytes().any(|b| b == b'_' || b == b'-')
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         });
