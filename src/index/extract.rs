@@ -89,7 +89,8 @@ pub fn object(file: FileId, obj: &Object) -> ObjectFacts {
             x.helm = super::helm::sources(file, group, obj.kind, spec);
         }
     }
-    x.monitors_operator = super::monitoring::for_operator(obj);
+    x.monitors_operator =
+        super::monitoring::for_operator(obj) || super::monitoring::routes_to_operator(obj);
     if !x.is_empty() {
         f.extra = Some(Box::new(x));
     }

@@ -88,7 +88,7 @@ pub struct ObjectExtra {
     pub source_url: Option<String>,
     /// ConfigMaps and Secrets a Flux object reads itself: (kind, name).
     pub operator_reads: Vec<(String, String)>,
-    /// A monitoring object or dashboard made for the GitOps operator itself.
+    /// A monitoring object, dashboard or route made for the GitOps operator itself.
     pub monitors_operator: bool,
     /// Labels that mark operator configuration (`app.kubernetes.io/part-of`).
     pub part_of: Option<String>,

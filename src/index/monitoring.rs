@@ -2,9 +2,11 @@
 //! (Flux's or Argo CD's controllers), which belong beside it: a
 //! ServiceMonitor or PodMonitor selecting the operator's pods, a
 //! PrometheusRule alerting only on the operator's metrics, a
-//! GrafanaDashboard or dashboards ConfigMap showing them. Judged from the
-//! object alone; objects labelled or named for the operator are the rule's
-//! to recognise.
+//! GrafanaDashboard or dashboards ConfigMap showing them; and the routes
+//! that expose the operator's own services (an HTTPRoute or Ingress whose
+//! every backend is Flux's `webhook-receiver` or Argo CD's server). Judged
+//! from the object alone; objects labelled or named for the operator are
+//! the rule's to recognise.
 
 use crate::model::k8s::Object;
 use crate::yaml::NodeRef;
@@ -33,6 +35,44 @@ const OPERATOR_MARKS: &[&str] = &[
     "argoproj",
     "argo-cd",
 ];
+
+/// An HTTPRoute, GRPCRoute or Ingress whose every backend is a service of
+/// the operator: Flux's `webhook-receiver` or `notification-controller`,
+/// Argo CD's `argocd-server` (also with a release prefix).
+pub(super) fn routes_to_operator(obj: &Object) -> bool {
+    let spec = obj.node.get("spec");
+    let mut names: Vec<&str> = Vec::new();
+    let rules = spec
+        .and_then(|s| s.get("rules"))
+        .into_iter()
+        .flat_map(|r| r.items());
+    match (obj.group(), obj.kind) {
+        ("gateway.networking.k8s.io", "HTTPRoute" | "GRPCRoute") => {
+            for r in rules {
+                let refs = r.get("backendRefs").into_iter().flat_map(|b| b.items());
+                names.extend(refs.filter_map(|b| b.str_at(&["name"])));
+            }
+        }
+        ("networking.k8s.io", "Ingress") => {
+            for r in rules {
+                let paths = r
+                    .path(&["http", "paths"])
+                    .into_iter()
+                    .flat_map(|p| p.items());
+                names.extend(paths.filter_map(|p| p.str_at(&["backend", "service", "name"])));
+            }
+            names.extend(spec.and_then(|s| s.str_at(&["defaultBackend", "service", "name"])));
+        }
+        _ => return false,
+    }
+    let operator_service = |n: &str| {
+        matches!(
+            n,
+            "webhook-receiver" | "notification-controller" | "argocd-server"
+        ) || n.ends_with("-argocd-server")
+    };
+    !names.is_empty() && names.iter().all(|n| operator_service(n))
+}
 
 fn mentions_operator(text: &str) -> bool {
     OPERATOR_MARKS.iter().any(|m| text.contains(m))

@@ -39,7 +39,9 @@ crate::declare_rule! {
     /// The operator's own objects and their helpers are never flagged:
     /// - Argo CD's Application, ApplicationSet and AppProject (not Argo
     ///   Rollouts or Workflows: they run application pods); `argocd-*`
-    ///   objects, objects labelled `app.kubernetes.io/part-of: argocd`, and
+    ///   objects and objects with `argocd` or `argo-cd` as a word of their
+    ///   name (`gateway-to-argocd-tls`), objects labelled
+    ///   `app.kubernetes.io/part-of: argocd`, and
     ///   repository/cluster credentials (the `argocd.argoproj.io/secret-type`
     ///   label, also on the Secret an ExternalSecret or SealedSecret makes);
     /// - Flux's objects (`*.toolkit.fluxcd.io`: sources, Kustomizations,
@@ -52,6 +54,10 @@ crate::declare_rule! {
     ///   credentials (`secretRef`, `certSecretRef`, `proxySecretRef`),
     ///   decryption and kubeconfig secrets, HelmRelease `valuesFrom`,
     ///   Kustomization `postBuild.substituteFrom`;
+    /// - routes to the operator: an HTTPRoute, GRPCRoute or Ingress whose
+    ///   every backend is Flux's `webhook-receiver` or
+    ///   `notification-controller`, or Argo CD's `argocd-server` (also
+    ///   `<release>-argocd-server`);
     /// - monitoring made for the operator: a ServiceMonitor or PodMonitor
     ///   whose selector picks the operator's pods (`app: source-controller`
     ///   and the other Flux controllers, `app.kubernetes.io/part-of: flux`,

@@ -51,6 +51,7 @@ pub fn is_operator_config(o: &ObjectFacts) -> bool {
     (group.starts_with("argoproj.io") && ARGO_CD_KINDS.contains(&o.kind.as_str()))
         || group.ends_with("fluxcd.io")
         || name.starts_with("argocd-")
+        || names_argo_cd(name)
         || name.starts_with("gotk-")
         || name.starts_with("flux-")
         || o.extra().argocd_secret_type
@@ -60,6 +61,15 @@ pub fn is_operator_config(o: &ObjectFacts) -> bool {
             Some("argocd" | "argo-cd" | "flux" | "flux-system")
         )
         || o.extra().instance.as_deref() == Some("flux-system")
+}
+
+/// A name with `argocd` or `argo-cd` as one of its words (`argo-cd`,
+/// `gateway-to-argocd-tls`): the route, grant or certificate that exposes
+/// Argo CD's own server.
+fn names_argo_cd(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let words: Vec<&str> = n.split(['-', '.', '_']).collect();
+    words.contains(&"argocd") || words.windows(2).any(|w| w == ["argo", "cd"])
 }
 
 pub fn is_cluster_scoped(o: &ObjectFacts) -> bool {
