@@ -251,15 +251,36 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             self.descend(Seg::Key(key), |w| w.property(s, key, k, v, at_root));
         }
         if !self.opts.fragment {
+            // Fields missing from one object are one finding, at its key.
+            let missing: Vec<&str> = s
+                .required
+                .iter()
+                .map(|r| &**r)
+                .filter(|r| n.get_entry(r).is_none())
+                .collect();
+            if self.probing > 0 {
+                self.probe_errors += missing.len().saturating_sub(1);
+            }
+            if !missing.is_empty() {
+                self.report(anchor, Problem::Required, |w| {
+                    let names: Vec<String> = missing
+                        .iter()
+                        .map(|r| format!("\"{}\"", message::quoted_key(r)))
+                        .collect();
+                    let (s, list) = match names.split_last() {
+                        Some((last, [])) => ("", last.clone()),
+                        Some((last, rest)) => ("s", format!("{} and {last}", rest.join(", "))),
+                        None => ("", String::new()),
+                    };
+                    format!(
+                        "missing required field{s} {list} in {}",
+                        message::place(&w.path)
+                    )
+                });
+            }
             for r in &s.required {
                 match n.get_entry(r) {
-                    None => self.report(anchor, Problem::Required, |w| {
-                        format!(
-                            "missing required field \"{}\" in {}",
-                            message::quoted_key(r),
-                            message::place(&w.path)
-                        )
-                    }),
+                    None => {}
                     // The API server reads an empty value as the field's
                     // zero value: a required field left empty is missing.
                     Some((k, v)) if self.opts.null_ok && v.resolve().is_null() => {
@@ -671,6 +692,26 @@ mod tests {
     }
 
     const PLAIN: Options = Options::DOCUMENT;
+
+    #[test]
+    fn fields_missing_from_one_object_are_one_finding() {
+        let c = json_schema(serde_json::json!({
+            "type": "object",
+            "required": ["a", "b", "c"],
+            "properties": {"a": {}, "b": {}, "c": {}, "d": {}}
+        }));
+        assert_eq!(
+            run_with("d: 1\n", &c, PLAIN)
+                .into_iter()
+                .map(|(m, _)| m)
+                .collect::<Vec<_>>(),
+            ["missing required fields \"a\", \"b\" and \"c\" in the top level"]
+        );
+        assert_eq!(
+            run_with("a: 1\nc: 1\n", &c, PLAIN)[0].0,
+            "missing required field \"b\" in the top level"
+        );
+    }
 
     #[test]
     fn status_is_not_judged() {
