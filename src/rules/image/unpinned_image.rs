@@ -169,29 +169,9 @@ impl Rule for UnpinnedImage {
             if !seen.insert((at, e.text.as_str())) {
                 continue;
             }
-            let o = &index.objects[e.object as usize];
-            let written = &o.images[e.image as usize];
-            let ns = index.effective_ns.get(e.object as usize).cloned().flatten();
-            cx.findings.push(
-                Finding::new(
-                    &Self::META,
-                    Location {
-                        file: at.file,
-                        span: at.span,
-                    },
-                    format!("{} {}", v.message, e.context(index)),
-                )
-                .label(v.label)
-                .help(v.help)
-                .related(
-                    Location {
-                        file: o.file,
-                        span: written.span,
-                    },
-                    format!("the image as written: `{}`", written.value),
-                )
-                .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
-            );
+            let message = format!("{} {}", v.message, e.context(index));
+            let f = super::at_override(&Self::META, index, e, at, message);
+            cx.findings.push(f.label(v.label).help(v.help));
         }
         let mut seen = std::collections::HashSet::new();
         for e in &index.helm {

@@ -124,34 +124,15 @@ impl Rule for UntrustedRegistry {
             if !seen.insert((at, e.text.as_str())) {
                 continue;
             }
-            let o = &index.objects[e.object as usize];
-            let written = &o.images[e.image as usize];
-            let ns = index.effective_ns.get(e.object as usize).cloned().flatten();
-            cx.findings.push(
-                Finding::new(
-                    &Self::META,
-                    Location {
-                        file: at.file,
-                        span: at.span,
-                    },
-                    format!(
-                        "image `{}` comes from `{}`, which is not an allowed registry ({})",
-                        e.text,
-                        r.registry,
-                        e.context(index)
-                    ),
-                )
-                .label(where_(&r))
-                .help(help_for(cx.config))
-                .related(
-                    Location {
-                        file: o.file,
-                        span: written.span,
-                    },
-                    format!("the image as written: `{}`", written.value),
-                )
-                .object(Some(o.object_ref(ns.as_ref().map(|n| n.value.as_str())))),
+            let message = format!(
+                "image `{}` comes from `{}`, which is not an allowed registry ({})",
+                e.text,
+                r.registry,
+                e.context(index)
             );
+            let f = super::at_override(&Self::META, index, e, at, message);
+            cx.findings
+                .push(f.label(where_(&r)).help(help_for(cx.config)));
         }
         // Images in charts' values, at the node that gives the registry (one
         // finding per node: `global.imageRegistry` may serve many images).
