@@ -181,7 +181,12 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         let s = c.node(id);
         let n = n.resolve();
         let ty = value::type_of(n, self.opts.yaml11);
-        if ty == Ty::Str && n.as_str().is_some_and(is_placeholder) {
+        // A string any string satisfies needs no look for placeholders
+        // (long `run:` scripts are the common case).
+        let any_string = s.rare.is_none()
+            && s.all_of.is_empty()
+            && (s.types == 0 || s.types & crate::schema::compile::types::STR != 0);
+        if ty == Ty::Str && !any_string && n.as_str().is_some_and(is_placeholder) {
             // `${PORT}`, `$(VAR)`, `{{ .Values.port }}`: filled in before
             // the API server sees it (envsubst, Kustomize vars, templates).
             return;
@@ -252,35 +257,10 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         }
         if !self.opts.fragment {
             // Fields missing from one object are one finding, at its key.
-            let missing: Vec<&str> = s
-                .required
-                .iter()
-                .map(|r| &**r)
-                .filter(|r| n.get_entry(r).is_none())
-                .collect();
-            if self.probing > 0 {
-                self.probe_errors += missing.len().saturating_sub(1);
-            }
-            if !missing.is_empty() {
-                self.report(anchor, Problem::Required, |w| {
-                    let names: Vec<String> = missing
-                        .iter()
-                        .map(|r| format!("\"{}\"", message::quoted_key(r)))
-                        .collect();
-                    let (s, list) = match names.split_last() {
-                        Some((last, [])) => ("", last.clone()),
-                        Some((last, rest)) => ("s", format!("{} and {last}", rest.join(", "))),
-                        None => ("", String::new()),
-                    };
-                    format!(
-                        "missing required field{s} {list} in {}",
-                        message::place(&w.path)
-                    )
-                });
-            }
+            let mut missing: Vec<&str> = Vec::new();
             for r in &s.required {
                 match n.get_entry(r) {
-                    None => {}
+                    None => missing.push(r),
                     // The API server reads an empty value as the field's
                     // zero value: a required field left empty is missing.
                     Some((k, v)) if self.opts.null_ok && v.resolve().is_null() => {
@@ -294,6 +274,14 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                     }
                     Some(_) => {}
                 }
+            }
+            if !missing.is_empty() {
+                if self.probing > 0 {
+                    self.probe_errors += missing.len() - 1;
+                }
+                self.report(anchor, Problem::Required, |w| {
+                    missing_message(&missing, &w.path)
+                });
             }
         }
         self.dependencies(s, n);
@@ -476,6 +464,23 @@ fn has_token(t: &str) -> bool {
         || enclosed("#{", "}#", &|s| {
             !s.is_empty() && !s.contains(char::is_whitespace)
         })
+}
+
+/// `missing required fields "a", "b" and "c" in spec`.
+fn missing_message(missing: &[&str], path: &[Seg]) -> String {
+    let names: Vec<String> = missing
+        .iter()
+        .map(|r| format!("\"{}\"", message::quoted_key(r)))
+        .collect();
+    let (s, list) = match names.split_last() {
+        Some((last, [])) => ("", last.clone()),
+        Some((last, rest)) => ("s", format!("{} and {last}", rest.join(", "))),
+        None => ("", String::new()),
+    };
+    format!(
+        "missing required field{s} {list} in {}",
+        message::place(path)
+    )
 }
 
 /// `{{ x }}` as YAML reads it: a mapping whose only key is a mapping.
