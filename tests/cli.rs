@@ -499,3 +499,42 @@ fn output_file_gets_the_report_and_stderr_the_summary() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write no/such/dir/r.txt"));
 }
+
+/// Past the walk's small-tree limit (2,000 entries) the parallel walker
+/// runs: it must find what the single-thread walk finds.
+#[test]
+fn a_large_tree_walks_in_parallel_to_the_same_files() {
+    let d = tempfile::tempdir().unwrap();
+    for i in 0..2_200 {
+        write(
+            d.path(),
+            &format!("apps/a{}/cm{i}.yaml", i % 40),
+            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"),
+        );
+    }
+    write(d.path(), ".gitignore", "ignored/\n");
+    write(d.path(), "ignored/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n");
+    write(
+        d.path(),
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    );
+    write(d.path(), "charts/web/templates/d.yaml", "{{ .Values.x }}\n");
+    write(d.path(), "apps/a1/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n");
+    let one = check(
+        d.path(),
+        &["--no-config", "--format", "json", "--threads", "1", "."],
+    )
+    .stdout;
+    let many = check(
+        d.path(),
+        &["--no-config", "--format", "json", "--threads", "4", "."],
+    )
+    .stdout;
+    assert!(one == many, "JSON output differs between the walks");
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    // 2,200 ConfigMaps, the pod and the chart's Chart.yaml; not the ignored pod.
+    assert_eq!(v["summary"]["files"], 2_202, "{}", v["summary"]);
+    assert_eq!(v["summary"]["skipped"], 1);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 2, "{v}");
+}

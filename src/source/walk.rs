@@ -267,10 +267,8 @@ fn walk_dir(dir: &WalkedDir, threads: usize, collected: &Collected) -> Vec<Strin
         Err(e) => lock(&errors).push(e.to_string()),
     };
     if threads <= 1 {
-        // No walker threads: on a small repository (a pre-commit hook)
-        // their start-up costs more than the walk.
         builder.build().for_each(on_entry);
-    } else {
+    } else if !walk_small(&builder, collected, &errors) {
         builder.build_parallel().run(|| {
             let on_entry = &on_entry;
             Box::new(move |entry| {
@@ -280,6 +278,33 @@ fn walk_dir(dir: &WalkedDir, threads: usize, collected: &Collected) -> Vec<Strin
         });
     }
     errors.into_inner().unwrap_or_default()
+}
+
+/// Entries a directory may have for its walk to stay on this thread.
+const SMALL_WALK: usize = 2_000;
+
+/// Walks a small directory on this thread: walker threads cost more to
+/// start, and sleep waiting for work, than a pre-commit-sized walk takes.
+/// Past `SMALL_WALK` entries it gives up, keeping nothing (the `.git`
+/// markers its filter noted are noted again, harmlessly), and returns
+/// false for the parallel walk to start over.
+fn walk_small(builder: &WalkBuilder, collected: &Collected, errors: &Mutex<Vec<String>>) -> bool {
+    let local = Collected::default();
+    let mut local_errors = Vec::new();
+    for (n, entry) in builder.build().enumerate() {
+        if n >= SMALL_WALK {
+            return false;
+        }
+        match entry {
+            Ok(e) => visit(e, &local),
+            Err(e) => local_errors.push(e.to_string()),
+        }
+    }
+    lock(&collected.found).append(&mut lock(&local.found));
+    lock(&collected.markers).append(&mut lock(&local.markers));
+    lock(&collected.charts).extend(lock(&local.charts).drain());
+    lock(errors).append(&mut local_errors);
+    true
 }
 
 /// One walked entry: a candidate file, a chart's `Chart.yaml`, or a `.github` marker.
