@@ -91,8 +91,6 @@ struct Rendering {
 struct Walker<'a> {
     index: &'a RepoIndex,
     kdirs: HashMap<(u32, &'a str), Vec<u32>>,
-    /// Files of each repository sorted by path, for directory listings.
-    sorted: HashMap<u32, Vec<(&'a str, FileId)>>,
     out: HashMap<FileId, Vec<Rendering>>,
     count: usize,
     /// `count` when the current root started.
@@ -136,12 +134,12 @@ fn substituted_by_workflows(index: &RepoIndex) -> Vec<(FileId, Span)> {
             let repo = index.repo(wf.file);
             for p in &d.paths {
                 let p = p.trim_start_matches("./").trim_end_matches('/');
-                let prefix = format!("{p}/");
-                for f in (0..index.paths.len() as FileId).filter(|&f| {
-                    index.repo(f) == repo
-                        && (index.paths[f as usize] == p
-                            || index.paths[f as usize].starts_with(&prefix))
-                }) {
+                let under = match p {
+                    "" => &[][..],
+                    p => index.files_under(repo, p),
+                };
+                let under = under.iter().copied();
+                for f in index.file_at(repo, p).into_iter().chain(under) {
                     files.entry(f).or_default().extend(&names);
                 }
             }
@@ -230,7 +228,6 @@ impl<'a> Walker<'a> {
         Walker {
             index,
             kdirs,
-            sorted: HashMap::new(),
             out: HashMap::new(),
             count: 0,
             root_start: 0,
@@ -337,28 +334,9 @@ impl<'a> Walker<'a> {
 
     fn visit_plain(&mut self, repo: u32, dir: &str, at: Rendering, stack: &mut Vec<String>) {
         let index = self.index;
-        let files = self.sorted.entry(repo).or_insert_with(|| {
-            let mut v: Vec<(&str, FileId)> = (0..index.paths.len() as FileId)
-                .filter(|&f| index.repo(f) == repo)
-                .map(|f| (index.paths[f as usize].as_str(), f))
-                .collect();
-            v.sort();
-            v
-        });
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let first = files.partition_point(|(p, _)| *p < prefix.as_str());
-        let under: Vec<(&str, FileId)> = files[first..]
-            .iter()
-            .take_while(|(p, _)| p.starts_with(&prefix))
-            .copied()
-            .collect();
         let mut subdirs: Vec<&str> = Vec::new();
-        for (p, f) in under {
-            match self.kustomized_ancestor(repo, dir, dir_of(p)) {
+        for &f in index.files_under(repo, dir) {
+            match self.kustomized_ancestor(repo, dir, dir_of(&index.paths[f as usize])) {
                 Some(k) => subdirs.push(k),
                 None => self.record(f, at.clone()),
             }

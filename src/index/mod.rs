@@ -185,6 +185,25 @@ impl RepoIndex {
             .copied()
             .filter(|&id| self.key(id) == (repo, path))
     }
+    /// The files under directory `dir` (`""` for all) of repository
+    /// `repo`, in path order: a range of `by_path`.
+    pub fn files_under(&self, repo: u32, dir: &str) -> &[FileId] {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let first = self
+            .by_path
+            .partition_point(|&id| self.key(id) < (repo, prefix.as_str()));
+        let len = self.by_path[first..]
+            .iter()
+            .take_while(
+                |&&id| matches!(self.key(id), (r, p) if r == repo && p.starts_with(&prefix)),
+            )
+            .count();
+        &self.by_path[first..first + len]
+    }
     fn key(&self, id: FileId) -> (u32, &str) {
         (self.repo(id), self.paths[id as usize].as_str())
     }

@@ -13,8 +13,6 @@ use crate::yaml::Spanned;
 pub struct Renders<'a> {
     index: &'a RepoIndex,
     by_dir: HashMap<(u32, &'a str), Vec<usize>>,
-    /// Files of each repository, sorted by path, for prefix lookups.
-    sorted: HashMap<u32, Vec<(&'a str, FileId)>>,
 }
 
 impl<'a> Renders<'a> {
@@ -24,21 +22,7 @@ impl<'a> Renders<'a> {
             let key = (index.repo(k.file), dir_of(&index.paths[k.file as usize]));
             by_dir.entry(key).or_default().push(i);
         }
-        let mut sorted: HashMap<u32, Vec<(&str, FileId)>> = HashMap::new();
-        for (i, p) in index.paths.iter().enumerate() {
-            sorted
-                .entry(index.repo(i as FileId))
-                .or_default()
-                .push((p.as_str(), i as FileId));
-        }
-        for v in sorted.values_mut() {
-            v.sort();
-        }
-        Renders {
-            index,
-            by_dir,
-            sorted,
-        }
+        Renders { index, by_dir }
     }
 
     /// Files rendered from directory `dir` of repository `repo`: through its
@@ -71,17 +55,7 @@ impl<'a> Renders<'a> {
                     }
                 }
                 None => {
-                    let prefix = if d.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{d}/")
-                    };
-                    let files = self.sorted.get(&repo).map(Vec::as_slice).unwrap_or(&[]);
-                    let first = files.partition_point(|(p, _)| *p < prefix.as_str());
-                    for &(_, f) in files[first..]
-                        .iter()
-                        .take_while(|(p, _)| p.starts_with(&prefix))
-                    {
+                    for &f in self.index.files_under(repo, &d) {
                         out.push((f, ns.clone()));
                     }
                 }

@@ -131,6 +131,18 @@ pub struct DeployFact {
     pub pull_secrets: Vec<String>,
 }
 
+impl DeployFact {
+    /// Every image value the deploy sets: k8s-deploy `images:` entries
+    /// (whole references), then what commands set, with the part each is.
+    pub fn image_values(&self) -> impl Iterator<Item = (script::ImagePart, &Spanned)> {
+        let refs = self
+            .images
+            .iter()
+            .map(|i| (script::ImagePart::Reference, i));
+        refs.chain(self.set_images.iter().map(|(p, i)| (*p, i)))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PushFact {
     /// The pushed reference, expanded.

@@ -229,9 +229,7 @@ fn helm_verdict(e: &HelmImage, config: &crate::config::Config) -> Option<Verdict
 fn deployed_by_workflows(index: &RepoIndex, cx: &mut RepoCx) {
     for wf in &index.workflows {
         for d in &wf.deploys {
-            let refs = d.images.iter().map(|i| (ImagePart::Reference, i));
-            let set = d.set_images.iter().map(|(p, i)| (*p, i));
-            for (part, img) in refs.chain(set) {
+            for (part, img) in d.image_values() {
                 let v = match part {
                     ImagePart::Reference => judge(&img.value, cx.config),
                     ImagePart::Tag => mutable_tag(&img.value, cx.config),

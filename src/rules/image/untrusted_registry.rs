@@ -177,9 +177,7 @@ impl Rule for UntrustedRegistry {
 fn deployed_by_workflows(index: &RepoIndex, cx: &mut RepoCx) {
     for wf in &index.workflows {
         for d in &wf.deploys {
-            let refs = d.images.iter().map(|i| (ImagePart::Reference, i));
-            let set = d.set_images.iter().map(|(p, i)| (*p, i));
-            for (part, img) in refs.chain(set) {
+            for (part, img) in d.image_values() {
                 let r = match part {
                     ImagePart::Reference => untrusted(&img.value, cx.config),
                     // A repository alone may get its registry from the chart.
