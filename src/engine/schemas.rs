@@ -276,6 +276,9 @@ fn repository_crds(
         .collect();
     // Each object keeps whichever judgement finds less: the bundled
     // schema's or the repository CRD's.
+    // The bundled findings given up, dropped in one pass at the end.
+    let mut superseded: HashMap<FileId, Vec<&PendingObject>> = HashMap::new();
+    let mut kept = Vec::new();
     for ((file, objs), mut again) in redo.iter().zip(found) {
         for o in objs {
             let mine = again.iter().filter(|f| within(f, o.span)).count();
@@ -283,11 +286,18 @@ fn repository_crds(
             if theirs.is_some_and(|n| n <= mine) {
                 again.retain(|f| !within(f, o.span));
             } else if theirs.is_some() {
-                findings.retain(|f| !said(f, *file, o));
+                superseded.entry(*file).or_default().push(o);
             }
         }
-        findings.extend(again);
+        kept.extend(again);
     }
+    if !superseded.is_empty() {
+        findings.retain(|f| {
+            let objs = superseded.get(&f.primary.file);
+            !objs.is_some_and(|objs| objs.iter().any(|o| said(f, f.primary.file, o)))
+        });
+    }
+    findings.extend(kept);
     unvalidated
 }
 
