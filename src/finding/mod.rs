@@ -13,10 +13,13 @@ use crate::yaml::Span;
 mod rule_meta;
 pub mod suppress;
 pub mod visible;
+pub mod wire;
 
 pub use rule_meta::RuleMeta;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Info,
     Warning,
@@ -41,16 +44,24 @@ impl Severity {
     }
 }
 
+/// A rule's id. Named so that serde's derive does not take the field for
+/// text borrowed from the input (it reads `&'static str` that way), since
+/// [`wire::rule_id`] finds the id among the binary's own.
+pub type RuleId = &'static str;
+
 /// Index of a file in the run's file table.
 pub type FileId = u32;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Location {
+    #[serde(with = "wire::file_id")]
     pub file: FileId,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub at: Location,
     pub message: String,
@@ -58,11 +69,20 @@ pub struct Label {
 
 /// Text of a finding that is either static or shared: a help line that
 /// thousands of findings repeat (the allowed registries) is allocated once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Text {
     Static(&'static str),
     Shared(Arc<str>),
 }
+
+/// Equal when the text is: where it is held does not matter.
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Text {}
 
 impl std::ops::Deref for Text {
     type Target = str;
@@ -107,9 +127,10 @@ impl From<Cow<'static, str>> for Text {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
-    pub rule: &'static str,
+    #[serde(with = "wire::rule_id")]
+    pub rule: RuleId,
     /// Set by the rule to its default (or a deliberate downgrade); the engine
     /// caps it with the configured level.
     pub severity: Severity,

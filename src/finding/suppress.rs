@@ -19,7 +19,7 @@ pub struct Suppressed {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// The whole comment, from `#`.
     pub span: Span,

@@ -10,7 +10,7 @@ use crate::model::kustomize::ImageOverride;
 use crate::yaml::{NodeRef, Spanned};
 
 /// One source of an Argo CD Application.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppSource {
     /// `repoURL`, as written.
     pub repo_url: Option<String>,
@@ -21,7 +21,7 @@ pub struct AppSource {
 }
 
 /// A Flux `sourceRef` (or `chartRef`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FluxRef {
     pub kind: String,
     pub name: String,

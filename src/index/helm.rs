@@ -11,8 +11,9 @@ use crate::yaml::{NodeRef, Span, Spanned};
 
 /// What a file in a chart directory gives the index: `Chart.yaml`'s name,
 /// or a values file's kept values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct HelmFile {
+    #[serde(with = "crate::finding::wire::file_id")]
     pub file: FileId,
     /// `Chart.yaml`: the chart's `name` (empty when it has none).
     pub chart_name: Option<String>,
@@ -51,7 +52,7 @@ pub fn chart_file(file: FileId, path: &str, root: NodeRef) -> Option<HelmFile> {
 }
 
 /// The chart a source deploys.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChartAt {
     /// A directory of the repository (Argo CD `path`, Flux `chart` from a
     /// GitRepository), normalised.
@@ -61,7 +62,7 @@ pub enum ChartAt {
 }
 
 /// A values file a source names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValueFile {
     pub path: String,
     /// Relative to the repository root (Flux, Argo CD `$ref/...`); else to
@@ -70,7 +71,7 @@ pub struct ValueFile {
 }
 
 /// A Flux `valuesFrom` ConfigMap entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValuesFrom {
     pub name: String,
     pub key: String,
@@ -79,7 +80,7 @@ pub struct ValuesFrom {
 
 /// A chart an Argo CD Application or Flux HelmRelease deploys, and the
 /// values it gives, lowest precedence first within each kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HelmSource {
     pub chart: ChartAt,
     /// Argo CD: a `helm:` block is present (a `path` with none may be a
@@ -259,7 +260,7 @@ fn repo_path(p: &str) -> String {
 }
 
 /// A file a Kustomize `configMapGenerator` puts in a ConfigMap.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GeneratedFile {
     /// The ConfigMap's name (before any hash suffix).
     pub name: String,

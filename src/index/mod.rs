@@ -27,21 +27,24 @@ use crate::model::k8s::ObjectRef;
 use crate::yaml::{Span, Spanned};
 
 /// Everything one file contributes to the index.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub objects: Vec<ObjectFacts>,
     pub kustomizations: Vec<KustomizationFacts>,
     pub workflows: Vec<workflow::WorkflowFacts>,
     /// Images a tool builds and substitutes at deploy time (Skaffold artifacts).
+    #[serde(with = "crate::finding::wire::file_pairs")]
     pub built: Vec<(FileId, String)>,
     /// Services an `azd` project deploys through a kustomization.
+    #[serde(with = "crate::finding::wire::file_pairs")]
     pub azd: Vec<(FileId, crate::model::tools::AzdService)>,
     pub helm: Vec<helm::HelmFile>,
 }
 
 /// A Kubernetes object, reduced to what the cross-file rules read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ObjectFacts {
+    #[serde(with = "crate::finding::wire::file_id")]
     pub file: FileId,
     pub api_version: String,
     pub kind: String,
@@ -63,7 +66,7 @@ pub struct ObjectFacts {
 }
 
 /// The rarely present facts of an object.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectExtra {
     /// The name of a docker-registry secret this object provides, if any
     /// (a Secret of type dockerconfigjson/dockercfg, a SealedSecret or ExternalSecret).
@@ -149,8 +152,9 @@ impl ObjectFacts {
 }
 
 /// A Kustomize kustomization file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct KustomizationFacts {
+    #[serde(with = "crate::finding::wire::file_id")]
     pub file: FileId,
     pub namespace: Option<Spanned>,
     /// `resources:` (and legacy `bases:`) entries, as written, then `components:`.

@@ -62,7 +62,7 @@ pub const COMMIT_ACTIONS: &[&str] = &[
     "planetscale/ghcommit-action",
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     pub what: String,
     pub span: Span,
@@ -71,7 +71,7 @@ pub struct Hit {
 /// Where in a workflow something happens: its job (by position), step (by
 /// position in the job) and byte offset in the file, so that what a job
 /// checked out before can be told from what it checks out after.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepPos {
     pub job: u32,
     pub step: u32,
@@ -87,7 +87,7 @@ impl StepPos {
 
 /// A repository put into the workspace: `actions/checkout`, `git clone`,
 /// `gh repo clone`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckoutFact {
     pub pos: StepPos,
     /// The repository (`with.repository`, the clone's URL), expanded; None
@@ -100,7 +100,7 @@ pub struct CheckoutFact {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EditFact {
     pub pos: StepPos,
     pub tool: EditTool,
@@ -114,7 +114,7 @@ pub struct EditFact {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DeployFact {
     pub pos: StepPos,
     pub via: String,
@@ -143,22 +143,23 @@ impl DeployFact {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PushFact {
     /// The pushed reference, expanded.
     pub image: String,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SecretFact {
     pub name: String,
     pub namespace: Option<String>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowFacts {
+    #[serde(with = "crate::finding::wire::file_id")]
     pub file: FileId,
     /// Ways the workflow reaches a cluster (actions, commands, kubeconfig env/secrets).
     pub cluster_access: Vec<Hit>,

@@ -16,14 +16,16 @@ use super::workflow::ValueMap;
 use crate::yaml::{parse_stream, unquoted_span, Limits, NodeRef, Span, Value};
 
 /// Where a value was written: an opaque origin (the index's file id) and a span.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct At {
     pub origin: u32,
     pub span: Span,
 }
 
 /// A scalar value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Leaf {
     pub text: Box<str>,
     /// A string under the YAML 1.2 core schema (not null, a bool or a number).
@@ -50,7 +52,7 @@ impl Leaf {
 }
 
 /// A pruned values tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Tree {
     /// Entries in source order (later layers' new keys after).
     Map(Vec<(Box<str>, Tree)>),

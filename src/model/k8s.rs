@@ -11,7 +11,7 @@ pub struct Object<'d, 's> {
 }
 
 /// The Kubernetes object a finding concerns: what a finding names it by.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectRef {
     pub api_version: String,
     pub kind: String,

@@ -15,7 +15,7 @@ pub fn is_kustomize(root: NodeRef<'_, '_>) -> bool {
 /// One image override: a Kustomize `images:` entry (also Flux
 /// Kustomization `spec.images`), or an Argo CD `kustomize.images` string.
 /// Each part keeps the span of the node that sets it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageOverride {
     /// The image name it applies to (the reference without tag or digest).
     pub name: String,

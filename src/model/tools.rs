@@ -58,7 +58,7 @@ pub fn skaffold_artifacts(root: NodeRef<'_, '_>) -> Vec<String> {
 /// kustomization (`azure.yaml`: `services.<name>.k8s.kustomize`), whose
 /// `edits` (`set image NAME=IMAGE`, as `kustomize edit set image` takes
 /// it) replace images at deploy time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AzdService {
     pub name: String,
     /// The kustomization's directory, relative to the project file's:

@@ -5,7 +5,7 @@
 use crate::finding::FileId;
 use crate::yaml::{LineIndex, Span};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     /// 1-based.
     pub line: usize,

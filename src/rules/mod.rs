@@ -52,7 +52,7 @@ impl<'a> SchemaCx<'a> {
 }
 
 /// A custom resource, as the repository pass needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PendingObject {
     /// The object's extent in its file: its findings lie within it.
     pub span: Span,

@@ -20,12 +20,13 @@ const MAX_JSON_NODES: usize = 1_000_000;
 pub const MAX_JSON_DEPTH: usize = 128;
 
 /// One served version of a CRD.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CrdVersion {
     /// `group/version` (what a custom resource's `apiVersion` says).
     pub api_version: String,
     pub kind: String,
     /// `openAPIV3Schema`, as JSON (`Null` when only declared, see [`declared`]).
+    #[serde(with = "json_text")]
     pub schema: Json,
     /// Where the schema is written: a schema that does not compile is reported there.
     pub span: Span,
@@ -149,6 +150,24 @@ fn convert(n: NodeRef, budget: &mut usize, depth: usize) -> Result<Json, String>
         }
         Ty::Str => Json::String(n.as_str().unwrap_or("").to_string()),
     })
+}
+
+/// A schema in the results cache: as JSON text (the cache's format does not
+/// describe itself, so a `Value` cannot be read back from it directly).
+mod json_text {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Json;
+
+    pub fn serialize<S: Serializer>(v: &Json, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        let text = <&str>::deserialize(d)?;
+        serde_json::from_str(text).map_err(D::Error::custom)
+    }
 }
 
 #[cfg(test)]

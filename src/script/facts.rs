@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 /// A command (or part of one) that matters, e.g. `kubectl apply`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     /// Short description, e.g. "kubectl apply", "az aks get-credentials".
     pub what: String,
@@ -13,7 +13,7 @@ pub struct Hit {
 
 /// An image reference: raw word text (may contain `$VAR` / `${{ }}`), range
 /// of that word.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageRef {
     pub value: String,
     pub range: Range<usize>,
@@ -22,13 +22,13 @@ pub struct ImageRef {
 /// A file/dir path as written, joined onto the command's cwd when relative
 /// and cwd is known, and normalised (`./k8s/` -> `k8s`). Paths starting with
 /// `/`, `~` or `$` (a variable or `${{ }}`) and URLs are kept as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
     pub value: String,
     pub range: Range<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EditTool {
     Sed,
     Yq,
@@ -39,7 +39,7 @@ pub enum EditTool {
 }
 
 /// An in-place edit of files (a candidate manifest tag update).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Edit {
     pub tool: EditTool,
     pub files: Vec<PathRef>,
@@ -54,7 +54,7 @@ pub struct Edit {
 }
 
 /// `kubectl create secret docker-registry NAME`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecretCreate {
     pub name: String,
     pub namespace: Option<String>,
@@ -63,7 +63,7 @@ pub struct SecretCreate {
 }
 
 /// A command that applies manifests to a cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Deploy {
     /// "kubectl apply", "kubectl create", "kubectl replace", "helm install",
     /// "helm upgrade".
@@ -80,7 +80,7 @@ pub struct Deploy {
 }
 
 /// Which part of an image reference a deploy command sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ImagePart {
     /// A whole reference (`web=r.io/web:1.2`, `--image=r.io/web:1.2`, `--set image=…`).
     Reference,
@@ -91,7 +91,7 @@ pub enum ImagePart {
 }
 
 /// An image value a deploy command sets, as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeployImage {
     pub part: ImagePart,
     pub value: String,
@@ -101,7 +101,7 @@ pub struct DeployImage {
 
 /// `git clone URL [DIR]` or `gh repo clone REPO [DIR]`: another repository
 /// (or this one again) checked out into a directory of the workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Clone {
     /// The URL or `owner/name`, as written (it may hold a token: never shown).
     pub url: String,
@@ -111,7 +111,7 @@ pub struct Clone {
     pub range: Range<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ScriptFacts {
     /// Commands that give the runner access to a cluster.
     pub cluster_access: Vec<Hit>,

@@ -397,7 +397,7 @@ mod tests {
             } else {
                 b.extend(path);
                 b.push(0);
-                while (b.len() - start) % 8 != 0 {
+                while !(b.len() - start).is_multiple_of(8) {
                     b.push(0);
                 }
             }

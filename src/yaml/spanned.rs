@@ -4,7 +4,7 @@
 use super::tree::{NodeRef, ScalarStyle, Span};
 
 /// A string value and where it is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spanned {
     pub value: String,
     pub span: Span,
