@@ -87,9 +87,20 @@ fn whole_run(c: &mut Criterion) {
         stats: false,
         follow_outside_links: false,
         diff_base: None,
+        cache: None,
     };
     c.bench_function("engine::run, 200 manifests, 1 thread", |b| {
         b.iter(|| shipshape::engine::run(black_box(&opts)).findings.len())
+    });
+    // The same with a warm results cache: every file's results read back.
+    let cache = tempfile::tempdir().unwrap();
+    let warm = shipshape::engine::Options {
+        cache: Some(cache.path().to_path_buf()),
+        ..opts
+    };
+    shipshape::engine::run(&warm);
+    c.bench_function("engine::run, 200 manifests, 1 thread, warm cache", |b| {
+        b.iter(|| shipshape::engine::run(black_box(&warm)).findings.len())
     });
 }
 

@@ -120,7 +120,9 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
     // whole working directory too, so cross-file rules see the repository.
     let named_files = paths.iter().any(|p| !p.is_dir());
     let context = (named_files || stdin.is_some()).then(|| PathBuf::from("."));
+    let cache = cache_dir(args, &config);
     Ok(Options {
+        cache,
         paths,
         stdin,
         threads,
@@ -131,6 +133,22 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
         follow_outside_links: args.follow_outside_links,
         diff_base,
     })
+}
+
+/// Where the results cache goes: `--no-cache`, `--cache-dir`,
+/// `SHIPSHAPE_CACHE_DIR`, the config's `cache-dir`, the default, in that order.
+fn cache_dir(args: &CheckArgs, config: &crate::config::Config) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    if let Some(dir) = &args.cache_dir {
+        return Some(dir.clone());
+    }
+    let default = match &config.cache_dir {
+        Some(dir) => config.root.join(dir),
+        None => config.root.join(engine::cache::DEFAULT_DIR),
+    };
+    Some(engine::cache::env_dir().unwrap_or(default))
 }
 
 /// Writes the report where it goes: stdout, or the `--output` file, with the
@@ -219,6 +237,23 @@ fn print_stats(run: &Run, start: Instant, out_start: Instant) {
     if !peaks.is_empty() {
         eprintln!("stats: peak memory after {}", peaks.join(", "));
     }
+    if let Some(c) = &s.cache {
+        eprintln!("stats: {}", cache_line(c));
+    }
+}
+
+/// `--stats`: what the results cache did.
+fn cache_line(c: &engine::CacheStats) -> String {
+    let mut line = format!("cache: {} of {} files from the cache", c.hits, c.files);
+    if let Some(why) = &c.unused {
+        line.push_str(&format!(" (cache on disk not used: {why})"));
+    }
+    match &c.written {
+        Ok(Some(bytes)) => line.push_str(&format!("; written, {bytes} bytes")),
+        Ok(None) => line.push_str("; unchanged"),
+        Err(e) => line.push_str(&format!("; not written: {e}")),
+    }
+    visible(&line).into_owned()
 }
 
 /// 1 when a finding is at or above `--fail-on`, else 0.

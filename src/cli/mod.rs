@@ -148,6 +148,14 @@ pub struct CheckArgs {
     /// counted in the summary. For adopting shipshape on an existing repository.
     #[arg(long, value_name = "REV")]
     pub diff_base: Option<String>,
+    /// Neither read nor write the results cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+    /// Keep the results cache in DIR (default: `SHIPSHAPE_CACHE_DIR`, else
+    /// the config's `cache-dir`, else `.shipshape_cache` in the config
+    /// file's directory or the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Runs the CLI and returns the exit code.

@@ -29,6 +29,8 @@ pub enum Kind {
         get: fn(&Config) -> bool,
         set: fn(&mut Config, bool),
     },
+    /// A path, relative to the config file's directory; unset by default.
+    Path { set: fn(&mut Config, String) },
     /// A positive whole number; `_` may separate digits (`1_000_000`, which
     /// YAML 1.2 reads as a string: `COUNT_PATTERN` is its schema).
     Count {
@@ -181,6 +183,13 @@ pub static TOP: &[Key] = &[
             item: Item::Glob,
             get: |c| c.exclude.clone(),
             set: |c, v| c.exclude = v,
+        },
+    },
+    Key {
+        name: "cache-dir",
+        doc: "Where the results cache goes, relative to the config file's directory (default: `.shipshape_cache` there). `--cache-dir` and `SHIPSHAPE_CACHE_DIR` take precedence; `--no-cache` turns it off.",
+        kind: Kind::Path {
+            set: |c, v| c.cache_dir = Some(v),
         },
     },
     Key {
@@ -457,7 +466,7 @@ mod tests {
                     set(&mut c, get(&d));
                     assert_eq!(get(&c), get(&d), "{path}");
                 }
-                Kind::Bool { .. } | Kind::Map { .. } | Kind::Levels => {}
+                Kind::Path { .. } | Kind::Bool { .. } | Kind::Map { .. } | Kind::Levels => {}
             }
         }
     }

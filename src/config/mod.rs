@@ -115,6 +115,8 @@ pub struct Config {
     pub rules: BTreeMap<String, Level>,
     pub limits: FileLimits,
     pub schemas: SchemaSettings,
+    /// `cache-dir`: where the results cache goes, relative to `root`.
+    pub cache_dir: Option<String>,
     /// Directory `exclude` globs are relative to.
     pub root: PathBuf,
     /// The file this came from, if any.
@@ -137,6 +139,7 @@ impl Default for Config {
             rules: BTreeMap::new(),
             limits: FileLimits::default(),
             schemas: SchemaSettings::default(),
+            cache_dir: None,
             root: PathBuf::from("."),
             path: None,
         }

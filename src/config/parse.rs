@@ -175,6 +175,14 @@ impl Validator<'_> {
                     set(cfg, &w);
                 }
             }
+            Kind::Path { set, .. } => match self.string(v, path) {
+                Some(p) if p.is_empty() => {
+                    self.errors
+                        .push(err(v.span(), format!("{path} must not be empty"), None));
+                }
+                Some(p) => set(cfg, p),
+                None => {}
+            },
             Kind::Bool { set, .. } => {
                 if let Some(b) = self.bool(v, path) {
                     set(cfg, b);

@@ -53,6 +53,7 @@ fn value(key: &Key, d: &Config, rules: &[&RuleMeta]) -> Value {
             json!({ "type": "string", "enum": values, "default": get(d) })
         }
         Kind::Bool { get, .. } => json!({ "type": "boolean", "default": get(d) }),
+        Kind::Path { .. } => json!({ "type": "string", "minLength": 1 }),
         Kind::Count { get, .. } => json!({
             "type": ["integer", "string"],
             "minimum": 1,

@@ -6,59 +6,26 @@
 
 use rayon::prelude::*;
 
+use super::cache::{self, Blobs, Cache, Outcome};
+use super::file_result::{FileResult, Pass1};
 use super::read::{self, ReadBuffer, Unread};
 use super::template;
-use super::Counts;
 use crate::config::Config;
-use crate::finding::suppress::{self, Suppression};
+use crate::finding::suppress;
 use crate::finding::{FileId, Finding, Location};
-use crate::index::{extract, helm, workflow as workflow_facts, FileFacts};
+use crate::index::{extract, helm, workflow as workflow_facts};
 use crate::model::k8s;
 use crate::model::kustomize::is_kustomize;
 use crate::model::workflow::Workflow;
-use crate::report::positions::{positions_for, Position, PositionCache};
+use crate::report::positions::positions_for;
 use crate::report::redact;
-use crate::rules::{engine as er, DocCx, PendingObject, Rule, SchemaCx};
-use crate::schema::crd::CrdVersion;
+use crate::rules::{engine as er, DocCx, Rule, SchemaCx};
 use crate::schema::Catalog;
 use crate::source::contain::Outside;
 use crate::source::file::FileEntry;
 use crate::source::kind::FileKind;
 use crate::source::text::TextProblem;
 use crate::yaml::{self, ParsedStream, Span};
-
-/// What one file gives the run.
-#[derive(Default)]
-struct FileResult {
-    findings: Vec<Finding>,
-    /// Spans of secret values, redacted whenever this file is shown.
-    redact: Vec<Span>,
-    positions: Vec<(u32, Position)>,
-    facts: FileFacts,
-    suppressions: Vec<Suppression>,
-    pending: Vec<PendingObject>,
-    crds: Vec<CrdVersion>,
-    documents: usize,
-    skipped: bool,
-    unreadable: bool,
-    linted: bool,
-    bytes: u64,
-}
-
-/// What the parallel pass keeps: per-file results folded together in file order.
-#[derive(Default)]
-pub(super) struct Pass1 {
-    pub findings: Vec<Finding>,
-    pub positions: PositionCache,
-    pub redactions: Vec<(FileId, Vec<Span>)>,
-    pub facts: FileFacts,
-    pub suppressions: Vec<(FileId, Vec<Suppression>)>,
-    /// Custom resources and CRDs, for the repository pass.
-    pub pending: Vec<(FileId, PendingObject)>,
-    pub crds: Vec<(FileId, CrdVersion)>,
-    pub counts: Counts,
-    pub bytes: u64,
-}
 
 /// What every file of the pass is linted with.
 pub(super) struct PassInput<'a> {
@@ -67,64 +34,8 @@ pub(super) struct PassInput<'a> {
     pub catalog: &'a Catalog,
     /// By file id: the file is a Kustomize patch.
     pub patches: &'a [bool],
-}
-
-impl Pass1 {
-    fn add(mut self, id: FileId, f: &FileEntry, r: FileResult) -> Self {
-        self.findings.extend(r.findings);
-        if !r.redact.is_empty() {
-            self.redactions.push((id, r.redact));
-        }
-        self.positions.extend_file(id, r.positions);
-        self.facts.objects.extend(r.facts.objects);
-        self.facts.kustomizations.extend(r.facts.kustomizations);
-        self.facts.workflows.extend(r.facts.workflows);
-        self.facts.built.extend(r.facts.built);
-        self.facts.azd.extend(r.facts.azd);
-        self.facts.helm.extend(r.facts.helm);
-        if !r.suppressions.is_empty() {
-            self.suppressions.push((id, r.suppressions));
-        }
-        self.pending.extend(r.pending.into_iter().map(|p| (id, p)));
-        self.crds.extend(r.crds.into_iter().map(|c| (id, c)));
-        self.bytes += r.bytes;
-        if f.focus {
-            self.counts.documents += r.documents;
-            self.counts.skipped += usize::from(r.skipped);
-            self.counts.unreadable += usize::from(r.unreadable);
-            self.counts.files += usize::from(r.linted);
-        }
-        self
-    }
-
-    /// Joins two accumulators, `self` holding the earlier files.
-    fn merge(mut self, other: Self) -> Self {
-        fn join<T>(a: &mut Vec<T>, mut b: Vec<T>) {
-            if a.is_empty() {
-                *a = b;
-            } else {
-                a.append(&mut b);
-            }
-        }
-        join(&mut self.findings, other.findings);
-        self.positions.append(other.positions);
-        join(&mut self.redactions, other.redactions);
-        join(&mut self.facts.objects, other.facts.objects);
-        join(&mut self.facts.kustomizations, other.facts.kustomizations);
-        join(&mut self.facts.workflows, other.facts.workflows);
-        join(&mut self.facts.built, other.facts.built);
-        join(&mut self.facts.azd, other.facts.azd);
-        join(&mut self.facts.helm, other.facts.helm);
-        join(&mut self.suppressions, other.suppressions);
-        join(&mut self.pending, other.pending);
-        join(&mut self.crds, other.crds);
-        self.bytes += other.bytes;
-        self.counts.documents += other.counts.documents;
-        self.counts.skipped += other.counts.skipped;
-        self.counts.unreadable += other.counts.unreadable;
-        self.counts.files += other.counts.files;
-        self
-    }
+    /// The results cache, unless `--no-cache`.
+    pub cache: Option<&'a Cache>,
 }
 
 /// Lints every file, on `pool` when there is one. Results come back in file order.
@@ -155,12 +66,12 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     let mut r = FileResult::default();
     // In a chart, only `Chart.yaml` and the values files are YAML as written.
     if f.kind == FileKind::HelmChart && !helm::is_read_in_chart(&f.path) {
-        r.skipped = true;
+        r.base.skipped = true;
         return r;
     }
     if let Some(err) = &f.error {
         r.unreadable = true;
-        r.findings.push(Finding::new(
+        r.report.findings.push(Finding::new(
             &er::IoError::META,
             Location {
                 file: id,
@@ -171,24 +82,50 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
         return r;
     }
     if let Some(o) = &f.outside {
-        r.skipped = true;
-        r.findings.push(outside_link(id, f, o));
+        r.base.skipped = true;
+        r.report.findings.push(outside_link(id, f, o));
         return r;
+    }
+    let fragment = input.patches.get(id as usize).copied().unwrap_or(false);
+    // Stdin text is an editor's buffer, not the file: never cached.
+    let probe = input
+        .cache
+        .filter(|_| f.text.is_none())
+        .map(|c| c.probe(f, fragment));
+    if let Some(r) = probe
+        .as_ref()
+        .and_then(|p| cached(id, p.unchanged(f.focus)))
+    {
+        return FileResult {
+            cache: Outcome::Kept,
+            ..r
+        };
     }
     let mut buf = ReadBuffer::take();
     let decoded = match read::read(id, f, cfg.limits.max_file_size, &mut buf.0) {
         Ok(d) => d,
         Err(Unread::Skipped(finding)) => {
-            r.skipped = true;
-            r.findings.push(*finding);
+            r.base.skipped = true;
+            r.report.findings.push(*finding);
             return r;
         }
         Err(Unread::Unreadable(finding)) => {
             r.unreadable = true;
-            r.findings.push(*finding);
+            r.report.findings.push(*finding);
             return r;
         }
     };
+    let hash = probe.as_ref().map(|_| cache::content_hash(&buf.0));
+    if let (Some(p), Some(hash)) = (&probe, hash) {
+        if let Some((blobs, outcome)) = p.same_content(hash, f.focus) {
+            if let Some(r) = cached(id, Some(blobs)) {
+                return FileResult {
+                    cache: outcome,
+                    ..r
+                };
+            }
+        }
+    }
     let (src, problem): (&str, Option<&TextProblem>) = match &decoded {
         Some(t) => (t.text.as_str(), t.problem.as_ref()),
         None => (
@@ -196,12 +133,37 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
             None,
         ),
     };
-    r.linted = true;
-    r.bytes = src.len() as u64;
+    let mut r = lint_text(id, f, input, (src, problem), fragment);
+    if let (Some(p), Some(hash)) = (&probe, hash) {
+        if let Some((base, report)) = r.encode(id, f.focus) {
+            r.cache = p.fresh(hash, base, report);
+        }
+    }
+    r
+}
+
+/// A result from the cache's bytes, if there are any and they read back.
+fn cached(id: FileId, blobs: Option<Blobs>) -> Option<FileResult> {
+    let (base, report) = blobs?;
+    FileResult::decode(id, base, report)
+}
+
+/// Lints a file's text (`problem`: why it is not text, if it is not).
+fn lint_text(
+    id: FileId,
+    f: &FileEntry,
+    input: &PassInput,
+    (src, problem): (&str, Option<&TextProblem>),
+    fragment: bool,
+) -> FileResult {
+    let cfg = input.cfg;
+    let mut r = FileResult::default();
+    r.base.linted = true;
+    r.base.bytes = src.len() as u64;
     let is_json = f.path.ends_with(".json");
     if let Some(problem) = problem {
         if !is_json || read::looks_like_manifest(src) {
-            r.findings.push(read::text_problem(id, src, problem));
+            r.report.findings.push(read::text_problem(id, src, problem));
         }
         return r;
     }
@@ -214,27 +176,28 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     if first_error
         .is_some_and(|e| template::is_template(src) || template::breaks_at_placeholder(src, e))
     {
-        r.linted = false;
-        r.skipped = true;
+        r.base.linted = false;
+        r.base.skipped = true;
         return r;
     }
     // A JSON file that does not parse is only ours to report if it is a manifest.
     if !(is_json && !parsed.errors.is_empty() && !read::looks_like_manifest(src)) {
-        syntax_errors(id, &parsed, &mut r.findings);
+        syntax_errors(id, &parsed, &mut r.report.findings);
     }
     // Context files feed the index only: no per-file rules, nothing reported.
     let active: &[&'static dyn Rule] = if f.focus { input.active } else { &[] };
-    let fragment = input.patches.get(id as usize).copied().unwrap_or(false);
     let schema = SchemaCx::new(input.catalog, fragment);
     documents(id, f, src, &parsed, (cfg, active, schema), &mut r);
     if let Some(first) = parsed.errors.iter().map(|e| e.span.start as usize).min() {
-        r.redact.extend(redact::fallback_spans(src, first, f.kind));
+        r.base
+            .redact
+            .extend(redact::fallback_spans(src, first, f.kind));
     }
     if f.focus {
-        r.suppressions = suppress::scan(src, &parsed.docs);
-        r.positions = positions_for(id, src, &r.findings);
+        r.report.suppressions = suppress::scan(src, &parsed.docs);
+        r.report.positions = positions_for(id, src, &r.report.findings);
     } else {
-        r.findings.clear();
+        r.report.findings.clear();
     }
     r
 }
@@ -297,7 +260,7 @@ fn documents(
         file: id,
         path: &f.path,
         config: cfg,
-        findings: &mut r.findings,
+        findings: &mut r.report.findings,
         object: None,
         schema,
     };
@@ -306,7 +269,7 @@ fn documents(
         if root.is_null() {
             continue;
         }
-        r.documents += 1;
+        r.base.documents += 1;
         if matches!(
             f.kind,
             FileKind::Workflow | FileKind::Action | FileKind::Manifest
@@ -318,42 +281,50 @@ fn documents(
         }
         match f.kind {
             FileKind::Workflow => {
-                redact::workflow_literals(root, &mut r.redact);
+                redact::workflow_literals(root, &mut r.base.redact);
                 if let Some(wf) = Workflow::new(root) {
                     for rule in active {
                         rule.check_workflow(&wf, &mut cx);
                     }
-                    r.facts
+                    r.base
+                        .facts
                         .workflows
                         .push(workflow_facts::extract(id, src, &wf));
                 }
             }
             FileKind::Kustomization if is_kustomize(root) => {
-                r.facts
+                r.base
+                    .facts
                     .kustomizations
                     .push(extract::kustomization(id, root));
             }
-            FileKind::Action => redact::workflow_literals(root, &mut r.redact),
+            FileKind::Action => redact::workflow_literals(root, &mut r.base.redact),
             // Values are not objects: no rules, only the facts of the first document.
-            FileKind::HelmChart if r.facts.helm.is_empty() => {
-                r.facts.helm.extend(helm::chart_file(id, &f.path, root));
+            FileKind::HelmChart if r.base.facts.helm.is_empty() => {
+                r.base
+                    .facts
+                    .helm
+                    .extend(helm::chart_file(id, &f.path, root));
             }
             FileKind::HelmChart => {}
             _ => {
                 let built = crate::model::tools::skaffold_artifacts(root);
-                r.facts.built.extend(built.into_iter().map(|b| (id, b)));
+                r.base
+                    .facts
+                    .built
+                    .extend(built.into_iter().map(|b| (id, b)));
                 let azd = crate::model::tools::azd_services(root);
-                r.facts.azd.extend(azd.into_iter().map(|s| (id, s)));
+                r.base.facts.azd.extend(azd.into_iter().map(|s| (id, s)));
                 for obj in k8s::objects(root) {
                     for rule in active {
                         rule.check_object(&obj, &mut cx);
                     }
-                    r.facts.objects.push(extract::object(id, &obj));
-                    redact::object_secrets(&obj, &mut r.redact);
+                    r.base.facts.objects.push(extract::object(id, &obj));
+                    redact::object_secrets(&obj, &mut r.base.redact);
                 }
             }
         }
     }
-    r.pending = std::mem::take(&mut cx.schema.pending);
-    r.crds = std::mem::take(&mut cx.schema.crds);
+    r.report.pending = std::mem::take(&mut cx.schema.pending);
+    r.report.crds = std::mem::take(&mut cx.schema.crds);
 }

@@ -22,8 +22,10 @@ use crate::source::file::FileEntry;
 use crate::source::git::GitBase;
 use crate::yaml::Span;
 
+pub mod cache;
 mod diff_base;
 mod file_pass;
+mod file_result;
 mod files;
 mod finish;
 mod helm_values;
@@ -58,6 +60,8 @@ pub struct Options {
     /// `--diff-base`: report only findings on lines changed since this
     /// revision (see `diff_base`).
     pub diff_base: Option<GitBase>,
+    /// The results cache's folder (see `cache`); `None`: no cache.
+    pub cache: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -70,6 +74,20 @@ pub struct Stats {
     pub bytes: u64,
     /// Peak resident set size (KiB) after each phase, when asked for.
     pub peak_rss: Vec<(&'static str, u64)>,
+    /// What the results cache did, when there is one.
+    pub cache: Option<CacheStats>,
+}
+
+/// What the results cache did in a run.
+#[derive(Debug, Clone)]
+pub struct CacheStats {
+    /// Files whose results came from the cache, of those it could hold.
+    pub hits: usize,
+    pub files: usize,
+    /// Why the cache on disk was not used, if it was not.
+    pub unused: Option<String>,
+    /// Bytes written, or why it could not be written; `Ok(None)`: no change.
+    pub written: Result<Option<u64>, String>,
 }
 
 /// The process's peak resident set size so far, in KiB (Linux only).
@@ -137,24 +155,23 @@ pub fn run(opts: &Options) -> Run {
     let walked = files::walk(opts, &cwd);
     let mut files = walked.files;
     let (catalog, schema_errors, patches) = schemas::before(cfg, &files);
+    let results_cache = open_cache(opts, &walked.dirs, catalog.fingerprint());
     let walk = t0.elapsed();
     mark("walk");
 
     // Pass 1: every file in parallel. Results come back in file order.
     let t1 = Instant::now();
-    let active: Vec<&'static dyn Rule> = rules::RULES
-        .iter()
-        .copied()
-        .filter(|r| cfg.level(r.meta()) != Level::Off)
-        .collect();
+    let active = active_rules(cfg);
     let pool = worker_pool(opts.threads, files.len());
     let input = file_pass::PassInput {
         cfg,
         active: &active,
         catalog: &catalog,
         patches: &patches,
+        cache: results_cache.as_ref(),
     };
     let mut pass1 = file_pass::lint_all(&files, &input, pool.as_ref());
+    let cache_stats = results_cache.map(|c| save_cache(&c, &files, &pass1.cache));
     let lint = t1.elapsed();
     mark("parse+rules");
 
@@ -212,12 +229,45 @@ pub fn run(opts: &Options) -> Run {
             finish: finish_time,
             bytes: pass1.bytes,
             peak_rss,
+            cache: cache_stats,
         },
         index,
         positions,
         redactions,
         pool,
         unchanged,
+    }
+}
+
+/// The rules the config does not turn off.
+fn active_rules(cfg: &Config) -> Vec<&'static dyn Rule> {
+    rules::RULES
+        .iter()
+        .copied()
+        .filter(|r| cfg.level(r.meta()) != Level::Off)
+        .collect()
+}
+
+/// The results cache for a run walking `dirs` (as given, canonical), unless `--no-cache`.
+fn open_cache(opts: &Options, dirs: &[(PathBuf, PathBuf)], schemas: u128) -> Option<cache::Cache> {
+    let dir = opts.cache.as_ref()?;
+    crate::finding::wire::set_rule_ids(rules::ids);
+    let walked: Vec<PathBuf> = dirs.iter().map(|(_, c)| c.clone()).collect();
+    Some(cache::Cache::open(dir, &walked, &opts.config, schemas))
+}
+
+/// Writes the results cache for the next run, and says what it did.
+fn save_cache(
+    c: &cache::Cache,
+    files: &[FileEntry],
+    outcomes: &[(FileId, cache::Outcome)],
+) -> CacheStats {
+    let hits = outcomes.iter().filter(|(_, o)| o.is_hit()).count();
+    CacheStats {
+        hits,
+        files: outcomes.len(),
+        unused: c.unused().map(str::to_string),
+        written: c.save(files, outcomes),
     }
 }
 

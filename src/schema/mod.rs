@@ -29,6 +29,9 @@ pub use bundled::KUBERNETES_VERSION;
 #[derive(Default, Clone)]
 pub struct Catalog {
     extra: HashMap<String, Arc<Compiled>>,
+    /// A hash of every file `load_paths` read (paths and contents): what
+    /// the results cache is keyed by, with the config.
+    fingerprint: u128,
 }
 
 /// A schema file of `schemas.paths` that could not be used.
@@ -68,6 +71,11 @@ impl Catalog {
         self.extra.is_empty()
     }
 
+    /// What the loaded schema files were: equal fingerprints, equal files.
+    pub fn fingerprint(&self) -> u128 {
+        self.fingerprint
+    }
+
     /// Loads every `.json` (JSON Schema) and `.yaml`/`.yml` (CRD) file
     /// under `dirs`, in path order. What cannot be used is returned as
     /// errors; everything else is loaded.
@@ -78,8 +86,17 @@ impl Catalog {
             collect(d, &mut files, &mut errors, 0);
         }
         files.sort();
+        let mut seen = xxhash_rust::xxh3::Xxh3::new();
         for f in files {
-            let Ok(text) = std::fs::read_to_string(&f) else {
+            let read = std::fs::read_to_string(&f);
+            seen.update(f.as_os_str().as_encoded_bytes());
+            seen.update(&[0]);
+            if let Ok(text) = &read {
+                seen.update(&(text.len() as u64).to_le_bytes());
+                seen.update(text.as_bytes());
+            }
+            self.fingerprint = seen.digest128();
+            let Ok(text) = read else {
                 errors.push(LoadError {
                     path: f,
                     offset: None,

@@ -25,7 +25,15 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 pub fn shipshape() -> Command {
     let mut c = Command::cargo_bin("shipshape").expect("binary");
     c.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    // One results cache for every test run, out of the source tree: a second
+    // `cargo test` then checks every expectation against cached results.
+    c.env("SHIPSHAPE_CACHE_DIR", test_cache());
     c
+}
+
+/// The results cache the tests share, under `target/tmp`.
+pub fn test_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("results-cache")
 }
 
 /// Runs `shipshape check ARGS` in `dir`.

@@ -1,0 +1,252 @@
+//! The results cache: each file's per-file results (its facts for the
+//! index, and its findings when it is reported), kept between runs in
+//! `.shipshape_cache/` and keyed by the file's content, so a run over a
+//! large repository reads and parses only what changed. The cross-file
+//! pass runs over cached and fresh facts alike: output is the same with or
+//! without a cache.
+//!
+//! `key` says what a cache is valid for (the run key) and when a file's
+//! metadata vouches for its content; `disk` reads and writes the file.
+//! This module looks files up ([`Cache::probe`]) and writes the new cache
+//! from what the pass made of each file ([`Outcome`]). It handles bytes
+//! only: the per-file pass encodes and decodes its own results.
+//!
+//! Never a wrong answer: a cache that is absent, foreign, damaged or
+//! unwritable is simply not used, and every failure is a miss.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::config::Config;
+use crate::finding::FileId;
+use crate::source::file::FileEntry;
+
+mod disk;
+mod key;
+
+use disk::{Entry, Loaded, Stored};
+pub(super) use key::content_hash;
+use key::Meta;
+
+/// The folder the cache goes in when nothing else says.
+pub const DEFAULT_DIR: &str = ".shipshape_cache";
+
+/// The cache of one run.
+pub(super) struct Cache {
+    file: PathBuf,
+    key: u128,
+    /// When this run started (ns since the epoch): what its entries record.
+    started: i64,
+    old: Option<Loaded>,
+    /// Why the cache on disk was not used, if it was not.
+    unused: Option<String>,
+}
+
+/// What the pass made of one file, for writing the cache.
+#[derive(Default)]
+pub(super) enum Outcome {
+    /// Not cached (unread, from stdin, or results that cannot be written).
+    #[default]
+    None,
+    /// Its entry is still right as it is.
+    Kept,
+    /// Its entry's results are right, and its metadata is renewed.
+    Renewed(Meta),
+    /// Linted this run.
+    Fresh(Box<Fresh>),
+}
+
+impl Outcome {
+    /// The file's results came from the cache.
+    pub fn is_hit(&self) -> bool {
+        matches!(self, Outcome::Kept | Outcome::Renewed(_))
+    }
+}
+
+pub(super) struct Fresh {
+    fragment: bool,
+    meta: Meta,
+    hash: u128,
+    base: Vec<u8>,
+    report: Option<Vec<u8>>,
+}
+
+/// A file about to be read: its metadata, and its entry if it has one
+/// made under the same terms (same kind, same patch status).
+pub(super) struct Probe<'c> {
+    cache: &'c Cache,
+    fragment: bool,
+    meta: Option<Meta>,
+    entry: Option<&'c Stored>,
+}
+
+/// An entry's bytes: the base, and the report when the file is reported.
+pub(super) type Blobs<'c> = (&'c [u8], Option<&'c [u8]>);
+
+impl Cache {
+    /// Opens the cache in `dir` for a run walking `walked` (canonical
+    /// directories) with `cfg` and the `schemas.paths` files of fingerprint `schemas`.
+    pub fn open(dir: &Path, walked: &[PathBuf], cfg: &Config, schemas: u128) -> Cache {
+        let file = dir.join(key::scope_name(walked));
+        let key = key::run_key(cfg, schemas);
+        let (old, unused) = match disk::read(&file, key) {
+            Ok(l) => (Some(l), None),
+            Err(why) => (None, Some(why)),
+        };
+        Cache {
+            file,
+            key,
+            started: key::nanos(SystemTime::now()),
+            old,
+            unused,
+        }
+    }
+
+    /// Looks up file `f` (linted as a patch when `fragment`), before it is read.
+    pub fn probe(&self, f: &FileEntry, fragment: bool) -> Probe<'_> {
+        let meta = std::fs::metadata(&f.fs_path).ok().map(|m| Meta::of(&m));
+        let entry = self.old.as_ref().and_then(|old| {
+            old.find(&f.path)
+                .filter(|e| e.kind == f.kind as u8 && e.fragment == fragment)
+        });
+        Probe {
+            cache: self,
+            fragment,
+            meta,
+            entry,
+        }
+    }
+
+    /// How many entries the cache on disk had, if it was used.
+    pub fn loaded(&self) -> Option<usize> {
+        self.old.as_ref().map(|l| l.entries.len())
+    }
+
+    /// Why the cache on disk was not used.
+    pub fn unused(&self) -> Option<&str> {
+        self.unused.as_deref()
+    }
+
+    /// Writes the cache for this run's files, from what the pass made of
+    /// each (in file order), if anything changed. `Ok(Some(bytes))` when
+    /// written, `Ok(None)` when it was already right.
+    pub fn save(
+        &self,
+        files: &[FileEntry],
+        outcomes: &[(FileId, Outcome)],
+    ) -> Result<Option<u64>, String> {
+        let mut changed = self.old.is_none();
+        let mut entries = Vec::with_capacity(outcomes.len());
+        for (id, outcome) in outcomes {
+            let Some(f) = files.get(*id as usize) else {
+                continue;
+            };
+            let old = self
+                .old
+                .as_ref()
+                .and_then(|old| Some((old, old.find(&f.path)?)));
+            let entry = match (outcome, old) {
+                (Outcome::None, _) => continue,
+                (Outcome::Kept, Some((old, s))) => as_entry(old, s),
+                (Outcome::Renewed(meta), Some((old, s))) => {
+                    changed = true;
+                    Entry {
+                        meta: *meta,
+                        recorded: self.started,
+                        ..as_entry(old, s)
+                    }
+                }
+                (Outcome::Kept | Outcome::Renewed(_), None) => continue,
+                (Outcome::Fresh(fresh), _) => {
+                    changed = true;
+                    Entry {
+                        path: &f.path,
+                        kind: f.kind as u8,
+                        fragment: fresh.fragment,
+                        meta: fresh.meta,
+                        recorded: self.started,
+                        hash: fresh.hash,
+                        base: &fresh.base,
+                        report: fresh.report.as_deref(),
+                    }
+                }
+            };
+            entries.push(entry);
+        }
+        // Files gone since (deleted, renamed, excluded) leave the cache.
+        changed |= self.loaded() != Some(entries.len());
+        if !changed {
+            return Ok(None);
+        }
+        disk::write(&self.file, self.key, &entries).map(Some)
+    }
+}
+
+/// An entry of the loaded cache, as it is written again.
+fn as_entry<'a>(old: &'a Loaded, s: &Stored) -> Entry<'a> {
+    Entry {
+        path: old.path(s),
+        kind: s.kind,
+        fragment: s.fragment,
+        meta: s.meta,
+        recorded: s.recorded,
+        hash: s.hash,
+        base: &old.data[s.base.clone()],
+        report: s.report.clone().map(|r| &old.data[r]),
+    }
+}
+
+impl<'c> Probe<'c> {
+    fn blobs(&self, focus: bool) -> Option<Blobs<'c>> {
+        let (old, e) = (self.cache.old.as_ref()?, self.entry?);
+        let report = e.report.clone().map(|r| &old.data[r]);
+        if focus && report.is_none() {
+            return None;
+        }
+        Some((&old.data[e.base.clone()], report.filter(|_| focus)))
+    }
+
+    /// The entry's bytes when the file's metadata vouches for them: the
+    /// file need not be read.
+    pub fn unchanged(&self, focus: bool) -> Option<Blobs<'c>> {
+        let (e, meta) = (self.entry?, self.meta?);
+        e.meta.vouches(&meta, e.recorded).then_some(())?;
+        self.blobs(focus)
+    }
+
+    /// The entry's bytes when the file, read, hashes to `hash`, and what
+    /// to keep of the entry.
+    pub fn same_content(&self, hash: u128, focus: bool) -> Option<(Blobs<'c>, Outcome)> {
+        let e = self.entry.filter(|e| e.hash == hash)?;
+        let blobs = self.blobs(focus)?;
+        let outcome = match self.meta {
+            // Renewed when that lets the next run skip reading the file.
+            Some(meta) if meta != e.meta || meta.vouches(&meta, self.cache.started) => {
+                Outcome::Renewed(meta)
+            }
+            _ => Outcome::Kept,
+        };
+        Some((blobs, outcome))
+    }
+
+    /// What to keep of a file linted this run (`base` and `report` its results' bytes).
+    pub fn fresh(&self, hash: u128, base: Vec<u8>, report: Option<Vec<u8>>) -> Outcome {
+        match self.meta {
+            Some(meta) => Outcome::Fresh(Box::new(Fresh {
+                fragment: self.fragment,
+                meta,
+                hash,
+                base,
+                report,
+            })),
+            None => Outcome::None,
+        }
+    }
+}
+
+/// `SHIPSHAPE_CACHE_DIR`, when set and not empty.
+pub fn env_dir() -> Option<PathBuf> {
+    std::env::var_os("SHIPSHAPE_CACHE_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
