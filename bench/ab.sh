@@ -14,11 +14,14 @@ OUT="$BENCH_DIR/results/ab"
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json
 
+# A build with the results cache runs without it: both builds read every file.
+no_cache() { "$1" check --help 2>/dev/null | grep -q -- --no-cache && echo --no-cache || true; }
+
 # suite input-dir runs warmup
 run() {
     local suite=$1 dir=$2 runs=$3 warmup=$4 round=$5 order=("${@:6}")
     local cmds=()
-    for b in "${order[@]}"; do cmds+=("$b check --no-config ."); done
+    for b in "${order[@]}"; do cmds+=("$b check --no-config $(no_cache "$b") ."); done
     (cd "$dir" && hyperfine -N -i --warmup "$warmup" --runs "$runs" \
         --export-json "$OUT/$suite.$round.json" "${cmds[@]}" >/dev/null)
 }

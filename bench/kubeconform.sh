@@ -34,8 +34,8 @@ printf 'rules:\n  schema-violation: off\n  deprecated-api: off\n' > "$NOSCHEMA"
 
 declare -A CMD=(
   [kubeconform]="$PEERS/kubeconform -strict -summary -output json -kubernetes-version $KV -schema-location $PEERS/schemas -ignore-missing-schemas $SET"
-  [shipshape]="$SS check --no-config --format json $SET"
-  [shipshape-no-schemas]="$SS check --config $NOSCHEMA --format json $SET"
+  [shipshape]="$SS check --no-config --no-cache --format json $SET"
+  [shipshape-no-schemas]="$SS check --config $NOSCHEMA --no-cache --format json $SET"
 )
 ORDER=(kubeconform shipshape shipshape-no-schemas)
 OUT="$BENCH_DIR/kubeconform-runs.txt"

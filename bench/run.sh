@@ -21,7 +21,9 @@
 #   CHECKOV_REPO   the one manifests/ folder checkov's kubernetes framework runs on
 #                  [stefanprodan__podinfo]
 #   CHECKOV_VMEM_KB  ulimit -v for checkov [8000000]
-#   SHIPSHAPE_ARGS extra arguments for every shipshape run [--no-config]
+#   SHIPSHAPE_ARGS extra arguments for every shipshape run [--no-config --no-cache:
+#                  every run reads every file, as the peers do; bench/cache.sh
+#                  measures the results cache]
 #   SKIP_PEERS     1 = shipshape (and the parse floor) only [0]
 set -euo pipefail
 
@@ -50,7 +52,7 @@ SCALES="${SCALES:-1 4 16}"
 SCALE_THREADS="${SCALE_THREADS:-1 2}"
 CHECKOV_REPO="${CHECKOV_REPO:-stefanprodan__podinfo}"
 CHECKOV_VMEM_KB="${CHECKOV_VMEM_KB:-8000000}"
-SHIPSHAPE_ARGS="${SHIPSHAPE_ARGS:---no-config}"
+SHIPSHAPE_ARGS="${SHIPSHAPE_ARGS:---no-config --no-cache}"
 SKIP_PEERS="${SKIP_PEERS:-0}"
 
 # Exact peer invocations (recorded in the results and printed by report.py).

@@ -254,6 +254,7 @@ fn scratch_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn shipshape_json(dir: &Path, args: &[&str]) -> (Value, i32) {
     let out = Command::new(env!("CARGO_BIN_EXE_shipshape"))
         .current_dir(dir)
+        .env("SHIPSHAPE_CACHE_DIR", test_cache())
         .args(["check", "--format", "json", "--fail-on", "info"])
         .args(args)
         .output()
@@ -293,6 +294,7 @@ fn check_sh(dir: &Path, env: &[(&str, &str)]) -> (std::process::Output, String) 
         .current_dir(dir)
         .env("SHIPSHAPE", env!("CARGO_BIN_EXE_shipshape"))
         .env("GITHUB_OUTPUT", &output)
+        .env("SHIPSHAPE_CACHE_DIR", test_cache())
         .env("NO_COLOR", "1");
     for k in [
         "INPUT_PATHS",
@@ -488,4 +490,9 @@ fn zizmor_finds_nothing() {
         ])
         .args([ACTION, RELEASE, EXAMPLE]));
     assert!(out.status.success(), "{}", text(&out));
+}
+
+/// The results cache the tests share, out of the source tree.
+fn test_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("results-cache")
 }

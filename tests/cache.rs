@@ -363,3 +363,50 @@ fn the_cache_folder_ignores_itself_and_holds_one_file_per_scope() {
     run(&repo, &["."]);
     assert!(repo.join("build/lint-cache/.gitignore").exists());
 }
+
+#[test]
+fn runs_at_once_leave_a_whole_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(&repo).unwrap();
+    copy_dir(&fixture("pull-flask-app"), &repo);
+    write(&repo, "k8s/a.yaml", SNIPPETS[0]);
+    let expected = untimed(&run(&repo, &["--no-cache", "."]).stdout);
+    for round in 0..3 {
+        // Each round changes a file, so every run of it writes the cache.
+        write(&repo, "k8s/b.yaml", SNIPPETS[round % 4]);
+        let expected_now = untimed(&run(&repo, &["--no-cache", "."]).stdout);
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_shipshape"))
+                    .current_dir(&repo)
+                    .env("NO_COLOR", "1")
+                    .args(["check", "--cache-dir", cache.to_str().unwrap(), "."])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(untimed(&out.stdout), expected_now);
+        }
+        let after = run(
+            &repo,
+            &["--cache-dir", cache.to_str().unwrap(), "--stats", "."],
+        );
+        let stderr = String::from_utf8_lossy(&after.stderr);
+        assert!(stderr.contains("8 of 8 files from the cache"), "{stderr}");
+        assert_eq!(untimed(&after.stdout), expected_now);
+    }
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(!expected.is_empty());
+}

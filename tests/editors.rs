@@ -63,6 +63,7 @@ fn run(dir: &Path, program: &str, args: &[String], stdin: Option<&str>) -> (Stri
         .args(args)
         .env_remove("NO_COLOR")
         .env("CLICOLOR_FORCE", "1")
+        .env("SHIPSHAPE_CACHE_DIR", common::test_cache())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

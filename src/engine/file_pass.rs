@@ -136,7 +136,7 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     let mut r = lint_text(id, f, input, (src, problem), fragment);
     if let (Some(p), Some(hash)) = (&probe, hash) {
         if let Some((base, report)) = r.encode(id, f.focus) {
-            r.cache = p.fresh(hash, base, report);
+            r.cache = p.fresh(hash, &base, report.as_deref());
         }
     }
     r
@@ -145,7 +145,7 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
 /// A result from the cache's bytes, if there are any and they read back.
 fn cached(id: FileId, blobs: Option<Blobs>) -> Option<FileResult> {
     let (base, report) = blobs?;
-    FileResult::decode(id, base, report)
+    FileResult::decode(id, &base, report.as_deref())
 }
 
 /// Lints a file's text (`problem`: why it is not text, if it is not).

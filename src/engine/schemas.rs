@@ -184,6 +184,7 @@ pub(super) fn after_index(
         index,
         cfg,
         patches,
+        parallel: pool.is_some(),
     };
     let run = || repository_crds(&input, pending, crds, findings);
     match pool {
@@ -201,6 +202,22 @@ struct Repository<'a> {
     pub index: &'a RepoIndex,
     pub cfg: &'a Config,
     pub patches: &'a [bool],
+    /// On the run's pool; without one, on this thread (rayon's global pool
+    /// would start a thread per CPU for a handful of files).
+    pub parallel: bool,
+}
+
+/// `f` over `items`, in order: in parallel when the run has a pool.
+fn map_in_order<T: Sync, R: Send>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    if parallel {
+        items.par_iter().map(f).collect()
+    } else {
+        items.iter().map(f).collect()
+    }
 }
 
 fn repository_crds(
@@ -260,20 +277,17 @@ fn repository_crds(
         redo.into_iter().filter(|(_, o)| !o.is_empty()).collect();
     redo.sort_by_key(|(f, _)| *f);
     let catalog = Catalog::default();
-    let found: Vec<Vec<Finding>> = redo
-        .par_iter()
-        .map(|(file, objs)| {
-            revalidate(
-                &files[*file as usize],
-                *file,
-                objs,
-                (&own, run.index.repo(*file)),
-                cfg,
-                &catalog,
-                patches.get(*file as usize).copied().unwrap_or(false),
-            )
-        })
-        .collect();
+    let found: Vec<Vec<Finding>> = map_in_order(&redo, run.parallel, |(file, objs)| {
+        revalidate(
+            &files[*file as usize],
+            *file,
+            objs,
+            (&own, run.index.repo(*file)),
+            cfg,
+            &catalog,
+            patches.get(*file as usize).copied().unwrap_or(false),
+        )
+    });
     // Each object keeps whichever judgement finds less: the bundled
     // schema's or the repository CRD's.
     // The bundled findings given up, dropped in one pass at the end.
@@ -337,10 +351,10 @@ fn used_crds(
     }
     let mut by_file: Vec<(FileId, Vec<(CrdKey, CrdVersion)>)> = by_file.into_iter().collect();
     by_file.sort_by_key(|(f, _)| *f);
-    let read: Vec<Vec<(CrdKey, Result<Compiled, Finding>)>> = by_file
-        .par_iter()
-        .map(|(file, decls)| read_crds(&run.files[*file as usize], *file, decls, run.cfg))
-        .collect();
+    let read: Vec<Vec<(CrdKey, Result<Compiled, Finding>)>> =
+        map_in_order(&by_file, run.parallel, |(file, decls)| {
+            read_crds(&run.files[*file as usize], *file, decls, run.cfg)
+        });
     let mut own = HashMap::new();
     for (k, r) in read.into_iter().flatten() {
         match r {

@@ -14,6 +14,7 @@
 //! Never a wrong answer: a cache that is absent, foreign, damaged or
 //! unwritable is simply not used, and every failure is a miss.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -23,6 +24,7 @@ use crate::source::file::FileEntry;
 
 mod disk;
 mod key;
+mod pack;
 
 use disk::{Entry, Loaded, Stored};
 pub(super) use key::content_hash;
@@ -81,7 +83,7 @@ pub(super) struct Probe<'c> {
 }
 
 /// An entry's bytes: the base, and the report when the file is reported.
-pub(super) type Blobs<'c> = (&'c [u8], Option<&'c [u8]>);
+pub(super) type Blobs<'c> = (Cow<'c, [u8]>, Option<Cow<'c, [u8]>>);
 
 impl Cache {
     /// Opens the cache in `dir` for a run walking `walked` (canonical
@@ -199,11 +201,12 @@ fn as_entry<'a>(old: &'a Loaded, s: &Stored) -> Entry<'a> {
 impl<'c> Probe<'c> {
     fn blobs(&self, focus: bool) -> Option<Blobs<'c>> {
         let (old, e) = (self.cache.old.as_ref()?, self.entry?);
-        let report = e.report.clone().map(|r| &old.data[r]);
-        if focus && report.is_none() {
-            return None;
-        }
-        Some((&old.data[e.base.clone()], report.filter(|_| focus)))
+        let report = match (focus, e.report.clone()) {
+            (true, None) => return None,
+            (true, Some(r)) => Some(pack::unpack(&old.data[r])?),
+            (false, _) => None,
+        };
+        Some((pack::unpack(&old.data[e.base.clone()])?, report))
     }
 
     /// The entry's bytes when the file's metadata vouches for them: the
@@ -230,14 +233,14 @@ impl<'c> Probe<'c> {
     }
 
     /// What to keep of a file linted this run (`base` and `report` its results' bytes).
-    pub fn fresh(&self, hash: u128, base: Vec<u8>, report: Option<Vec<u8>>) -> Outcome {
+    pub fn fresh(&self, hash: u128, base: &[u8], report: Option<&[u8]>) -> Outcome {
         match self.meta {
             Some(meta) => Outcome::Fresh(Box::new(Fresh {
                 fragment: self.fragment,
                 meta,
                 hash,
-                base,
-                report,
+                base: pack::pack(base),
+                report: report.map(pack::pack),
             })),
             None => Outcome::None,
         }
