@@ -126,7 +126,7 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
             }
         }
     }
-    let (src, problem): (&str, Option<&TextProblem>) = match &decoded {
+    let (src, problem): (&str, Option<&TextProblem>) = match &decoded.text {
         Some(t) => (t.text.as_str(), t.problem.as_ref()),
         None => (
             crate::source::text::as_plain_utf8(&buf.0).unwrap_or(""),
@@ -136,7 +136,7 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     let mut r = lint_text(id, f, input, (src, problem), fragment);
     if let (Some(p), Some(hash)) = (&probe, hash) {
         if let Some((base, report)) = r.encode(id, f.focus) {
-            r.cache = p.fresh(hash, &base, report.as_deref());
+            r.cache = p.fresh(hash, decoded.meta.as_ref(), &base, report.as_deref());
         }
     }
     r

@@ -42,24 +42,35 @@ pub(super) enum Unread {
     Unreadable(Box<Finding>),
 }
 
-/// Reads a file of the run into `buf`. `Ok(None)`: the buffer holds plain
-/// UTF-8, to be borrowed as is; `Ok(Some)`: decoded text.
+/// What reading a file gave: `text` is `None` when the buffer holds plain
+/// UTF-8, to be borrowed as is, else the decoded text; `meta` is the file's
+/// metadata before it was read (none for stdin).
+pub(super) struct Read {
+    pub text: Option<Text>,
+    pub meta: Option<std::fs::Metadata>,
+}
+
+/// Reads a file of the run into `buf`.
 pub(super) fn read(
     id: FileId,
     f: &FileEntry,
     max_size: u64,
     buf: &mut Vec<u8>,
-) -> Result<Option<Text>, Unread> {
+) -> Result<Read, Unread> {
     let at = Location {
         file: id,
         span: Span::default(),
     };
     let decoded = match &f.text {
-        Some(t) => Ok(Some(text::decode(t.as_bytes().to_vec()))),
-        None => text::read_into(&f.fs_path, max_size, buf).map(|()| {
-            text::as_plain_utf8(buf)
+        Some(t) => Ok(Read {
+            text: Some(text::decode(t.as_bytes().to_vec())),
+            meta: None,
+        }),
+        None => text::read_into(&f.fs_path, max_size, buf).map(|meta| Read {
+            text: text::as_plain_utf8(buf)
                 .is_none()
-                .then(|| text::decode(buf.clone()))
+                .then(|| text::decode(buf.clone())),
+            meta: Some(meta),
         }),
     };
     decoded.map_err(|e| match e {

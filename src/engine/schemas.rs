@@ -3,6 +3,7 @@
 //! is validated as the partial object it is), and the repository's CRDs
 //! (applied after it, since a CRD may sit anywhere in the tree).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -86,10 +87,11 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
     if kustomizations.is_empty() {
         return is_patch;
     }
-    let by_path: HashMap<String, usize> = files
+    // Display paths are mostly normal already: borrowed, not rebuilt.
+    let by_path: HashMap<Cow<str>, usize> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| (join_norm("", &f.path), i))
+        .map(|(i, f)| (normal(&f.path), i))
         .collect();
     let mut whole = Vec::new();
     for k in kustomizations {
@@ -102,12 +104,12 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
             let Some(root) = doc.root() else { continue };
             let (patches, resources) = patch_paths(root);
             for rel in patches {
-                if let Some(&i) = by_path.get(&join_norm(&join_norm("", dir), rel)) {
+                if let Some(&i) = by_path.get(join_norm(&join_norm("", dir), rel).as_str()) {
                     is_patch[i] = true;
                 }
             }
             for rel in resources {
-                if let Some(&i) = by_path.get(&join_norm(&join_norm("", dir), rel)) {
+                if let Some(&i) = by_path.get(join_norm(&join_norm("", dir), rel).as_str()) {
                     whole.push(i);
                 }
             }
@@ -119,6 +121,19 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
         is_patch[i] = false;
     }
     is_patch
+}
+
+/// A path as `join_norm` writes it, borrowed when it is one already.
+fn normal(path: &str) -> Cow<'_, str> {
+    let plain = !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
+    if plain {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(join_norm("", path))
+    }
 }
 
 /// Partial objects by their name, whether or not a kustomization uses them

@@ -48,11 +48,17 @@ pub fn load(path: &Path, limit: u64) -> Result<Text, LoadError> {
 }
 
 /// Reads a file into `buf` (cleared first, capacity kept), refusing (without
-/// reading) anything larger than `limit` bytes.
-pub fn read_into(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), LoadError> {
+/// reading) anything larger than `limit` bytes. Returns the file's metadata
+/// as it was before reading.
+pub fn read_into(
+    path: &Path,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> Result<std::fs::Metadata, LoadError> {
     buf.clear();
     let file = std::fs::File::open(path).map_err(LoadError::Io)?;
-    let size = file.metadata().map_err(LoadError::Io)?.len();
+    let meta = file.metadata().map_err(LoadError::Io)?;
+    let size = meta.len();
     if size > limit {
         return Err(LoadError::TooLarge { size, limit });
     }
@@ -67,7 +73,7 @@ pub fn read_into(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), LoadE
             limit,
         });
     }
-    Ok(())
+    Ok(meta)
 }
 
 /// The bytes as text when `decode` would return them unchanged with no

@@ -67,8 +67,9 @@ impl Loaded {
         std::str::from_utf8(&self.data[s.path.clone()]).unwrap_or("")
     }
     pub fn find(&self, path: &str) -> Option<&Stored> {
+        // Bytes compare as the text does: the entries were sorted so.
         self.entries
-            .binary_search_by(|s| self.path(s).cmp(path))
+            .binary_search_by(|s| self.data[s.path.clone()].cmp(path.as_bytes()))
             .ok()
             .map(|i| &self.entries[i])
     }

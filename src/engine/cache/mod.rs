@@ -104,13 +104,17 @@ impl Cache {
         }
     }
 
-    /// Looks up file `f` (linted as a patch when `fragment`), before it is read.
+    /// Looks up file `f` (linted as a patch when `fragment`), before it is
+    /// read. The file is only asked for its metadata when it has an entry:
+    /// otherwise reading it says the same.
     pub fn probe(&self, f: &FileEntry, fragment: bool) -> Probe<'_> {
-        let meta = std::fs::metadata(&f.fs_path).ok().map(|m| Meta::of(&m));
         let entry = self.old.as_ref().and_then(|old| {
             old.find(&f.path)
                 .filter(|e| e.kind == f.kind as u8 && e.fragment == fragment)
         });
+        let meta = entry
+            .and_then(|_| std::fs::metadata(&f.fs_path).ok())
+            .map(|m| Meta::of(&m));
         Probe {
             cache: self,
             fragment,
@@ -232,9 +236,16 @@ impl<'c> Probe<'c> {
         Some((blobs, outcome))
     }
 
-    /// What to keep of a file linted this run (`base` and `report` its results' bytes).
-    pub fn fresh(&self, hash: u128, base: &[u8], report: Option<&[u8]>) -> Outcome {
-        match self.meta {
+    /// What to keep of a file linted this run: `read`, its metadata when
+    /// it was read; `base` and `report`, its results' bytes.
+    pub fn fresh(
+        &self,
+        hash: u128,
+        read: Option<&std::fs::Metadata>,
+        base: &[u8],
+        report: Option<&[u8]>,
+    ) -> Outcome {
+        match self.meta.or(read.map(Meta::of)) {
             Some(meta) => Outcome::Fresh(Box::new(Fresh {
                 fragment: self.fragment,
                 meta,
