@@ -1,7 +1,9 @@
 //! The schemas built into the binary (`schemas/bundled/`, made by
 //! `schemas/generate.py`; sources and licences in `schemas/README.md`).
-//! A bundle is parsed on first use and each kind's schema compiled on first
-//! use, once, and shared by every thread.
+//! A bundle is indexed on first use and each kind's schema compiled on first
+//! use, once, and shared by every thread. The generator lays a bundle out
+//! with one definition per line, so the index is a scan for line ends
+//! rather than a parse of the whole bundle on every run.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -24,7 +26,8 @@ pub use crate::config::BUNDLED_KUBERNETES_VERSION as KUBERNETES_VERSION;
 pub struct Bundle {
     pub name: String,
     pub structural: bool,
-    defs: HashMap<Cow<'static, str>, &'static RawValue>,
+    /// Each definition's JSON text.
+    defs: HashMap<Cow<'static, str>, &'static str>,
     kinds: HashMap<String, Entry>,
 }
 
@@ -33,7 +36,18 @@ struct Entry {
     compiled: OnceLock<Option<Arc<Compiled>>>,
 }
 
-#[derive(Deserialize)]
+/// A bundle's header: all but its definitions.
+#[derive(Deserialize, Default)]
+struct Header {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    structural: bool,
+    #[serde(default)]
+    kinds: HashMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
 struct Raw {
     #[serde(default)]
     name: String,
@@ -48,7 +62,7 @@ struct Raw {
 impl Defs for Bundle {
     fn def(&self, name: &str) -> Option<Cow<'_, Json>> {
         let raw = self.defs.get(name)?;
-        serde_json::from_str(raw.get()).ok().map(Cow::Owned)
+        serde_json::from_str(raw).ok().map(Cow::Owned)
     }
 }
 
@@ -56,12 +70,19 @@ impl Bundle {
     /// Reads a bundle's JSON text. A bundle that does not parse is empty
     /// (a unit test keeps every bundled one parsing and compiling).
     pub fn parse(text: &'static str) -> Bundle {
-        let raw: Raw = serde_json::from_str(text).unwrap_or(Raw {
-            name: String::new(),
-            structural: false,
-            kinds: HashMap::new(),
-            defs: HashMap::new(),
-        });
+        let (raw, defs) = match by_lines(text) {
+            Some(laid_out) => laid_out,
+            None => {
+                let raw: Raw = serde_json::from_str(text).unwrap_or_default();
+                let defs = raw.defs.iter().map(|(k, v)| (k.clone(), v.get())).collect();
+                let header = Header {
+                    name: raw.name,
+                    structural: raw.structural,
+                    kinds: raw.kinds,
+                };
+                (header, defs)
+            }
+        };
         let kinds = raw
             .kinds
             .into_iter()
@@ -78,7 +99,7 @@ impl Bundle {
         Bundle {
             name: raw.name,
             structural: raw.structural,
-            defs: raw.defs,
+            defs,
             kinds,
         }
     }
@@ -129,6 +150,27 @@ impl Bundle {
         let root = serde_json::json!({ "$ref": format!("#/defs/{name}") });
         compile_with(&root, self, self.structural).ok()
     }
+}
+
+/// A bundle as the generator lays it out: the header (all but `defs`) on
+/// the first line, ending `"defs":{`; then one `"name":<schema>,` per line;
+/// then `}}`. `None` for any other layout (read as plain JSON instead).
+fn by_lines(text: &'static str) -> Option<(Header, HashMap<Cow<'static, str>, &'static str>)> {
+    let mut lines = text.lines();
+    let head = lines.next()?.strip_suffix("\"defs\":{")?;
+    let head = format!("{}}}", head.strip_suffix(',').unwrap_or(head));
+    let raw: Header = serde_json::from_str(&head).ok()?;
+    let mut defs = HashMap::new();
+    for line in lines {
+        if line == "}}" {
+            return Some((raw, defs));
+        }
+        let entry = line.strip_suffix(',').unwrap_or(line);
+        // Names need no escaping (the generator checks): the first `":` ends one.
+        let (name, schema) = entry.strip_prefix('"')?.split_once("\":")?;
+        defs.insert(Cow::Borrowed(name), schema);
+    }
+    None
 }
 
 macro_rules! bundle {
@@ -189,6 +231,43 @@ mod tests {
             }
         }
         assert!(object_meta().is_some());
+    }
+
+    #[test]
+    fn the_line_index_reads_what_a_json_parser_reads() {
+        for text in [
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/bundled/kubernetes.json"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/bundled/crds.json"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/bundled/github.json"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/bundled/kustomize.json"
+            )),
+        ] {
+            let (raw, defs) = by_lines(text).expect("laid out by generate.py");
+            let full: Raw = serde_json::from_str(text).unwrap();
+            assert_eq!(raw.name, full.name);
+            assert_eq!(raw.structural, full.structural);
+            assert_eq!(raw.kinds, full.kinds);
+            assert_eq!(defs.len(), full.defs.len(), "{}", raw.name);
+            for (name, schema) in &full.defs {
+                let a: Json = serde_json::from_str(defs[name]).unwrap();
+                let b: Json = serde_json::from_str(schema.get()).unwrap();
+                assert_eq!(a, b, "{}: {name}", raw.name);
+            }
+        }
+        // Anything else is not taken for the layout.
+        assert!(by_lines("{\"defs\":{}}").is_none());
+        assert!(by_lines("{\"name\":\"x\",\"defs\":{\n\"a\":{}").is_none());
     }
 
     #[test]
