@@ -37,7 +37,7 @@ declare -A STAGED=(
 )
 SMALL_FILES=$(cd "$IN/small" && find . -name '*.yaml' -o -name '*.yml' | sort | tr '\n' ' ')
 
-# hf NAME CWD RUNS -- label cmd [prepare] ; ...   (commands separated by ';')
+# hf NAME CWD RUNS [hyperfine arguments...]
 hf() {
     local name=$1 cwd=$2 runs=$3; shift 3
     (cd "$cwd" && hyperfine -N -i --warmup 2 --runs "$runs" \
@@ -49,24 +49,32 @@ for round in $(seq 1 "$ROUNDS"); do
         dir="$IN/$repo" staged="${STAGED[$repo]}" cache="$IN/$repo.cache"
         rm -rf "$cache"
         "$NEW" check --cache-dir "$cache" "$staged" >/dev/null 2>&1 || true
-        args=()
-        [ -n "$BASE" ] && args+=(--command-name "before (no cache)" --prepare true "$BASE check $staged")
-        args+=(
-            --command-name "without the cache" --prepare true "$NEW check --no-cache $staged"
-            --command-name "cold (cache written)" --prepare "rm -rf $cache"
+        # (name, prepare, command) triples; reversed every other round so
+        # that no command always runs first or last.
+        triples=()
+        [ -n "$BASE" ] && triples+=("before (no cache)" true "$BASE check $staged")
+        triples+=(
+            "without the cache" true "$NEW check --no-cache $staged"
+            "cold (cache written)" "rm -rf $cache" "$NEW check --cache-dir $cache $staged"
+            "warm, the staged file edited" "bash -c 'echo \"# edited \$RANDOM\" >> $staged'"
             "$NEW check --cache-dir $cache $staged"
-            --command-name "warm, the staged file edited"
-            --prepare "bash -c 'echo \"# edited \$RANDOM\" >> $staged'"
-            "$NEW check --cache-dir $cache $staged"
-            --command-name "warm, nothing changed" --prepare "true"
-            "$NEW check --cache-dir $cache $staged"
-            --command-name "whole repository, --no-cache" --prepare "true"
-            "$NEW check --no-cache ."
-            --command-name "whole repository, warm" --prepare "true"
-            "$NEW check --cache-dir $cache ."
+            "warm, nothing changed" true "$NEW check --cache-dir $cache $staged"
+            "whole repository, --no-cache" true "$NEW check --no-cache ."
+            "whole repository, warm" true "$NEW check --cache-dir $cache ."
         )
+        args=()
+        n=$((${#triples[@]} / 3))
+        for k in $(seq 0 $((n - 1))); do
+            i=$k
+            [ $((round % 2)) = 0 ] && i=$((n - 1 - k))
+            # The warm runs need the cache the runs before them left: a
+            # reversed round starts it afresh.
+            args+=(--command-name "${triples[3*i]}" --prepare "${triples[3*i+1]}" "${triples[3*i+2]}")
+        done
         hf "$repo.$round" "$dir" 10 "${args[@]}"
-        # Sizes: the cache file, and the YAML it describes.
+        # Sizes: the cache file after a whole-repository run (every entry
+        # with its findings), and the YAML it describes.
+        (cd "$dir" && "$NEW" check --cache-dir "$cache" . >/dev/null 2>&1) || true
         printf '%s\t%s\t%s\n' "$repo" \
             "$(stat -c %s "$cache"/results-*.bin)" \
             "$(cd "$dir" && "$NEW" check --no-cache --stats . 2>&1 >/dev/null | sed -n 's/.* \([0-9]*\) bytes,.*/\1/p')" \
