@@ -95,7 +95,10 @@ fn whole_run(c: &mut Criterion) {
     // The same with a warm results cache: every file's results read back.
     let cache = tempfile::tempdir().unwrap();
     let warm = shipshape::engine::Options {
-        cache: Some(cache.path().to_path_buf()),
+        cache: Some(shipshape::engine::cache::CacheDir {
+            path: cache.path().to_path_buf(),
+            within: None,
+        }),
         ..opts
     };
     shipshape::engine::run(&warm);

@@ -410,3 +410,67 @@ fn runs_at_once_leave_a_whole_cache() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(!expected.is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_repository_cannot_send_the_cache_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    copy_dir(&fixture("pull-flask-app"), &repo);
+    let expected = untimed(&run(&repo, &["--no-cache", "."]).stdout);
+    // The default folder committed as a link out of the repository.
+    std::os::unix::fs::symlink(&elsewhere, repo.join(".shipshape_cache")).unwrap();
+    let out = run(&repo, &["--stats", "."]);
+    assert_eq!(untimed(&out.stdout), expected);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    // The config naming a place out of the repository: a config error.
+    std::fs::remove_file(repo.join(".shipshape_cache")).unwrap();
+    for bad in ["../elsewhere", "/tmp/x", "a/../../elsewhere"] {
+        write(&repo, ".shipshape.yaml", &format!("cache-dir: {bad}\n"));
+        let out = run(&repo, &["."]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("stays inside"), "{stderr}");
+    }
+    // A folder on the way that is a link: not used either.
+    std::os::unix::fs::symlink(&elsewhere, repo.join("build")).unwrap();
+    write(&repo, ".shipshape.yaml", "cache-dir: build/cache\n");
+    let out = run(&repo, &["--stats", "."]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    // Links inside the cache folder are left alone, never written through.
+    std::fs::remove_file(repo.join(".shipshape.yaml")).unwrap();
+    let folder = repo.join(".shipshape_cache");
+    std::fs::create_dir_all(&folder).unwrap();
+    let target = elsewhere.join("written-through");
+    std::os::unix::fs::symlink(&target, folder.join(".gitignore")).unwrap();
+    let out = run(&repo, &["--stats", "."]);
+    assert_eq!(untimed(&out.stdout), expected);
+    assert!(!target.exists());
+    // A cache file that is a link (to a device that never ends) is not read.
+    std::fs::remove_dir_all(&folder).unwrap();
+    run(&repo, &["."]);
+    let bin = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "bin"))
+        .unwrap();
+    std::fs::remove_file(&bin).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &bin).unwrap();
+    let out = run(&repo, &["--stats", "."]);
+    assert_eq!(untimed(&out.stdout), expected);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    // A place the user names is theirs to choose, links and all.
+    let named = tmp.path().join("named");
+    std::os::unix::fs::symlink(&elsewhere, &named).unwrap();
+    run(&repo, &["--cache-dir", named.to_str().unwrap(), "."]);
+    assert!(elsewhere.join("CACHEDIR.TAG").exists());
+}

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::load_config::load_config;
 use super::{CheckArgs, ColorChoice, FailOn, Format, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::engine::cache::CacheDir;
 use crate::engine::{self, Options, Run};
 use crate::finding::visible::visible;
 use crate::finding::Severity;
@@ -137,18 +138,23 @@ fn options(args: &CheckArgs) -> Result<Options, i32> {
 
 /// Where the results cache goes: `--no-cache`, `--cache-dir`,
 /// `SHIPSHAPE_CACHE_DIR`, the config's `cache-dir`, the default, in that order.
-fn cache_dir(args: &CheckArgs, config: &crate::config::Config) -> Option<PathBuf> {
+fn cache_dir(args: &CheckArgs, config: &crate::config::Config) -> Option<CacheDir> {
     if args.no_cache {
         return None;
     }
-    if let Some(dir) = &args.cache_dir {
-        return Some(dir.clone());
+    let named = args.cache_dir.clone().or_else(engine::cache::env_dir);
+    if let Some(path) = named {
+        return Some(CacheDir { path, within: None });
     }
-    let default = match &config.cache_dir {
+    // The repository's choice: kept inside it.
+    let path = match &config.cache_dir {
         Some(dir) => config.root.join(dir),
         None => config.root.join(engine::cache::DEFAULT_DIR),
     };
-    Some(engine::cache::env_dir().unwrap_or(default))
+    Some(CacheDir {
+        path,
+        within: Some(config.root.clone()),
+    })
 }
 
 /// Writes the report where it goes: stdout, or the `--output` file, with the

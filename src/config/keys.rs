@@ -187,7 +187,7 @@ pub static TOP: &[Key] = &[
     },
     Key {
         name: "cache-dir",
-        doc: "Where the results cache goes, relative to the config file's directory (default: `.shipshape_cache` there). `--cache-dir` and `SHIPSHAPE_CACHE_DIR` take precedence; `--no-cache` turns it off.",
+        doc: "Where the results cache goes: a path inside the config file's directory, relative to it, through no symbolic link (default: `.shipshape_cache` there). `--cache-dir` and `SHIPSHAPE_CACHE_DIR` take precedence; `--no-cache` turns it off.",
         kind: Kind::Path {
             set: |c, v| c.cache_dir = Some(v),
         },

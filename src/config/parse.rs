@@ -180,6 +180,12 @@ impl Validator<'_> {
                     self.errors
                         .push(err(v.span(), format!("{path} must not be empty"), None));
                 }
+                Some(p) if !stays_inside(&p) => {
+                    let message = format!(
+                        "{path} must be a relative path that stays inside the config file's directory"
+                    );
+                    self.errors.push(err(v.span(), message, None));
+                }
                 Some(p) => set(cfg, p),
                 None => {}
             },
@@ -327,6 +333,19 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// A relative path with no `..`: it cannot leave the directory it is relative to.
+fn stays_inside(p: &str) -> bool {
+    let path = std::path::Path::new(p);
+    !p.starts_with('/')
+        && !p.starts_with('\\')
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 #[cfg(test)]

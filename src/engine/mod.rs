@@ -61,7 +61,7 @@ pub struct Options {
     /// revision (see `diff_base`).
     pub diff_base: Option<GitBase>,
     /// The results cache's folder (see `cache`); `None`: no cache.
-    pub cache: Option<PathBuf>,
+    pub cache: Option<cache::CacheDir>,
 }
 
 #[derive(Debug, Default, Clone)]

@@ -13,13 +13,15 @@
 //! or the new one, never half of one, and of two runs writing at once the
 //! last rename wins with a whole file.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::key::{Meta, FORMAT};
 
 const MAGIC: &[u8; 16] = b"shipshape-cache\n";
+/// No cache file is read past this size (a corpus of 15,000 files makes ~10 MB).
+const MAX_SIZE: u64 = 1 << 30;
 const HEADER: usize = 16 + 4 + 16 + 8 + 16;
 
 /// One file's entry as written.
@@ -78,10 +80,22 @@ impl Loaded {
 /// Reads the cache file at `file` if it is this run's (`key`): `Err` says
 /// why it is not used (absent, another key, damaged).
 pub(super) fn read(file: &Path, key: u128) -> Result<Loaded, String> {
-    let data = std::fs::read(file).map_err(|e| match e.kind() {
+    // Only a regular file is read: a link (to `/dev/zero`, say, committed
+    // in place of a cache file) or a pipe could never end.
+    let meta = std::fs::symlink_metadata(file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "none yet".to_string(),
         _ => format!("not readable: {e}"),
     })?;
+    if !meta.file_type().is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_SIZE {
+        return Err(format!("larger than {MAX_SIZE} bytes"));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_SIZE + 1).read_to_end(&mut data))
+        .map_err(|e| format!("not readable: {e}"))?;
     let payload = check(&data, key)?;
     let entries: Vec<Entry> = postcard::from_bytes(payload).map_err(|e| format!("damaged: {e}"))?;
     let base = data.as_ptr() as usize;
@@ -166,22 +180,25 @@ pub(super) fn write(file: &Path, key: u128, entries: &[Entry]) -> Result<u64, St
 /// and a `CACHEDIR.TAG` (so backup tools skip it).
 fn prepare(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            &ignore,
-            "# Automatically created by shipshape: its results cache.\n*\n",
-        )?;
+    create_once(
+        &dir.join(".gitignore"),
+        "# Automatically created by shipshape: its results cache.\n*\n",
+    )?;
+    create_once(
+        &dir.join("CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n\
+         # This file is a cache directory tag created by shipshape.\n",
+    )
+}
+
+/// Writes a new file, leaving whatever is already there (a file, or a link:
+/// never followed) as it is.
+fn create_once(path: &Path, text: &str) -> std::io::Result<()> {
+    match std::fs::File::create_new(path) {
+        Ok(mut f) => f.write_all(text.as_bytes()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
-    let tag = dir.join("CACHEDIR.TAG");
-    if !tag.exists() {
-        std::fs::write(
-            &tag,
-            "Signature: 8a477f597d28d172789f06886806bc55\n\
-             # This file is a cache directory tag created by shipshape.\n",
-        )?;
-    }
-    Ok(())
 }
 
 /// A name no other writer uses at the same time.

@@ -15,7 +15,7 @@
 //! unwritable is simply not used, and every failure is a miss.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::config::Config;
@@ -33,9 +33,52 @@ use key::Meta;
 /// The folder the cache goes in when nothing else says.
 pub const DEFAULT_DIR: &str = ".shipshape_cache";
 
+/// Where the cache goes.
+#[derive(Debug, Clone)]
+pub struct CacheDir {
+    pub path: PathBuf,
+    /// Set when the repository chose the place (the default folder, or the
+    /// config's `cache-dir`): it must then lie inside this directory with
+    /// no symbolic link on the way, so that a repository cannot make
+    /// shipshape write anywhere else (`.shipshape_cache -> ~/.ssh`). A
+    /// place the user named (`--cache-dir`, `SHIPSHAPE_CACHE_DIR`) is used
+    /// as it is.
+    pub within: Option<PathBuf>,
+}
+
+/// Why a place the repository chose is not used, if it is not.
+fn outside(dir: &CacheDir) -> Option<String> {
+    let root = dir.within.as_ref()?;
+    let Ok(rel) = dir.path.strip_prefix(root) else {
+        return Some(format!(
+            "{} is outside {}",
+            dir.path.display(),
+            root.display()
+        ));
+    };
+    let mut at = root.clone();
+    for part in rel.components() {
+        let std::path::Component::Normal(name) = part else {
+            return Some(format!("{} leaves {}", dir.path.display(), root.display()));
+        };
+        at.push(name);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Some(format!("{} is a symbolic link", at.display()));
+            }
+            Ok(m) if !m.is_dir() => return Some(format!("{} is not a folder", at.display())),
+            Ok(_) => {}
+            // Not there yet: made as a folder when the cache is written.
+            Err(_) => break,
+        }
+    }
+    None
+}
+
 /// The cache of one run.
 pub(super) struct Cache {
-    file: PathBuf,
+    /// `None` when the place may not be used (see [`CacheDir::within`]).
+    file: Option<PathBuf>,
     key: u128,
     /// When this run started (ns since the epoch): what its entries record.
     started: i64,
@@ -88,10 +131,17 @@ pub(super) type Blobs<'c> = (Cow<'c, [u8]>, Option<Cow<'c, [u8]>>);
 impl Cache {
     /// Opens the cache in `dir` for a run walking `walked` (canonical
     /// directories) with `cfg` and the `schemas.paths` files of fingerprint `schemas`.
-    pub fn open(dir: &Path, walked: &[PathBuf], cfg: &Config, schemas: u128) -> Cache {
-        let file = dir.join(key::scope_name(walked));
+    pub fn open(dir: &CacheDir, walked: &[PathBuf], cfg: &Config, schemas: u128) -> Cache {
         let key = key::run_key(cfg, schemas);
-        let (old, unused) = match disk::read(&file, key) {
+        let refused = outside(dir);
+        let file = refused
+            .is_none()
+            .then(|| dir.path.join(key::scope_name(walked)));
+        let read = match (&file, refused) {
+            (Some(file), _) => disk::read(file, key),
+            (None, why) => Err(why.unwrap_or_default()),
+        };
+        let (old, unused) = match read {
             Ok(l) => (Some(l), None),
             Err(why) => (None, Some(why)),
         };
@@ -184,7 +234,10 @@ impl Cache {
         if !changed {
             return Ok(None);
         }
-        disk::write(&self.file, self.key, &entries).map(Some)
+        let Some(file) = &self.file else {
+            return Err(self.unused.clone().unwrap_or_default());
+        };
+        disk::write(file, self.key, &entries).map(Some)
     }
 }
 
