@@ -47,14 +47,11 @@ struct Header {
     kinds: HashMap<String, String>,
 }
 
+/// A bundle read as plain JSON.
 #[derive(Deserialize, Default)]
 struct Raw {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    structural: bool,
-    #[serde(default)]
-    kinds: HashMap<String, String>,
+    #[serde(flatten)]
+    header: Header,
     #[serde(borrow, default)]
     defs: HashMap<Cow<'static, str>, &'static RawValue>,
 }
@@ -75,12 +72,7 @@ impl Bundle {
             None => {
                 let raw: Raw = serde_json::from_str(text).unwrap_or_default();
                 let defs = raw.defs.iter().map(|(k, v)| (k.clone(), v.get())).collect();
-                let header = Header {
-                    name: raw.name,
-                    structural: raw.structural,
-                    kinds: raw.kinds,
-                };
-                (header, defs)
+                (raw.header, defs)
             }
         };
         let kinds = raw
@@ -255,9 +247,9 @@ mod tests {
         ] {
             let (raw, defs) = by_lines(text).expect("laid out by generate.py");
             let full: Raw = serde_json::from_str(text).unwrap();
-            assert_eq!(raw.name, full.name);
-            assert_eq!(raw.structural, full.structural);
-            assert_eq!(raw.kinds, full.kinds);
+            assert_eq!(raw.name, full.header.name);
+            assert_eq!(raw.structural, full.header.structural);
+            assert_eq!(raw.kinds, full.header.kinds);
             assert_eq!(defs.len(), full.defs.len(), "{}", raw.name);
             for (name, schema) in &full.defs {
                 let a: Json = serde_json::from_str(defs[name]).unwrap();
