@@ -4,7 +4,8 @@
 //! file; `yaml` parses it into a span-keeping tree; `model` gives typed views
 //! (Kubernetes objects, workflows, kustomizations, image references);
 //! `script` analyses the shell scripts of workflow steps; `schema` validates
-//! documents against bundled and repository schemas; `index` takes the
+//! documents against bundled and repository schemas; `policy` runs policies
+//! (Kyverno patterns) against documents; `index` takes the
 //! facts cross-file rules need; `rules` check; `report` resolves positions
 //! and what a finding shows of a file; `output` renders. `engine`
 //! orchestrates the phases; `cli` is on top. `finding` (what rules report)
@@ -28,15 +29,17 @@ pub mod finding;
 pub mod config;
 // 7. Manifest validation: bundled schemas, CRDs, the validator.
 pub mod schema;
-// 8. The repository index: facts from every file.
+// 8. Policies run offline: Kyverno's validate patterns.
+pub mod policy;
+// 9. The repository index: facts from every file.
 pub mod index;
-// 9. The rules and their registry.
+// 10. The rules and their registry.
 pub mod rules;
-// 10. Positions and sources as findings show them.
+// 11. Positions and sources as findings show them.
 pub mod report;
-// 11. The engine: the phases of a run.
+// 12. The engine: the phases of a run.
 pub mod engine;
-// 12. Output formats.
+// 13. Output formats.
 pub mod output;
-// 13. The command line.
+// 14. The command line.
 pub mod cli;

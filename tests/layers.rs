@@ -12,8 +12,8 @@ use std::path::Path;
 
 /// The top-level modules of `src/`, lowest layer first.
 const LAYERS: &[&str] = &[
-    "source", "yaml", "model", "script", "finding", "config", "schema", "index", "rules", "report",
-    "engine", "output", "cli",
+    "source", "yaml", "model", "script", "finding", "config", "schema", "policy", "index", "rules",
+    "report", "engine", "output", "cli",
 ];
 
 /// Code lines of a file before its `#[cfg(test)]` module.

@@ -1,0 +1,195 @@
+//! Anchors in pattern keys (`(key)`, `=(key)`, `^(key)`, `X(key)`,
+//! `<(key)`, `+(key)`) and the one place Kyverno lets a key hold
+//! wildcards: label and annotation keys under `metadata`
+//! (`ExpandInMetadata`).
+
+use super::pattern::Pat;
+use super::scalar::{has_wildcard, wildcard_match, PatScalar};
+use crate::yaml::NodeRef;
+
+/// What an anchor asks of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AnchorKind {
+    /// `(key)`: the rest of the map applies only if this matches.
+    Condition,
+    /// `<(key)`: the whole rule applies only if this matches.
+    Global,
+    /// `X(key)`: the key must be absent.
+    Negation,
+    /// `+(key)`: a mutation anchor; validation reads the key literally.
+    AddIfNotPresent,
+    /// `=(key)`: if present, it must match.
+    Equality,
+    /// `^(key)`: at least one element of the list must match.
+    Existence,
+}
+
+impl AnchorKind {
+    pub(crate) fn modifier(self) -> &'static str {
+        match self {
+            AnchorKind::Condition => "",
+            AnchorKind::Global => "<",
+            AnchorKind::Negation => "X",
+            AnchorKind::AddIfNotPresent => "+",
+            AnchorKind::Equality => "=",
+            AnchorKind::Existence => "^",
+        }
+    }
+
+    /// The anchors evaluated before the plain keys of a map.
+    pub(crate) fn is_early(self) -> bool {
+        matches!(
+            self,
+            AnchorKind::Condition
+                | AnchorKind::Existence
+                | AnchorKind::Equality
+                | AnchorKind::Negation
+        )
+    }
+}
+
+/// An anchored key: its kind and the key inside the parentheses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Anchor<'k> {
+    pub kind: AnchorKind,
+    pub key: &'k str,
+}
+
+/// Reads `[modifier](key)`; surrounding whitespace is ignored.
+pub(crate) fn parse(text: &str) -> Option<Anchor<'_>> {
+    let t = text.trim();
+    let (kind, rest) = match t.as_bytes().first()? {
+        b'<' => (AnchorKind::Global, &t[1..]),
+        b'X' => (AnchorKind::Negation, &t[1..]),
+        b'+' => (AnchorKind::AddIfNotPresent, &t[1..]),
+        b'=' => (AnchorKind::Equality, &t[1..]),
+        b'^' => (AnchorKind::Existence, &t[1..]),
+        _ => (AnchorKind::Condition, t),
+    };
+    let key = rest.strip_prefix('(')?.strip_suffix(')')?;
+    (!key.is_empty()).then_some(Anchor { kind, key })
+}
+
+/// Whether any map in `pat` has an anchored key (any kind but `+`).
+pub(crate) fn has_nested_anchors(pat: &Pat) -> bool {
+    match pat {
+        Pat::Map(entries) => entries.iter().any(|(k, v)| {
+            parse(k).is_some_and(|a| a.kind != AnchorKind::AddIfNotPresent) || has_nested_anchors(v)
+        }),
+        Pat::Seq(items) => items.iter().any(has_nested_anchors),
+        Pat::Scalar(_) => false,
+    }
+}
+
+/// The entry named `tag`, written plainly or as an anchor.
+fn tagged<'p>(entries: &'p [(String, Pat)], tag: &str) -> Option<usize> {
+    entries
+        .iter()
+        .position(|(k, _)| k == tag || parse(k).is_some_and(|a| a.key == tag))
+}
+
+/// Kyverno's `ExpandInMetadata`: a wildcard label or annotation key of the
+/// pattern becomes the first key of the resource's labels (annotations) it
+/// matches. As in Kyverno, once the resource has such a map, the pattern's
+/// map keeps only its string values. `None` when nothing changes.
+pub(crate) fn expand_in_metadata(
+    pattern: &[(String, Pat)],
+    resource: NodeRef,
+) -> Option<Vec<(String, Pat)>> {
+    let mi = tagged(pattern, "metadata")?;
+    let res_meta = resource.get("metadata").filter(|m| !m.is_null())?;
+    let Pat::Map(meta) = &pattern[mi].1 else {
+        return None;
+    };
+    let mut meta = meta.clone();
+    let mut changed = false;
+    for tag in ["labels", "annotations"] {
+        if let Some((i, expanded)) = expand_tag(&meta, tag, res_meta) {
+            meta[i].1 = Pat::Map(expanded);
+            changed = true;
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let mut out = pattern.to_vec();
+    out[mi].1 = Pat::Map(meta);
+    Some(out)
+}
+
+fn expand_tag(
+    meta: &[(String, Pat)],
+    tag: &str,
+    res_meta: NodeRef,
+) -> Option<(usize, Vec<(String, Pat)>)> {
+    let i = tagged(meta, tag)?;
+    let Pat::Map(entries) = &meta[i].1 else {
+        return None;
+    };
+    let res_map = res_meta
+        .entries()
+        .find(|(k, _)| {
+            k.as_str()
+                .is_some_and(|k| k == tag || parse(k).is_some_and(|a| a.key == tag))
+        })
+        .map(|(_, v)| v.resolve())
+        .filter(|v| v.is_map())?;
+    let res_keys: Vec<&str> = res_map
+        .entries()
+        .filter(|(_, v)| super::pattern::is_string(*v))
+        .filter_map(|(k, _)| k.as_str())
+        .collect();
+    let first_match = |pat: &str| {
+        res_keys
+            .iter()
+            .find(|k| wildcard_match(pat, k))
+            .map(|k| k.to_string())
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        if !matches!(v, Pat::Scalar(PatScalar::Str(_))) {
+            continue;
+        }
+        let key = if !has_wildcard(k) {
+            k.clone()
+        } else if let Some(a) = parse(k) {
+            let key = first_match(a.key).unwrap_or_else(|| a.key.to_string());
+            format!("{}({key})", a.kind.modifier())
+        } else {
+            first_match(k).unwrap_or_else(|| k.clone())
+        };
+        out.push((key, v.clone()));
+    }
+    Some((i, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_anchors() {
+        let p = |t| parse(t).map(|a| (a.kind, a.key));
+        assert_eq!(p("(name)"), Some((AnchorKind::Condition, "name")));
+        assert_eq!(p(" =(name) "), Some((AnchorKind::Equality, "name")));
+        assert_eq!(p("^(list)"), Some((AnchorKind::Existence, "list")));
+        assert_eq!(p("X(key)"), Some((AnchorKind::Negation, "key")));
+        assert_eq!(p("<(key)"), Some((AnchorKind::Global, "key")));
+        assert_eq!(p("+(key)"), Some((AnchorKind::AddIfNotPresent, "key")));
+        assert_eq!(p("()"), None);
+        assert_eq!(p("name"), None);
+        assert_eq!(p("(name"), None);
+        assert_eq!(p("Y(name)"), None);
+        assert_eq!(p("((a))"), Some((AnchorKind::Condition, "(a)")));
+    }
+
+    #[test]
+    fn nested_anchors() {
+        let leaf = || Pat::Scalar(PatScalar::Str("x".into()));
+        let m = |k: &str, v| Pat::Map(vec![(k.to_string(), v)]);
+        assert!(has_nested_anchors(&m("a", m("(b)", leaf()))));
+        assert!(has_nested_anchors(&Pat::Seq(vec![m("X(b)", leaf())])));
+        assert!(!has_nested_anchors(&m("a", m("+(b)", leaf()))));
+        assert!(!has_nested_anchors(&m("a", leaf())));
+    }
+}
