@@ -1,0 +1,241 @@
+//! Kyverno's own policy library as a test of the pattern matcher: every
+//! `kyverno-test.yaml` of `../shared/corpus/kyverno__policies` whose rule is
+//! a plain `validate.pattern` or `validate.anyPattern` (no preconditions,
+//! context, variables, or matching beyond kinds) is replayed, and the
+//! verdicts compared with the results the test expects.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use shipshape::policy::kyverno::{validate_any_pattern, validate_pattern, Verdict};
+use shipshape::yaml::{parse_stream, Limits, NodeRef};
+
+fn find_tests(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            find_tests(&p, out);
+        } else if p.file_name().is_some_and(|n| n == "kyverno-test.yaml") {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether a rule is one the matcher alone decides, and the kinds it matches.
+fn plain_rule(rule: NodeRef, src: &str) -> Option<Vec<String>> {
+    if src.get(rule.span().range())?.contains("{{") {
+        return None;
+    }
+    for (k, _) in rule.entries() {
+        if !matches!(k.as_str()?, "name" | "match" | "validate") {
+            return None;
+        }
+    }
+    let validate = rule.get("validate")?;
+    for (k, _) in validate.entries() {
+        let allowed = [
+            "message",
+            "pattern",
+            "anyPattern",
+            "failureAction",
+            "allowExistingViolations",
+            "failureActionOverrides",
+        ];
+        if !allowed.contains(&k.as_str()?) {
+            return None;
+        }
+    }
+    validate.get("pattern").or(validate.get("anyPattern"))?;
+    let m = rule.get("match")?;
+    let mut filters: Vec<NodeRef> = Vec::new();
+    for (k, v) in m.entries() {
+        match k.as_str()? {
+            "any" | "all" => filters.extend(v.items()),
+            "resources" => filters.push(m),
+            _ => return None,
+        }
+    }
+    let mut kinds = Vec::new();
+    for f in filters {
+        for (k, res) in f.entries() {
+            if k.as_str()? != "resources" {
+                return None;
+            }
+            for (k, v) in res.entries() {
+                if k.as_str()? != "kinds" {
+                    return None;
+                }
+                kinds.extend(
+                    v.items()
+                        .filter_map(|i| i.as_str())
+                        .map(|s| s.rsplit('/').next().unwrap_or(s).to_string()),
+                );
+            }
+        }
+    }
+    (!kinds.is_empty()).then_some(kinds)
+}
+
+struct Outcome {
+    kept: usize,
+    /// Kept results by expected verdict.
+    expected: BTreeMap<String, usize>,
+    same: usize,
+    unresolved: usize,
+    mismatches: Vec<String>,
+}
+
+fn replay(test: &Path, root: &Path, out: &mut Outcome) {
+    let dir = test.parent().unwrap();
+    let text = std::fs::read_to_string(test).unwrap_or_default();
+    let parsed = parse_stream(&text, &Limits::default());
+    let Some(t) = parsed.docs.first().and_then(|d| d.root()) else {
+        return;
+    };
+    let read = |key: &str| -> Vec<String> {
+        t.get(key)
+            .map(|l| {
+                l.items()
+                    .filter_map(|i| i.as_str())
+                    .filter_map(|p| std::fs::read_to_string(dir.join(p)).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let policy_texts = read("policies");
+    let resource_texts = read("resources");
+    let policies: Vec<_> = policy_texts
+        .iter()
+        .map(|s| (s.as_str(), parse_stream(s, &Limits::default())))
+        .collect();
+    let resources: Vec<_> = resource_texts
+        .iter()
+        .map(|s| parse_stream(s, &Limits::default()))
+        .collect();
+    let rel = test
+        .strip_prefix(root)
+        .unwrap_or(test)
+        .display()
+        .to_string();
+    for r in t.get("results").into_iter().flat_map(|l| l.items()) {
+        let (Some(pol), Some(rule), Some(kind), Some(want)) = (
+            r.str_at(&["policy"]),
+            r.str_at(&["rule"]),
+            r.str_at(&["kind"]),
+            r.str_at(&["result"]),
+        ) else {
+            continue;
+        };
+        let pol = pol.rsplit('/').next().unwrap_or(pol);
+        let Some((src, rule_node)) = policies.iter().find_map(|(src, ps)| {
+            ps.docs.iter().filter_map(|d| d.root()).find_map(|p| {
+                (p.str_at(&["metadata", "name"]) == Some(pol)).then_some(())?;
+                p.path(&["spec", "rules"])?
+                    .items()
+                    .find(|x| x.str_at(&["name"]) == Some(rule))
+                    .map(|x| (*src, x))
+            })
+        }) else {
+            continue;
+        };
+        let Some(kinds) = plain_rule(rule_node, src) else {
+            continue;
+        };
+        if !kinds.iter().any(|k| k == kind) {
+            continue;
+        }
+        let names: Vec<&str> = match r.get("resources") {
+            Some(l) => l.items().filter_map(|i| i.as_str()).collect(),
+            None => r.str_at(&["resource"]).into_iter().collect(),
+        };
+        for name in names {
+            let name = name.rsplit('/').next().unwrap_or(name);
+            let doc = resources.iter().flat_map(|p| &p.docs).find_map(|d| {
+                let root = d.root()?;
+                (root.str_at(&["kind"]) == Some(kind)
+                    && root.str_at(&["metadata", "name"]) == Some(name))
+                .then_some(root)
+            });
+            let Some(doc) = doc else {
+                out.unresolved += 1;
+                continue;
+            };
+            let validate = rule_node.get("validate").unwrap();
+            let verdict = match validate.get("pattern") {
+                Some(p) => validate_pattern(doc, p),
+                None => {
+                    let list: Vec<_> = validate
+                        .get("anyPattern")
+                        .map(|l| l.items().collect())
+                        .unwrap_or_default();
+                    validate_any_pattern(doc, &list)
+                }
+            };
+            let (got, why) = match &verdict {
+                Verdict::Pass => ("pass", String::new()),
+                Verdict::Fail { message, .. } => ("fail", message.clone()),
+                Verdict::Skip { reason } => ("skip", reason.clone()),
+                Verdict::Error { message } => ("error", message.clone()),
+            };
+            let want = if want == "warn" { "fail" } else { want };
+            out.kept += 1;
+            *out.expected.entry(want.to_string()).or_default() += 1;
+            if got == want {
+                out.same += 1;
+            } else {
+                out.mismatches.push(format!(
+                    "{rel} | {pol} | {rule} | {kind}/{name} | expected {want} | got {got}: {why}"
+                ));
+            }
+        }
+    }
+}
+
+#[test]
+fn kyverno_policy_library_patterns() {
+    let Some(root) = common::shared("corpus/kyverno__policies") else {
+        eprintln!("note: ../shared/corpus/kyverno__policies is absent; skipped");
+        return;
+    };
+    let mut tests = Vec::new();
+    find_tests(&root, &mut tests);
+    let mut out = Outcome {
+        kept: 0,
+        expected: BTreeMap::new(),
+        same: 0,
+        unresolved: 0,
+        mismatches: Vec::new(),
+    };
+    for t in &tests {
+        replay(t, &root, &mut out);
+    }
+    let share = out.same as f64 / out.kept.max(1) as f64;
+    let mut by_expected: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &out.mismatches {
+        let e = m.split(" | expected ").nth(1).unwrap_or("");
+        *by_expected
+            .entry(e.split(' ').next().unwrap_or(""))
+            .or_default() += 1;
+    }
+    println!(
+        "test files {} | kept results {} | reproduced {} | share {:.3} | resources not found {}",
+        tests.len(),
+        out.kept,
+        out.same,
+        share,
+        out.unresolved
+    );
+    println!("kept results by expected verdict: {:?}", out.expected);
+    println!("mismatches by expected result: {by_expected:?}");
+    for m in out.mismatches.iter().take(20) {
+        println!("  {m}");
+    }
+    assert!(out.kept >= 450, "too few results kept: {}", out.kept);
+    assert!(share >= 0.995, "share {share:.3} fell below the floor");
+}
