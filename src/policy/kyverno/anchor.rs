@@ -3,8 +3,8 @@
 //! wildcards: label and annotation keys under `metadata`
 //! (`ExpandInMetadata`).
 
-use super::pattern::Pat;
 use super::scalar::{has_wildcard, wildcard_match, PatScalar};
+use super::value::Pat;
 use crate::yaml::NodeRef;
 
 /// What an anchor asks of its key.
@@ -82,7 +82,7 @@ pub(crate) fn has_nested_anchors(pat: &Pat) -> bool {
 }
 
 /// The entry named `tag`, written plainly or as an anchor.
-fn tagged<'p>(entries: &'p [(String, Pat)], tag: &str) -> Option<usize> {
+fn tagged(entries: &[(String, Pat)], tag: &str) -> Option<usize> {
     entries
         .iter()
         .position(|(k, _)| k == tag || parse(k).is_some_and(|a| a.key == tag))
@@ -136,7 +136,7 @@ fn expand_tag(
         .filter(|v| v.is_map())?;
     let res_keys: Vec<&str> = res_map
         .entries()
-        .filter(|(_, v)| super::pattern::is_string(*v))
+        .filter(|(_, v)| super::value::is_string(*v))
         .filter_map(|(k, _)| k.as_str())
         .collect();
     let first_match = |pat: &str| {

@@ -12,95 +12,12 @@ use std::collections::BTreeMap;
 
 use super::anchor::{self, AnchorKind};
 use super::scalar::{self, Leaf, PatScalar};
-use crate::yaml::{NodeRef, ScalarStyle, Span};
+use super::value::{leaf, Pat};
+use crate::yaml::{NodeRef, Span};
 
-/// A pattern, owned: read once from the policy (aliases expanded within a
-/// budget) so metadata wildcards can rewrite its keys.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Pat {
-    Scalar(PatScalar),
-    /// Entries in source order.
-    Map(Vec<(String, Pat)>),
-    Seq(Vec<Pat>),
-}
-
-/// Most nodes a pattern may expand to, and how deep it may nest.
-const MAX_PATTERN_NODES: usize = 100_000;
-const MAX_PATTERN_DEPTH: usize = 128;
 /// Most steps one match may take (a step is one resource node against one
 /// pattern node).
 const MAX_STEPS: u32 = 2_000_000;
-
-/// Reads a pattern node, or says why it is too large.
-pub(crate) fn read_pattern(node: NodeRef) -> Result<Pat, String> {
-    let mut count = 0;
-    read(node, 0, &mut count)
-}
-
-fn read(node: NodeRef, depth: usize, count: &mut usize) -> Result<Pat, String> {
-    *count += 1;
-    if *count > MAX_PATTERN_NODES || depth > MAX_PATTERN_DEPTH {
-        return Err("the pattern is too large or too deeply nested".into());
-    }
-    let node = node.resolve();
-    if node.is_map() {
-        let mut entries = Vec::new();
-        for (k, v) in node.entries() {
-            let key = k.as_str().unwrap_or_default().to_string();
-            entries.push((key, read(v, depth + 1, count)?));
-        }
-        return Ok(Pat::Map(entries));
-    }
-    if node.is_seq() {
-        let items = node
-            .items()
-            .map(|i| read(i, depth + 1, count))
-            .collect::<Result<_, _>>()?;
-        return Ok(Pat::Seq(items));
-    }
-    Ok(Pat::Scalar(match leaf(node) {
-        Leaf::Null => PatScalar::Null,
-        Leaf::Bool(b) => PatScalar::Bool(b),
-        Leaf::Int(i) => PatScalar::Num(i as f64),
-        Leaf::Float(f) => PatScalar::Num(f),
-        Leaf::Str(s) => PatScalar::Str(s.to_string()),
-        Leaf::Map | Leaf::Seq => PatScalar::Null,
-    }))
-}
-
-/// A node as the JSON Kyverno reads (YAML 1.1 scalars, as `sigs.k8s.io/yaml`).
-pub(crate) fn leaf<'d>(node: NodeRef<'d, '_>) -> Leaf<'d> {
-    use crate::schema::value::{boolean, number, scalar_type, Ty};
-    let node = node.resolve();
-    if node.is_map() {
-        return Leaf::Map;
-    }
-    if node.is_seq() {
-        return Leaf::Seq;
-    }
-    let Some(s) = node.scalar() else {
-        return Leaf::Null;
-    };
-    if s.style != ScalarStyle::Plain {
-        return Leaf::Str(s.text);
-    }
-    match scalar_type(s.text, true) {
-        Ty::Null => Leaf::Null,
-        Ty::Bool => Leaf::Bool(boolean(s.text)),
-        Ty::Int => match number(&s.text.replace('_', "")) {
-            Some(f) if f.abs() < 9.2e18 => Leaf::Int(f as i64),
-            Some(f) => Leaf::Float(f),
-            None => Leaf::Str(s.text),
-        },
-        Ty::Float => number(s.text).map_or(Leaf::Str(s.text), Leaf::Float),
-        Ty::Str | Ty::Seq | Ty::Map => Leaf::Str(s.text),
-    }
-}
-
-/// Whether a node reads as a JSON string.
-pub(crate) fn is_string(node: NodeRef) -> bool {
-    matches!(leaf(node), Leaf::Str(_))
-}
 
 /// Why part of a resource did not match, as Kyverno classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -545,4 +462,317 @@ fn visible(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::kyverno::value::read_pattern;
+    use crate::yaml::{parse_stream, Limits};
+
+    /// Walks `resource` against `pattern` (both YAML or JSON text) and
+    /// returns Kyverno's path of the mismatch, if any.
+    fn walk(pattern: &str, resource: &str) -> Result<(), String> {
+        let (ps, rs) = (
+            parse_stream(pattern, &Limits::default()),
+            parse_stream(resource, &Limits::default()),
+        );
+        let pat = read_pattern(ps.docs[0].root().unwrap()).unwrap();
+        let root = rs.docs[0].root().unwrap();
+        let here = Here {
+            node: Some(root),
+            blame: root.span(),
+        };
+        Walk::new().element(here, &pat, "/").map_err(|e| e.path)
+    }
+
+    /// Kyverno's `validate_test.go` map cases: pattern, resource, the path
+    /// of the mismatch, whether it matches.
+    #[test]
+    fn kyverno_map_cases() {
+        for (name, pattern, resource, path, ok) in [
+            (
+                "TestValidateMap",
+                r#"{"spec": {"template": {"spec": {"containers": [{"name": "?*", "resources": {"requests": {"cpu": "<4|8"}}}]}}}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nginx-deployment", "labels": {"app": "nginx"}}, "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "nginx"}}, "template": {"metadata": {"labels": {"app": "nginx"}}, "spec": {"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "nginx", "image": "https://nirmata/nginx:latest", "imagePullPolicy": "Always", "readinessProbe": {"exec": {"command": ["cat", "/tmp/healthy"]}, "initialDelaySeconds": 5, "periodSeconds": 10}, "livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 15, "periodSeconds": 11}, "resources": {"limits": {"memory": "2Gi", "cpu": 8}, "requests": {"memory": "512Mi", "cpu": "8"}}, "ports": [{"containerPort": 80}]}]}}}}"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMap_AsteriskForMap",
+                r#"{"spec": {"template": {"spec": {"containers": [{"name": "*", "livenessProbe": "*"}]}}}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "game-web", "labels": {"originalLabel": "isHere"}}, "spec": {"selector": {"matchLabels": {"app": "nginxo"}}, "serviceName": "nginxo", "replicas": 3, "template": {"metadata": {"labels": {"app": "nginxo"}}, "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginxo", "image": "registry.k8s.io/nginx-but-no-slim:0.8", "ports": [{"containerPort": 8780, "name": "webp"}], "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginxo/html"}], "livenessProbe": {"periodSeconds": 11}}]}}, "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "my-storage-class", "resources": {"requests": {"storage": "1Gi"}}}}]}}"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMap_AsteriskForArray",
+                r#"{"spec": {"template": {"spec": {"containers": "*"}}}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "game-web", "labels": {"originalLabel": "isHere"}}, "spec": {"selector": {"matchLabels": {"app": "nginxo"}}, "serviceName": "nginxo", "replicas": 3, "template": {"metadata": {"labels": {"app": "nginxo"}}, "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginxo", "image": "registry.k8s.io/nginx-but-no-slim:0.8", "ports": [{"containerPort": 8780, "name": "webp"}], "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginxo/html"}], "livenessProbe": {"periodSeconds": 11}}]}}, "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "my-storage-class", "resources": {"requests": {"storage": "1Gi"}}}}]}}"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMap_AsteriskFieldIsMissing",
+                r#"{"spec": {"template": {"spec": {"containers": [{"name": "*", "livenessProbe": "*"}]}}}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "game-web", "labels": {"originalLabel": "isHere"}}, "spec": {"selector": {"matchLabels": {"app": "nginxo"}}, "serviceName": "nginxo", "replicas": 3, "template": {"metadata": {"labels": {"app": "nginxo"}}, "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginxo", "image": "registry.k8s.io/nginx-but-no-slim:0.8", "ports": [{"containerPort": 8780, "name": "webp"}], "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginxo/html"}], "livenessProbe": null}]}}, "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "my-storage-class", "resources": {"requests": {"storage": "1Gi"}}}}]}}"#,
+                "/spec/template/spec/containers/0/",
+                false,
+            ),
+            (
+                "TestValidateMap_livenessProbeIsNull",
+                r#"{"spec": {"template": {"spec": {"containers": [{"name": "*", "livenessProbe": null}]}}}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "game-web", "labels": {"originalLabel": "isHere"}}, "spec": {"selector": {"matchLabels": {"app": "nginxo"}}, "serviceName": "nginxo", "replicas": 3, "template": {"metadata": {"labels": {"app": "nginxo"}}, "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginxo", "image": "registry.k8s.io/nginx-but-no-slim:0.8", "ports": [{"containerPort": 8780, "name": "webp"}], "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginxo/html"}], "livenessProbe": null}]}}, "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "my-storage-class", "resources": {"requests": {"storage": "1Gi"}}}}]}}"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMap_livenessProbeIsMissing",
+                r#"{"spec": {"template": {"spec": {"containers": [{"name": "*", "livenessProbe": null}]}}}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "game-web", "labels": {"originalLabel": "isHere"}}, "spec": {"selector": {"matchLabels": {"app": "nginxo"}}, "serviceName": "nginxo", "replicas": 3, "template": {"metadata": {"labels": {"app": "nginxo"}}, "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginxo", "image": "registry.k8s.io/nginx-but-no-slim:0.8", "ports": [{"containerPort": 8780, "name": "webp"}], "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginxo/html"}]}]}}, "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "my-storage-class", "resources": {"requests": {"storage": "1Gi"}}}}]}}"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMapElement_OneElementInArrayPass",
+                r#"[{"(name)": "nirmata-*", "object": [{"(key1)": "value*", "key2": "value*"}]}]"#,
+                r#"[{"name": "nirmata-1", "object": [{"key1": "value1", "key2": "value2"}]}]"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMap_MalformedReferenceOnlyDolarMark",
+                r#"{"spec": {"containers": [{"name": "*", "resources": {"requests": {"memory": "$"}, "limits": {"memory": "2048Mi"}}}]}}"#,
+                r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nginx-deployment", "labels": {"app": "nginx"}}, "spec": {"containers": [{"name": "nirmata", "resources": {"requests": {"memory": "1024Mi"}, "limits": {"memory": "2048Mi"}}}]}}"#,
+                "/spec/containers/0/resources/requests/memory/",
+                false,
+            ),
+            (
+                "TestValidateMap_AbsolutePathToMetadata",
+                r#"{"spec": {"containers": [{"(name)": "kyverno", "image": "kyverno.io*"}]}}"#,
+                r#"{"spec": {"containers": [{"name": "kyverno", "image": "kyverno.io/test:latest"}]}}"#,
+                "",
+                true,
+            ),
+            (
+                "TestValidateMapElement_OneElementInArrayNotPass",
+                r#"[{"(name)": "nirmata-*", "object": [{"(key1)": "value*", "key2": "value*"}]}]"#,
+                r#"[{"name": "nirmata-1", "object": [{"key1": "value5", "key2": "1value1"}]}]"#,
+                "/0/object/0/key2/",
+                false,
+            ),
+        ] {
+            match walk(pattern, resource) {
+                Ok(()) => assert!(ok, "{name}: matched"),
+                Err(p) => {
+                    assert!(!ok, "{name}: failed at {p}");
+                    assert_eq!(p, path, "{name}");
+                }
+            }
+        }
+    }
+
+    /// Kyverno's wildcard keys under metadata labels and annotations.
+    #[test]
+    fn metadata_wildcard_keys() {
+        for (i, (pattern, resource, path, ok)) in [
+            (
+                r#"{"metadata" : {"annotations": {"test/*": "value1"}}}"#,
+                r#"{"metadata" : {"annotations": {"test/bar": "value1"}}}"#,
+                "",
+                true,
+            ),
+            (
+                r#"{"metadata" : {"annotations": {"test/b??": "v*"}}}"#,
+                r#"{"metadata" : {"annotations": {"test/bar": "value1"}}}"#,
+                "",
+                true,
+            ),
+            (
+                r#"{}"#,
+                r#"{"metadata" : {"annotations": {"test/bar": "value1"}}}"#,
+                "",
+                true,
+            ),
+            (
+                r#"{"metadata" : {"annotations": {"test/b??": "v*"}}}"#,
+                r#"{"metadata" : {"labels": {"test/bar": "value1"}}}"#,
+                "/metadata/annotations/",
+                false,
+            ),
+            (
+                r#"{"metadata" : {"labels": {"*/test": "foo"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/test": "foo"}}}"#,
+                "",
+                true,
+            ),
+            (
+                r#"{"metadata" : {"labels": {"foo/a*": "bar"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/aa?": "bar", "foo/789": "bar"}}}"#,
+                "",
+                true,
+            ),
+            (
+                r#"{"metadata" : {"labels": {"foo/ABC*": "bar"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/AB?": "bar", "foo/ABC": "bar2"}}}"#,
+                "/metadata/labels/foo/ABC/",
+                false,
+            ),
+            (
+                r#"{"=(metadata)" : {"=(labels)": {"foo/P*": "bar", "foo/Q*": "bar2"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/PQR": "bar", "foo/QR": "bar2"}}}"#,
+                "",
+                true,
+            ),
+            (
+                r#"{"metadata" : {"labels": {"foo/1*": "bar"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/123": "bar222"}}}"#,
+                "/metadata/labels/foo/123/",
+                false,
+            ),
+            (
+                r#"{"metadata" : {"labels": {"foo/X*": "bar", "foo/A*": "bar2"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/XYZ": "bar"}}}"#,
+                "/metadata/labels/foo/A*/",
+                false,
+            ),
+            (
+                r#"{"=(metadata)" : {"=(labels)": {"foo/1*": "bar", "foo/4*": "bar2"}}}"#,
+                r#"{"metadata" : {"labels": {"foo/123": "bar"}}}"#,
+                "/metadata/labels/foo/4*/",
+                false,
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            match walk(pattern, resource) {
+                Ok(()) => assert!(ok, "case {}: matched", i + 1),
+                Err(p) => {
+                    assert!(!ok, "case {}: failed at {p}", i + 1);
+                    assert_eq!(p, path, "case {}", i + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn existence_anchor_needs_one_element() {
+        let pattern = r#"{"^(list)": [{"(name)": "nirmata-*", "object": [{"(key1)": "value*", "key2": "value*"}]}]}"#;
+        let two = r#"{"list": [{"name": "nirmata-1", "object": [{"key1": "value1", "key2": "value2"}]},
+            {"name": "nirmata-1", "object": [{"key1": "not_value", "key2": "not_value"}]}]}"#;
+        assert_eq!(walk(pattern, two), Ok(()));
+        let none =
+            r#"{"list": [{"name": "nirmata-1", "object": [{"key1": "value1", "key2": "x"}]}]}"#;
+        assert_eq!(walk(pattern, none), Err("/list/".into()));
+        // Not a list in the resource.
+        assert!(walk(pattern, r#"{"list": {"name": "x"}}"#).is_err());
+        assert_eq!(walk(pattern, r#"{"other": 1}"#), Ok(()));
+    }
+
+    #[test]
+    fn asterisk_needs_a_non_null_value() {
+        let pattern = "spec:\n  livenessProbe:\n    periodSeconds: '*'\n";
+        assert_eq!(
+            walk(pattern, "spec:\n  livenessProbe:\n    periodSeconds: 11\n"),
+            Ok(())
+        );
+        assert_eq!(
+            walk(
+                pattern,
+                "spec:\n  livenessProbe:\n    periodSeconds: {a: 1}\n"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            walk(pattern, "spec:\n  livenessProbe:\n    periodSeconds:\n"),
+            Err("/spec/livenessProbe/".into())
+        );
+    }
+
+    #[test]
+    fn lists() {
+        // A scalar pattern applies to every element.
+        assert_eq!(walk("a: ['x*']", "a: [x1, x2]"), Ok(()));
+        assert_eq!(walk("a: ['x*']", "a: [x1, y2]"), Err("/a/".into()));
+        assert_eq!(walk("a: 'x*'", "a: [x1, x2]"), Ok(()));
+        // Lists of lists compare element-wise; a shorter resource list has no path.
+        assert_eq!(walk("a: [[1], [2]]", "a: [[1], [2], [3]]"), Ok(()));
+        assert_eq!(walk("a: [[1], [2]]", "a: [[1]]"), Err(String::new()));
+        assert_eq!(walk("a: []", "a: [1]"), Err("/a/".into()));
+        // Only the first map of a pattern list is used.
+        assert_eq!(walk("a: [{x: 1}, {y: 2}]", "a: [{x: 1}]"), Ok(()));
+        assert_eq!(walk("a: [{x: 1}]", "a: []"), Ok(()));
+        assert_eq!(walk("a: [{x: 1}]", "a: [1]"), Err("/a/0/".into()));
+    }
+
+    #[test]
+    fn anchors_and_missing_values() {
+        // Negation: the key must be absent, whatever its value.
+        assert!(walk("X(hostPath): null", "hostPath: {}").is_err());
+        assert_eq!(walk("X(hostPath): null", "name: a"), Ok(()));
+        // Equality: checked only when present.
+        assert_eq!(walk("=(a): 1", "b: 2"), Ok(()));
+        assert!(walk("=(a): 1", "a: 2").is_err());
+        // A missing value reads as 0 for comparisons, and as null.
+        assert_eq!(walk("a: '<10'", "b: 1"), Ok(()));
+        assert_eq!(walk("a: null", "b: 1"), Ok(()));
+        assert!(walk("a: '?*'", "b: 1").is_err());
+        assert!(walk("a: {b: 1}", "c: 1").is_err());
+    }
+
+    #[test]
+    fn mismatch_points_at_the_node() {
+        let resource = "spec:\n  containers:\n  - name: a\n    image: nginx:latest\n";
+        let ps = parse_stream(
+            "spec: {containers: [{image: '!*:latest'}]}",
+            &Limits::default(),
+        );
+        let rs = parse_stream(resource, &Limits::default());
+        let pat = read_pattern(ps.docs[0].root().unwrap()).unwrap();
+        let root = rs.docs[0].root().unwrap();
+        let here = Here {
+            node: Some(root),
+            blame: root.span(),
+        };
+        let e = Walk::new().element(here, &pat, "/").unwrap_err();
+        assert_eq!(&resource[e.at.range()], "nginx:latest");
+        assert_eq!(e.path, "/spec/containers/0/image/");
+        // A missing field points at the key of the map it is missing from.
+        let ps = parse_stream("spec: {containers: [{tag: '?*'}]}", &Limits::default());
+        let pat = read_pattern(ps.docs[0].root().unwrap()).unwrap();
+        let e = Walk::new().element(here, &pat, "/").unwrap_err();
+        assert_eq!(&resource[e.at.range()], "name: a\n    image: nginx:latest");
+    }
+
+    #[test]
+    fn alias_bombs_are_bounded() {
+        // Nine levels of ten aliases each: 10^9 nodes when expanded.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("{{n: *a{}}}", i - 1);
+            bomb += &format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(", "));
+        }
+        bomb += "top: *a8\n";
+        let limits = Limits {
+            max_alias_expansion: u64::MAX,
+            ..Limits::default()
+        };
+        let bs = parse_stream(&bomb, &limits);
+        let root = bs.docs[0].root().unwrap();
+        // As a pattern it is too large to read.
+        assert!(read_pattern(root).is_err());
+        // As a resource the walk stops at its step budget.
+        let nested = (0..8).fold("'?*'".to_string(), |p, _| format!("[{{n: {p}}}]"));
+        let text = format!("top: {nested}");
+        let ps = parse_stream(&text, &limits);
+        let pat = read_pattern(ps.docs[0].root().unwrap()).unwrap();
+        let mut w = Walk::new();
+        let here = Here {
+            node: Some(root),
+            blame: root.span(),
+        };
+        assert!(w.element(here, &pat, "/").is_err());
+        assert!(w.exhausted);
+    }
 }
