@@ -183,6 +183,67 @@ mod tests {
         assert_eq!(p("((a))"), Some((AnchorKind::Condition, "(a)")));
     }
 
+    /// The pattern's `metadata.labels` after expansion against `resource`.
+    fn expanded_labels(pattern: &str, resource: &str) -> Option<Vec<(String, Pat)>> {
+        use crate::yaml::{parse_stream, Limits};
+        let (ps, rs) = (
+            parse_stream(pattern, &Limits::default()),
+            parse_stream(resource, &Limits::default()),
+        );
+        let Pat::Map(p) = super::super::value::read_pattern(ps.docs[0].root()?).ok()? else {
+            return None;
+        };
+        let out = expand_in_metadata(&p, rs.docs[0].root()?)?;
+        let Pat::Map(meta) = &out[tagged(&out, "metadata")?].1 else {
+            return None;
+        };
+        match &meta[tagged(meta, "labels")?].1 {
+            Pat::Map(labels) => Some(labels.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn expands_metadata_wildcard_keys() {
+        let s = |t: &str| Pat::Scalar(PatScalar::Str(t.into()));
+        let e = |p, r| expanded_labels(p, r);
+        assert_eq!(
+            e(
+                "metadata: {labels: {'test/*': '*'}}",
+                "metadata: {labels: {test/test: test}}"
+            ),
+            Some(vec![("test/test".into(), s("*"))])
+        );
+        assert_eq!(
+            e(
+                "metadata: {labels: {'=(test/*)': test}}",
+                "metadata: {labels: {test/test: test}}"
+            ),
+            Some(vec![("=(test/test)".into(), s("test"))])
+        );
+        assert_eq!(
+            e(
+                "metadata: {labels: {'test/*': '*'}}",
+                "metadata: {labels: {test/test1: x}}"
+            ),
+            Some(vec![("test/test1".into(), s("*"))])
+        );
+        // No match: the key stays as written; non-string values are dropped.
+        assert_eq!(
+            e(
+                "metadata: {labels: {'a*': x, b: 1, c: null}}",
+                "metadata: {labels: {z: x}}"
+            ),
+            Some(vec![("a*".into(), s("x"))])
+        );
+        // No labels map in the resource, or no metadata: nothing changes.
+        assert_eq!(
+            e("metadata: {labels: {'a*': x}}", "metadata: {name: n}"),
+            None
+        );
+        assert_eq!(e("metadata: {labels: {'a*': x}}", "kind: Pod"), None);
+    }
+
     #[test]
     fn nested_anchors() {
         let leaf = || Pat::Scalar(PatScalar::Str("x".into()));
