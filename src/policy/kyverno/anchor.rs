@@ -91,11 +91,13 @@ fn tagged(entries: &[(String, Pat)], tag: &str) -> Option<usize> {
 /// Kyverno's `ExpandInMetadata`: a wildcard label or annotation key of the
 /// pattern becomes the first key of the resource's labels (annotations) it
 /// matches. As in Kyverno, once the resource has such a map, the pattern's
-/// map keeps only its string values. `None` when nothing changes.
+/// map keeps only its string values. Returns the index of the `metadata`
+/// entry and its new value; `None` when nothing changes. The caller pays
+/// for the copy: it is the size of the pattern's `metadata`.
 pub(crate) fn expand_in_metadata(
     pattern: &[(String, Pat)],
     resource: NodeRef,
-) -> Option<Vec<(String, Pat)>> {
+) -> Option<(usize, Pat)> {
     let mi = tagged(pattern, "metadata")?;
     let res_meta = resource.get("metadata").filter(|m| !m.is_null())?;
     let Pat::Map(meta) = &pattern[mi].1 else {
@@ -109,12 +111,13 @@ pub(crate) fn expand_in_metadata(
             changed = true;
         }
     }
-    if !changed {
-        return None;
-    }
-    let mut out = pattern.to_vec();
-    out[mi].1 = Pat::Map(meta);
-    Some(out)
+    changed.then_some((mi, Pat::Map(meta)))
+}
+
+/// Whether Kyverno would expand this map's metadata: it has a `metadata`
+/// entry that is a map and the resource has metadata.
+pub(crate) fn metadata_of(pattern: &[(String, Pat)]) -> Option<&Pat> {
+    tagged(pattern, "metadata").map(|i| &pattern[i].1)
 }
 
 fn expand_tag(
@@ -193,8 +196,8 @@ mod tests {
         let Pat::Map(p) = super::super::value::read_pattern(ps.docs[0].root()?).ok()? else {
             return None;
         };
-        let out = expand_in_metadata(&p, rs.docs[0].root()?)?;
-        let Pat::Map(meta) = &out[tagged(&out, "metadata")?].1 else {
+        let (_, out) = expand_in_metadata(&p, rs.docs[0].root()?)?;
+        let Pat::Map(meta) = &out else {
             return None;
         };
         match &meta[tagged(meta, "labels")?].1 {

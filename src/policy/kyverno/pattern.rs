@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::anchor::{self, AnchorKind};
 use super::scalar::{self, Leaf, PatScalar};
-use super::value::{leaf, Pat};
+use super::value::{leaf, size_up_to, Pat};
 use crate::yaml::{NodeRef, Span};
 
 /// Most steps one match may take (a step is one resource node against one
@@ -164,29 +164,53 @@ impl Walk {
 
     /// Kyverno's `validateMap`: anchors first, then the other keys.
     fn map(&mut self, map: NodeRef, at: Span, entries: &[(String, Pat)], path: &str) -> Walked {
-        let expanded = anchor::expand_in_metadata(entries, map);
-        let entries = expanded.as_deref().unwrap_or(entries);
-        let mut early: Vec<&(String, Pat)> = Vec::new();
-        let mut rest: Vec<&(String, Pat)> = Vec::new();
-        for e in entries {
-            match anchor::parse(&e.0) {
-                Some(a) if a.kind.is_early() => early.push(e),
-                _ => rest.push(e),
-            }
+        self.charge(entries.len(), path, at)?;
+        if let Some(meta) = anchor::metadata_of(entries) {
+            self.charge(size_up_to(meta, MAX_STEPS as usize), path, at)?;
         }
-        early.sort_by(|a, b| a.0.cmp(&b.0));
+        let expanded = anchor::expand_in_metadata(entries, map);
+        let view: Vec<(&str, &Pat)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| match &expanded {
+                Some((mi, m)) if *mi == i => (k.as_str(), m),
+                _ => (k.as_str(), v),
+            })
+            .collect();
+        let (mut early, mut rest): (Vec<_>, Vec<_>) = view
+            .into_iter()
+            .partition(|(k, _)| anchor::parse(k).is_some_and(|a| a.kind.is_early()));
+        early.sort_by(|a, b| a.0.cmp(b.0));
         self.map_anchors(map, at, &early, path)?;
-        rest.sort_by(|a, b| a.0.cmp(&b.0));
+        rest.sort_by(|a, b| a.0.cmp(b.0));
         // Global anchors and keys with anchors below them go first (last
         // sorted first, as Kyverno pushes each to the front of its list).
-        let (front, back): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(k, v)| {
-            anchor::parse(k).is_some_and(|a| a.kind == AnchorKind::Global)
-                || anchor::has_nested_anchors(v)
-        });
+        let mut front = Vec::new();
+        let mut back = Vec::new();
+        for (k, v) in rest {
+            let global = anchor::parse(k).is_some_and(|a| a.kind == AnchorKind::Global);
+            if global || self.nested_anchors(v, path, at)? {
+                front.push((k, v));
+            } else {
+                back.push((k, v));
+            }
+        }
         for (k, v) in front.into_iter().rev().chain(back) {
             self.handle(map, at, k, v, path)?;
         }
         Ok(())
+    }
+
+    /// Counts `n` units of work against the budget.
+    fn charge(&mut self, n: usize, path: &str, at: Span) -> Walked {
+        self.steps = self.steps.saturating_add(n.min(u32::MAX as usize) as u32);
+        self.step(path, at)
+    }
+
+    /// [`anchor::has_nested_anchors`], paid for by the nodes it reads.
+    fn nested_anchors(&mut self, pat: &Pat, path: &str, at: Span) -> Result<bool, Mismatch> {
+        self.charge(size_up_to(pat, MAX_STEPS as usize), path, at)?;
+        Ok(anchor::has_nested_anchors(pat))
     }
 
     /// Phase one of a map: its condition, existence, equality and negation
@@ -196,12 +220,12 @@ impl Walk {
         &mut self,
         map: NodeRef,
         at: Span,
-        early: &[&(String, Pat)],
+        early: &[(&str, &Pat)],
         path: &str,
     ) -> Walked {
         let mut skips: Vec<Mismatch> = Vec::new();
         let mut applied = 0;
-        for (k, v) in early.iter().map(|e| (&e.0, &e.1)) {
+        for &(k, v) in early {
             match self.handle(map, at, k, v, path) {
                 Ok(()) => applied += 1,
                 Err(e) if self.exhausted => return Err(e),

@@ -57,6 +57,24 @@ fn read(node: NodeRef, depth: usize, count: &mut usize) -> Result<Pat, String> {
     }))
 }
 
+/// The number of nodes of a pattern, counted up to `limit`.
+pub(crate) fn size_up_to(pat: &Pat, limit: usize) -> usize {
+    let mut stack = vec![pat];
+    let mut n = 0;
+    while let Some(p) = stack.pop() {
+        n += 1;
+        if n >= limit {
+            break;
+        }
+        match p {
+            Pat::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            Pat::Seq(items) => stack.extend(items),
+            Pat::Scalar(_) => {}
+        }
+    }
+    n
+}
+
 /// A node as the JSON Kyverno reads (YAML 1.1 scalars, as `sigs.k8s.io/yaml`).
 pub(crate) fn leaf<'d>(node: NodeRef<'d, '_>) -> Leaf<'d> {
     use crate::schema::value::{boolean, number, scalar_type, Ty};
