@@ -93,7 +93,7 @@ impl Walk {
     }
 
     fn step(&mut self, path: &str, at: Span) -> Walked {
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1);
         if self.steps > MAX_STEPS {
             self.exhausted = true;
         }
