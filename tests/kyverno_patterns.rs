@@ -83,6 +83,9 @@ fn plain_rule(rule: NodeRef, src: &str) -> Option<Vec<String>> {
 }
 
 struct Outcome {
+    /// Result entries read, and those left out by reason.
+    entries: usize,
+    left_out: BTreeMap<&'static str, usize>,
     kept: usize,
     /// Kept results by expected verdict.
     expected: BTreeMap<String, usize>,
@@ -132,6 +135,7 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
         ) else {
             continue;
         };
+        out.entries += 1;
         let pol = pol.rsplit('/').next().unwrap_or(pol);
         let Some((src, rule_node)) = policies.iter().find_map(|(src, ps)| {
             ps.docs.iter().filter_map(|d| d.root()).find_map(|p| {
@@ -142,12 +146,19 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
                     .map(|x| (*src, x))
             })
         }) else {
+            *out.left_out
+                .entry("rule not found (e.g. autogen)")
+                .or_default() += 1;
             continue;
         };
         let Some(kinds) = plain_rule(rule_node, src) else {
+            *out.left_out.entry("not a plain pattern rule").or_default() += 1;
             continue;
         };
         if !kinds.iter().any(|k| k == kind) {
+            *out.left_out
+                .entry("kind not matched by the rule")
+                .or_default() += 1;
             continue;
         }
         let names: Vec<&str> = match r.get("resources") {
@@ -206,6 +217,8 @@ fn kyverno_policy_library_patterns() {
     let mut tests = Vec::new();
     find_tests(&root, &mut tests);
     let mut out = Outcome {
+        entries: 0,
+        left_out: BTreeMap::new(),
         kept: 0,
         expected: BTreeMap::new(),
         same: 0,
@@ -224,12 +237,16 @@ fn kyverno_policy_library_patterns() {
             .or_default() += 1;
     }
     println!(
-        "test files {} | kept results {} | reproduced {} | share {:.3} | resources not found {}",
+        "test files {} | kept results (one per resource) {} | reproduced {} | share {:.3} | resources not found {}",
         tests.len(),
         out.kept,
         out.same,
         share,
         out.unresolved
+    );
+    println!(
+        "result entries {} | left out: {:?}",
+        out.entries, out.left_out
     );
     println!("kept results by expected verdict: {:?}", out.expected);
     println!("mismatches by expected result: {by_expected:?}");
