@@ -6,12 +6,19 @@
 //! (wildcards, operators, ranges, `|` and `&`, quantities, durations);
 //! `value` holds the pattern as an owned tree and types resource nodes.
 //! The semantics are Kyverno's (`pkg/engine/validate`), including where a
-//! mismatch makes the rule skip rather than fail.
+//! mismatch makes the rule skip rather than fail. `policy` reads a policy
+//! document's rules and decides which apply to a resource (auto-generated
+//! pod controller rules included); `filter` holds its `match`/`exclude`.
 
 mod anchor;
+mod filter;
 mod pattern;
+mod policy;
 mod scalar;
 mod value;
+
+pub use filter::{Block, Filter, Met, Resource, Selector, SelectorOp};
+pub use policy::{Applies, Check, Policy, Rule, POD_CONTROLLERS};
 
 use crate::yaml::{NodeRef, Span};
 use pattern::{Here, Walk, Why};

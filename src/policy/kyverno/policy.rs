@@ -1,0 +1,348 @@
+//! A Kyverno `ClusterPolicy` or `Policy` document read into its rules, and
+//! which rules apply to a resource document, including the rules Kyverno
+//! auto-generates for pod controllers (`pkg/autogen`): a rule written for
+//! Pods checks a Deployment's `spec.template` and a CronJob's
+//! `spec.jobTemplate.spec.template`.
+
+use super::filter::{names_kind, Block, Gen, Met, Resource};
+use crate::yaml::NodeRef;
+
+/// The pod controllers Kyverno generates rules for.
+pub const POD_CONTROLLERS: [&str; 7] = [
+    "DaemonSet",
+    "Deployment",
+    "Job",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "CronJob",
+];
+
+const AUTOGEN_ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
+
+/// What a rule checks.
+#[derive(Debug, Clone)]
+pub enum Check<'d, 's> {
+    Pattern(NodeRef<'d, 's>),
+    AnyPattern(Vec<NodeRef<'d, 's>>),
+    /// Not decidable offline yet (preconditions, context, variables, deny,
+    /// foreach, CEL, mutate, ...): why.
+    Undecidable(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule<'d, 's> {
+    pub name: String,
+    /// `None` when the block could not be read (then `check` says why).
+    pub matches: Option<Block>,
+    pub exclude: Option<Block>,
+    pub check: Check<'d, 's>,
+    pub message: Option<String>,
+    node: NodeRef<'d, 's>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy<'d, 's> {
+    pub name: String,
+    /// `Some` for a namespaced `Policy` (its resources' namespace).
+    pub namespace: Option<String>,
+    pub rules: Vec<Rule<'d, 's>>,
+    /// The controllers auto-generated rules are for (empty: none).
+    pub autogen: Vec<String>,
+}
+
+/// Whether a rule applies to a resource, and where its pattern applies.
+#[derive(Debug, Clone)]
+pub enum Applies<'r, 't> {
+    No(String),
+    /// `at` is the resource root, or for an auto-generated rule the pod
+    /// template (`None` when the resource has none: the wrapped pattern
+    /// then fails on the missing field). `rule` is Kyverno's rule name
+    /// (`autogen-<name>`, `autogen-cronjob-<name>`).
+    Yes {
+        at: Option<NodeRef<'r, 't>>,
+        rule: String,
+    },
+    /// Depends on cluster or request state.
+    Unknown(String),
+}
+
+const RULE_KEYS: [&str; 5] = [
+    "name",
+    "match",
+    "exclude",
+    "validate",
+    "skipBackgroundRequests",
+];
+const VALIDATE_KEYS: [&str; 6] = [
+    "message",
+    "pattern",
+    "anyPattern",
+    "failureAction",
+    "allowExistingViolations",
+    "failureActionOverrides",
+];
+
+/// Whether any key or scalar below `n` holds a `{{ }}` variable.
+fn has_variable(n: NodeRef, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return true;
+    }
+    *budget -= 1;
+    if let Some(s) = n.as_str() {
+        return s.contains("{{");
+    }
+    n.items().any(|i| has_variable(i, budget))
+        || n.entries()
+            .any(|(k, v)| has_variable(k, budget) || has_variable(v, budget))
+}
+
+/// Why the rule is not decidable offline, if it is not.
+fn undecidable(rule: NodeRef) -> Option<String> {
+    for (k, _) in rule.entries() {
+        let key = k.as_str().unwrap_or_default();
+        if !RULE_KEYS.contains(&key) {
+            return Some(format!("rule uses `{key}`"));
+        }
+    }
+    let Some(validate) = rule.get("validate") else {
+        return Some("not a validate rule".into());
+    };
+    for (k, _) in validate.entries() {
+        let key = k.as_str().unwrap_or_default();
+        if !VALIDATE_KEYS.contains(&key) {
+            return Some(format!("validate uses `{key}`"));
+        }
+    }
+    if validate
+        .get("pattern")
+        .or(validate.get("anyPattern"))
+        .is_none()
+    {
+        return Some("validate has no pattern or anyPattern".into());
+    }
+    let mut budget = 100_000;
+    let parts = ["match", "exclude"].map(|k| rule.get(k));
+    let pats = [validate.get("pattern"), validate.get("anyPattern")];
+    if parts
+        .into_iter()
+        .chain(pats)
+        .flatten()
+        .any(|n| has_variable(n, &mut budget))
+    {
+        return Some("uses `{{ }}` variables".into());
+    }
+    None
+}
+
+fn read_check<'d, 's>(rule: NodeRef<'d, 's>) -> Check<'d, 's> {
+    if let Some(why) = undecidable(rule) {
+        return Check::Undecidable(why);
+    }
+    let Some(validate) = rule.get("validate") else {
+        return Check::Undecidable("not a validate rule".into());
+    };
+    if let Some(p) = validate.get("pattern") {
+        return Check::Pattern(p);
+    }
+    match validate.get("anyPattern") {
+        Some(l) if l.is_seq() => Check::AnyPattern(l.items().collect()),
+        _ => Check::Undecidable("`anyPattern` is not a list".into()),
+    }
+}
+
+fn read_rule<'d, 's>(n: NodeRef<'d, 's>) -> Result<Rule<'d, 's>, String> {
+    if !n.is_map() {
+        return Err("a rule is not a map".into());
+    }
+    let name = n.str_at(&["name"]).unwrap_or_default().to_string();
+    let mut check = read_check(n);
+    let mut block = |key: &str| match n.get(key) {
+        None => None,
+        Some(b) => match Block::read(b) {
+            Ok(b) => Some(b),
+            Err(why) => {
+                if !matches!(check, Check::Undecidable(_)) {
+                    check = Check::Undecidable(format!("`{key}`: {why}"));
+                }
+                None
+            }
+        },
+    };
+    let matches = block("match");
+    let exclude = block("exclude");
+    if matches.is_none() && !matches!(check, Check::Undecidable(_)) {
+        check = Check::Undecidable("rule has no `match`".into());
+    }
+    Ok(Rule {
+        name,
+        matches,
+        exclude,
+        check,
+        message: n.str_at(&["validate", "message"]).map(str::to_string),
+        node: n,
+    })
+}
+
+impl<'d, 's> Policy<'d, 's> {
+    /// Reads a policy document; `Err` says why it is not one we can read.
+    pub fn read(doc: NodeRef<'d, 's>) -> Result<Policy<'d, 's>, String> {
+        if !doc.is_map() {
+            return Err("the policy is not a map".into());
+        }
+        let kind = doc.str_at(&["kind"]).unwrap_or_default();
+        let api = doc.str_at(&["apiVersion"]).unwrap_or_default();
+        if !matches!(kind, "ClusterPolicy" | "Policy")
+            || !matches!(api, "kyverno.io/v1" | "kyverno.io/v2beta1")
+        {
+            return Err(format!("not a Kyverno policy ({api} {kind})"));
+        }
+        let rules_node = doc.path(&["spec", "rules"]);
+        let Some(rules_node) = rules_node.filter(|r| r.is_seq()) else {
+            return Err("`spec.rules` is not a list".into());
+        };
+        let rules = rules_node
+            .items()
+            .map(read_rule)
+            .collect::<Result<Vec<_>, _>>()?;
+        let namespace = (kind == "Policy").then(|| {
+            doc.str_at(&["metadata", "namespace"])
+                .unwrap_or("default")
+                .to_string()
+        });
+        let mut policy = Policy {
+            name: doc
+                .str_at(&["metadata", "name"])
+                .unwrap_or_default()
+                .to_string(),
+            namespace,
+            rules,
+            autogen: Vec::new(),
+        };
+        let annotation = doc.str_at(&["metadata", "annotations", AUTOGEN_ANNOTATION]);
+        policy.autogen = policy.autogen_controllers(annotation);
+        Ok(policy)
+    }
+
+    /// Kyverno's `CanAutoGen` and the annotation (`computeRules`).
+    fn autogen_controllers(&self, annotation: Option<&str>) -> Vec<String> {
+        let mut needed = false;
+        for rule in &self.rules {
+            if rule.node.get("generate").is_some()
+                || rule.node.path(&["mutate", "patchesJson6902"]).is_some()
+                || rule
+                    .node
+                    .path(&["mutate", "foreach"])
+                    .is_some_and(|l| l.items().any(|f| f.get("patchesJson6902").is_some()))
+            {
+                return Vec::new();
+            }
+            let blocks = [rule.matches.as_ref(), rule.exclude.as_ref()];
+            for f in blocks.into_iter().flatten().flat_map(Block::filters) {
+                if f.name.is_some()
+                    || !f.names.is_empty()
+                    || f.selector.is_some()
+                    || !f.annotations.is_empty()
+                    || (f.kinds.len() > 1 && names_kind(&f.kinds, "Pod"))
+                {
+                    return Vec::new();
+                }
+                needed |= f
+                    .kinds
+                    .iter()
+                    .any(|k| k == "Pod" || POD_CONTROLLERS.contains(&k.as_str()));
+            }
+        }
+        if !needed {
+            return Vec::new();
+        }
+        match annotation {
+            None => POD_CONTROLLERS.iter().map(|s| s.to_string()).collect(),
+            Some(a) => a.split(',').map(str::to_string).collect(),
+        }
+    }
+
+    /// Whether `rule` (one of this policy's) applies to the resource `doc`,
+    /// directly or through its auto-generated rule for `doc`'s kind.
+    pub fn applies<'r, 't>(&self, rule: &Rule, doc: NodeRef<'r, 't>) -> Applies<'r, 't> {
+        let r = Resource::read(doc);
+        if let Some(ns) = &self.namespace {
+            if *ns != r.namespace {
+                return Applies::No("policy and resource namespaces differ".into());
+            }
+        }
+        let Some(matches) = &rule.matches else {
+            return Applies::Unknown("the rule's match block could not be read".into());
+        };
+        let direct = rule_meets(matches, rule.exclude.as_ref(), &r, Gen::Direct);
+        let reason = match direct {
+            Met::Yes => {
+                return Applies::Yes {
+                    at: Some(doc),
+                    rule: rule.name.clone(),
+                }
+            }
+            Met::Unknown(why) => return Applies::Unknown(why),
+            Met::No(why) => why,
+        };
+        if !self.autogen.contains(&r.kind) || rule.name.starts_with("autogen-") {
+            return Applies::No(reason);
+        }
+        // Kyverno's `generateRuleForControllers`: the match names Pod, and
+        // an exclude naming kinds names Pod too.
+        let exclude_kinds: Vec<String> = rule
+            .exclude
+            .iter()
+            .flat_map(|b| b.kinds().map(str::to_string))
+            .collect();
+        let match_kinds: Vec<String> = matches.kinds().map(str::to_string).collect();
+        if !names_kind(&match_kinds, "Pod")
+            || (!exclude_kinds.is_empty() && !names_kind(&exclude_kinds, "Pod"))
+        {
+            return Applies::No(reason);
+        }
+        let (gen, path, name): (Gen, &[&str], String) = if r.kind == "CronJob" {
+            let path: &[&str] = &["spec", "jobTemplate", "spec", "template"];
+            (Gen::CronJob, path, format!("autogen-cronjob-{}", rule.name))
+        } else {
+            let path: &[&str] = &["spec", "template"];
+            (
+                Gen::Controller(&r.kind),
+                path,
+                format!("autogen-{}", rule.name),
+            )
+        };
+        match rule_meets(matches, rule.exclude.as_ref(), &r, gen) {
+            Met::Yes => Applies::Yes {
+                at: doc.path(path),
+                rule: name,
+            },
+            Met::Unknown(why) => Applies::Unknown(why),
+            Met::No(why) => Applies::No(why),
+        }
+    }
+
+    /// The rule Kyverno names `name`, auto-generated names included.
+    pub fn rule(&self, name: &str) -> Option<&Rule<'d, 's>> {
+        let base = name
+            .strip_prefix("autogen-cronjob-")
+            .or_else(|| name.strip_prefix("autogen-"));
+        self.rules
+            .iter()
+            .find(|r| r.name == name)
+            .or_else(|| self.rules.iter().find(|r| Some(r.name.as_str()) == base))
+    }
+}
+
+/// `match`, then `exclude` if it matched.
+fn rule_meets(matches: &Block, exclude: Option<&Block>, r: &Resource, gen: Gen) -> Met {
+    match matches.matches(r, gen) {
+        Met::Yes => {}
+        other => return other,
+    }
+    match exclude.map(|e| e.excludes(r, gen)) {
+        Some(Met::Yes) => Met::No("excluded".into()),
+        Some(Met::Unknown(why)) => Met::Unknown(why),
+        _ => Met::Yes,
+    }
+}
