@@ -478,3 +478,240 @@ impl Filter {
         Met::Yes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    fn resource(text: &str) -> Resource {
+        let s = parse_stream(text, &Limits::default());
+        Resource::read(s.docs[0].root().unwrap())
+    }
+
+    fn block(text: &str) -> Block {
+        let s = parse_stream(text, &Limits::default());
+        Block::read(s.docs[0].root().unwrap()).unwrap()
+    }
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-1\n  namespace: shop\n  labels: {app: web, tier: front}\n  annotations: {team: blue}\n";
+    const DEPLOY: &str =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\n";
+
+    fn yes(m: &str, r: &str) -> bool {
+        match block(m).matches(&resource(r), Gen::Direct) {
+            Met::Yes => true,
+            Met::No(_) => false,
+            Met::Unknown(why) => panic!("unknown: {why}"),
+        }
+    }
+
+    #[test]
+    fn kinds() {
+        assert!(yes("resources: {kinds: [Pod]}", POD));
+        assert!(!yes("resources: {kinds: [Deployment]}", POD));
+        assert!(yes("resources: {kinds: [apps/v1/Deployment]}", DEPLOY));
+        assert!(!yes("resources: {kinds: [batch/v1/Deployment]}", DEPLOY));
+        assert!(yes("resources: {kinds: [v1/Deployment]}", DEPLOY));
+        assert!(!yes("resources: {kinds: [v2/Deployment]}", DEPLOY));
+        assert!(yes("resources: {kinds: [v1/Pod]}", POD));
+        assert!(yes("resources: {kinds: ['*']}", POD));
+        assert!(yes("resources: {kinds: ['*/*']}", DEPLOY));
+        assert!(yes("resources: {kinds: ['Deploy*']}", DEPLOY));
+        assert!(yes("resources: {kinds: ['apps/*/Deployment']}", DEPLOY));
+        // Subresources never match a manifest.
+        assert!(!yes("resources: {kinds: [Pod/exec]}", POD));
+        assert!(!yes("resources: {kinds: [Pod.status]}", POD));
+    }
+
+    #[test]
+    fn names_and_namespaces() {
+        assert!(yes("resources: {kinds: [Pod], name: 'web-*'}", POD));
+        assert!(!yes("resources: {kinds: [Pod], name: 'api-?'}", POD));
+        assert!(yes("resources: {kinds: [Pod], names: [x, 'web-?']}", POD));
+        assert!(!yes("resources: {kinds: [Pod], names: [x, y]}", POD));
+        assert!(yes(
+            "resources: {kinds: [Pod], namespaces: [dev, 'sh*']}",
+            POD
+        ));
+        assert!(!yes("resources: {kinds: [Pod], namespaces: [dev]}", POD));
+        // A Namespace's namespace is its name.
+        let ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n";
+        assert!(yes(
+            "resources: {kinds: [Namespace], namespaces: [prod]}",
+            ns
+        ));
+        // A resource without a namespace meets no namespace pattern but `*`.
+        let bare = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n";
+        assert!(!yes(
+            "resources: {kinds: [Pod], namespaces: [default]}",
+            bare
+        ));
+        assert!(yes("resources: {kinds: [Pod], namespaces: ['*']}", bare));
+    }
+
+    #[test]
+    fn generate_name_stands_for_a_missing_name() {
+        let r = "apiVersion: v1\nkind: Pod\nmetadata: {generateName: job-}\n";
+        assert!(yes("resources: {kinds: [Pod], names: ['job-*']}", r));
+    }
+
+    #[test]
+    fn selectors() {
+        let m = |sel: &str| {
+            yes(
+                &format!("resources: {{kinds: [Pod], selector: {sel}}}"),
+                POD,
+            )
+        };
+        assert!(m("{matchLabels: {app: web}}"));
+        assert!(!m("{matchLabels: {app: api}}"));
+        assert!(m("{matchLabels: {'ap*': 'w?b'}}"));
+        assert!(!m("{matchLabels: {'x*': '*'}}"));
+        assert!(m("{}"));
+        let e = |op: &str, vals: &str| {
+            m(&format!(
+                "{{matchExpressions: [{{key: app, operator: {op}{vals}}}]}}"
+            ))
+        };
+        assert!(e("In", ", values: [web, api]"));
+        assert!(!e("In", ", values: [api]"));
+        assert!(e("NotIn", ", values: [api]"));
+        assert!(!e("NotIn", ", values: [web]"));
+        assert!(e("Exists", ""));
+        assert!(!e("DoesNotExist", ""));
+        // Invalid selectors match nothing.
+        assert!(!e("In", ""));
+        assert!(!e("Exists", ", values: [web]"));
+        assert!(!e("Near", ", values: [web]"));
+        assert!(m(
+            "{matchExpressions: [{key: nope, operator: DoesNotExist}]}"
+        ));
+        assert!(m(
+            "{matchExpressions: [{key: nope, operator: NotIn, values: [a]}]}"
+        ));
+    }
+
+    #[test]
+    fn operations_and_annotations() {
+        assert!(yes(
+            "resources: {kinds: [Pod], operations: [CREATE, UPDATE]}",
+            POD
+        ));
+        assert!(!yes("resources: {kinds: [Pod], operations: [DELETE]}", POD));
+        assert!(yes(
+            "resources: {kinds: [Pod], annotations: {team: blue}}",
+            POD
+        ));
+        assert!(yes(
+            "resources: {kinds: [Pod], annotations: {'te*': 'b*'}}",
+            POD
+        ));
+        assert!(!yes(
+            "resources: {kinds: [Pod], annotations: {team: red}}",
+            POD
+        ));
+    }
+
+    #[test]
+    fn any_all_and_legacy() {
+        assert!(yes(
+            "any: [{resources: {kinds: [Service]}}, {resources: {kinds: [Pod]}}]",
+            POD
+        ));
+        assert!(!yes("any: [{resources: {kinds: [Service]}}]", POD));
+        assert!(yes(
+            "all: [{resources: {kinds: [Pod]}}, {resources: {names: ['web*']}}]",
+            POD
+        ));
+        assert!(!yes(
+            "all: [{resources: {kinds: [Pod]}}, {resources: {names: [x]}}]",
+            POD
+        ));
+        // `any` wins over the legacy filter, as in Kyverno.
+        assert!(yes(
+            "any: [{resources: {kinds: [Pod]}}]\nresources: {kinds: [Service]}",
+            POD
+        ));
+        // An empty match filter matches nothing.
+        assert!(!yes("any: [{resources: {}}]", POD));
+        assert!(!yes("{}", POD));
+    }
+
+    #[test]
+    fn cluster_state_is_unknown_not_guessed() {
+        let r = resource(POD);
+        for m in [
+            "any: [{resources: {kinds: [Pod], namespaceSelector: {matchLabels: {a: b}}}}]",
+            "any: [{subjects: [{kind: User, name: x}]}]",
+            "resources: {kinds: [Pod]}\nroles: [admin]",
+            "all: [{resources: {kinds: [Pod]}}, {clusterRoles: [x]}]",
+        ] {
+            assert!(
+                matches!(block(m).matches(&r, Gen::Direct), Met::Unknown(_)),
+                "{m}"
+            );
+        }
+        // A failing decidable criterion decides even so.
+        let m = "any: [{resources: {kinds: [Service], namespaceSelector: {matchLabels: {a: b}}}}]";
+        assert!(matches!(block(m).matches(&r, Gen::Direct), Met::No(_)));
+        let e = "any: [{subjects: [{kind: User, name: x}]}]";
+        assert!(matches!(
+            block(e).excludes(&r, Gen::Direct),
+            Met::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn exclude_blocks() {
+        let r = resource(POD);
+        let ex = |t: &str| block(t).excludes(&r, Gen::Direct) == Met::Yes;
+        assert!(ex(
+            "any: [{resources: {namespaces: [kube-system]}}, {resources: {names: ['web*']}}]"
+        ));
+        assert!(!ex("any: [{resources: {namespaces: [kube-system]}}]"));
+        assert!(ex(
+            "all: [{resources: {kinds: [Pod]}}, {resources: {namespaces: [shop]}}]"
+        ));
+        assert!(!ex(
+            "all: [{resources: {kinds: [Pod]}}, {resources: {namespaces: [x]}}]"
+        ));
+        assert!(ex("resources: {selector: {matchLabels: {tier: front}}}"));
+        assert!(!ex("resources: {}"));
+        assert!(!ex("any: [{resources: {}}]"));
+    }
+
+    #[test]
+    fn autogen_rewrites_kinds() {
+        let r = resource(DEPLOY);
+        let b = block("any: [{resources: {kinds: [Pod]}}]");
+        assert_eq!(b.matches(&r, Gen::Controller("Deployment")), Met::Yes);
+        assert!(matches!(b.matches(&r, Gen::Direct), Met::No(_)));
+        let legacy = block("resources: {kinds: [Pod]}");
+        assert_eq!(legacy.matches(&r, Gen::Controller("Deployment")), Met::Yes);
+        // An exclude without kinds keeps applying to the controller.
+        let ex = block("resources: {namespaces: [shop]}");
+        assert_eq!(ex.excludes(&r, Gen::Controller("Deployment")), Met::Yes);
+        let cj = resource("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\n");
+        assert_eq!(b.matches(&cj, Gen::CronJob), Met::Yes);
+    }
+
+    #[test]
+    fn bad_blocks_are_errors_not_panics() {
+        for t in [
+            "[a]",
+            "any: x",
+            "any: [x]",
+            "resources: [x]",
+            "resources: {kinds: x}",
+            "resources: {kinds: [{a: b}]}",
+            "resources: {selector: [x]}",
+            "resources: {selector: {matchLabels: [x]}}",
+            "resources: {bogus: 1}",
+            "bogus: 1",
+        ] {
+            let s = parse_stream(t, &Limits::default());
+            assert!(Block::read(s.docs[0].root().unwrap()).is_err(), "{t}");
+        }
+    }
+}

@@ -346,3 +346,233 @@ fn rule_meets(matches: &Block, exclude: Option<&Block>, r: &Resource, gen: Gen) 
         _ => Met::Yes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits, ParsedStream};
+
+    fn parse(t: &str) -> ParsedStream<'_> {
+        parse_stream(t, &Limits::default())
+    }
+
+    const POLICY: &str = r#"apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: p
+spec:
+  rules:
+    - name: tag
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      exclude:
+        any:
+          - resources:
+              namespaces: [kube-system]
+      validate:
+        message: no latest
+        pattern:
+          spec:
+            containers:
+              - image: "!*:latest"
+"#;
+
+    fn applies_to(policy: &str, resource: &str) -> (String, Option<String>) {
+        let (ps, rs) = (parse(policy), parse(resource));
+        let p = Policy::read(ps.docs[0].root().unwrap()).unwrap();
+        let doc = rs.docs[0].root().unwrap();
+        match p.applies(&p.rules[0], doc) {
+            Applies::Yes { at, rule } => {
+                let at = at.map(|n| {
+                    if n.key() == doc.key() {
+                        "root".to_string()
+                    } else {
+                        n.str_at(&["metadata", "name"]).unwrap_or("?").to_string()
+                    }
+                });
+                (rule, at)
+            }
+            Applies::No(_) => ("no".into(), None),
+            Applies::Unknown(_) => ("unknown".into(), None),
+        }
+    }
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: shop}\nspec:\n  template:\n    metadata: {name: tpl}\n    spec: {containers: [{image: x}]}\n";
+    const CRON: &str = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {name: jtpl}\n";
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n";
+
+    #[test]
+    fn reads_rules() {
+        let s = parse(POLICY);
+        let p = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        assert_eq!(p.name, "p");
+        assert_eq!(p.namespace, None);
+        assert_eq!(p.rules.len(), 1);
+        assert_eq!(p.rules[0].name, "tag");
+        assert_eq!(p.rules[0].message.as_deref(), Some("no latest"));
+        assert!(matches!(p.rules[0].check, Check::Pattern(_)));
+        assert!(p.rules[0].exclude.is_some());
+        assert_eq!(p.autogen.len(), 7);
+        assert!(p.rule("autogen-cronjob-tag").is_some());
+        assert!(p.rule("autogen-tag").is_some());
+        assert!(p.rule("other").is_none());
+    }
+
+    #[test]
+    fn direct_and_autogen() {
+        assert_eq!(applies_to(POLICY, POD), ("tag".into(), Some("root".into())));
+        assert_eq!(
+            applies_to(POLICY, DEPLOY),
+            ("autogen-tag".into(), Some("tpl".into()))
+        );
+        assert_eq!(
+            applies_to(POLICY, CRON),
+            ("autogen-cronjob-tag".into(), Some("jtpl".into()))
+        );
+        // No template: the wrapped pattern meets a missing field.
+        let bare = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\n";
+        assert_eq!(applies_to(POLICY, bare), ("autogen-tag".into(), None));
+        let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n";
+        assert_eq!(applies_to(POLICY, svc).0, "no");
+        let sys = POD.replace("shop", "kube-system");
+        assert_eq!(applies_to(POLICY, &sys).0, "no");
+        let sys = DEPLOY.replace("shop", "kube-system");
+        assert_eq!(applies_to(POLICY, &sys).0, "no");
+    }
+
+    #[test]
+    fn autogen_annotation() {
+        let with = |a: &str| {
+            POLICY.replace(
+                "  name: p\n",
+                &format!("  name: p\n  annotations:\n    {AUTOGEN_ANNOTATION}: {a}\n"),
+            )
+        };
+        assert_eq!(applies_to(&with("none"), DEPLOY).0, "no");
+        assert_eq!(applies_to(&with("Deployment,Job"), DEPLOY).0, "autogen-tag");
+        assert_eq!(applies_to(&with("Deployment,Job"), CRON).0, "no");
+        assert_eq!(applies_to(&with("CronJob"), CRON).0, "autogen-cronjob-tag");
+    }
+
+    #[test]
+    fn autogen_off_for_names_selectors_and_mixed_kinds() {
+        for (from, to) in [
+            ("kinds: [Pod]", "kinds: [Pod]\n              names: ['*']"),
+            ("kinds: [Pod]", "kinds: [Pod]\n              selector: {}"),
+            ("kinds: [Pod]", "kinds: [Pod, Service]"),
+            (
+                "namespaces: [kube-system]",
+                "namespaces: [kube-system]\n              annotations: {a: b}",
+            ),
+        ] {
+            let p = POLICY.replace(from, to);
+            assert_eq!(applies_to(&p, DEPLOY).0, "no", "{to}");
+            assert_ne!(applies_to(&p, POD).0, "no", "{to}");
+        }
+        // Kinds other than Pod and its controllers need no auto-gen.
+        let svc = POLICY.replace("kinds: [Pod]", "kinds: [Service]");
+        let s = parse(&svc);
+        assert!(Policy::read(s.docs[0].root().unwrap())
+            .unwrap()
+            .autogen
+            .is_empty());
+        // An exclude naming kinds but not Pod keeps the rule off controllers.
+        let ex = POLICY.replace("namespaces: [kube-system]", "kinds: [Service]");
+        assert_eq!(applies_to(&ex, DEPLOY).0, "no");
+    }
+
+    #[test]
+    fn namespaced_policy() {
+        let p = POLICY.replace("kind: ClusterPolicy", "kind: Policy");
+        let p = p.replace("  name: p\n", "  name: p\n  namespace: shop\n");
+        assert_eq!(applies_to(&p, POD).0, "tag");
+        assert_eq!(applies_to(&p, &POD.replace("shop", "dev")).0, "no");
+        let s = parse(&p);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        assert_eq!(read.namespace.as_deref(), Some("shop"));
+    }
+
+    #[test]
+    fn cluster_state_is_unknown() {
+        let p = POLICY.replace(
+            "kinds: [Pod]",
+            "kinds: [Pod]\n            subjects: [{kind: User, name: x}]",
+        );
+        assert_eq!(applies_to(&p, POD).0, "unknown");
+    }
+
+    #[test]
+    fn undecidable_rules_say_why() {
+        for (from, to, why) in [
+            (
+                "      validate:",
+                "      preconditions: {}\n      validate:",
+                "preconditions",
+            ),
+            (
+                "      validate:",
+                "      context: []\n      validate:",
+                "context",
+            ),
+            (
+                "        pattern:",
+                "        deny: {}\n        pattern:",
+                "deny",
+            ),
+            (
+                "        pattern:",
+                "        foreach: []\n        pattern:",
+                "foreach",
+            ),
+            ("!*:latest", "{{ request.object.x }}", "{{ }}"),
+            (
+                "      validate:",
+                "      mutate: {}\n      validate:",
+                "mutate",
+            ),
+        ] {
+            let p = POLICY.replace(from, to);
+            let s = parse(&p);
+            let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+            match &read.rules[0].check {
+                Check::Undecidable(reason) => assert!(reason.contains(why), "{reason}"),
+                other => panic!("{why}: {other:?}"),
+            }
+        }
+        // A variable in the message does not change the verdict.
+        let p = POLICY.replace("no latest", "'{{ request.object.metadata.name }}'");
+        let s = parse(&p);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        assert!(matches!(read.rules[0].check, Check::Pattern(_)));
+    }
+
+    #[test]
+    fn bad_documents_never_panic() {
+        for t in [
+            "[a]",
+            "apiVersion: v1\nkind: ConfigMap\n",
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec: {rules: x}\n",
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec: {}\n",
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nspec: {rules: [x]}\n",
+        ] {
+            let s = parse(t);
+            assert!(Policy::read(s.docs[0].root().unwrap()).is_err(), "{t}");
+        }
+        // A rule whose match cannot be read is undecidable, and applies to
+        // nothing it could guess.
+        let p = POLICY.replace(
+            "          - resources:\n              kinds: [Pod]",
+            "          - 3",
+        );
+        let s = parse(&p);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        assert!(matches!(read.rules[0].check, Check::Undecidable(_)));
+        assert_eq!(applies_to(&p, POD).0, "unknown");
+        let anyp = POLICY.replace("pattern:", "anyPattern:");
+        let s = parse(&anyp);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        assert!(matches!(read.rules[0].check, Check::Undecidable(_)));
+    }
+}
