@@ -105,7 +105,9 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
             (p.name == pol).then_some(())?;
             p.rule(rule).map(|r| (p, r))
         }) else {
-            *out.left_out.entry("rule not found".into()).or_default() += 1;
+            *out.left_out
+                .entry("rule not found (misspelt, or not a kyverno.io policy)".into())
+                .or_default() += 1;
             continue;
         };
         if let Check::Undecidable(why) = &rule_node.check {

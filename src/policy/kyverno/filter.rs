@@ -42,12 +42,73 @@ impl Resource {
         }
     }
 
+    /// The namespace Kyverno's CLI gives a resource that names none:
+    /// `default`, unless its kind is one of Kubernetes' cluster-scoped
+    /// kinds (a kind it does not know counts as namespaced, as there).
+    pub fn default_namespace(&mut self, namespace: &str) {
+        if self.namespace.is_empty() && !is_cluster_scoped(&self.api_version, &self.kind) {
+            self.namespace = namespace.to_string();
+        }
+    }
+
     fn group_version(&self) -> (&str, &str) {
         match self.api_version.split_once('/') {
             Some((g, v)) => (g, v),
             None => ("", self.api_version.as_str()),
         }
     }
+}
+
+/// Kubernetes' built-in cluster-scoped kinds, by API group.
+const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
+    (
+        "",
+        &["Namespace", "Node", "PersistentVolume", "ComponentStatus"],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["ClusterRole", "ClusterRoleBinding"],
+    ),
+    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+        ],
+    ),
+    ("apiregistration.k8s.io", &["APIService"]),
+    (
+        "storage.k8s.io",
+        &["StorageClass", "CSIDriver", "CSINode", "VolumeAttachment"],
+    ),
+    ("scheduling.k8s.io", &["PriorityClass"]),
+    ("node.k8s.io", &["RuntimeClass"]),
+    (
+        "networking.k8s.io",
+        &["IngressClass", "IPAddress", "ServiceCIDR"],
+    ),
+    ("policy", &["PodSecurityPolicy"]),
+    (
+        "certificates.k8s.io",
+        &["CertificateSigningRequest", "ClusterTrustBundle"],
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["FlowSchema", "PriorityLevelConfiguration"],
+    ),
+    ("resource.k8s.io", &["DeviceClass"]),
+];
+
+fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(g, kinds)| *g == group && kinds.contains(&kind))
 }
 
 /// Whether a resource meets a filter or a block.

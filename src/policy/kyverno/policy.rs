@@ -263,9 +263,23 @@ impl<'d, 's> Policy<'d, 's> {
     }
 
     /// Whether `rule` (one of this policy's) applies to the resource `doc`,
-    /// directly or through its auto-generated rule for `doc`'s kind.
+    /// directly or through its auto-generated rule for `doc`'s kind. A
+    /// namespaced resource that names no namespace is in `default`, as
+    /// Kyverno's CLI reads it.
     pub fn applies<'r, 't>(&self, rule: &Rule, doc: NodeRef<'r, 't>) -> Applies<'r, 't> {
-        let r = Resource::read(doc);
+        self.applies_in(rule, doc, "default")
+    }
+
+    /// `applies`, a namespaced resource that names no namespace being in
+    /// `namespace` (the namespace it is deployed to).
+    pub fn applies_in<'r, 't>(
+        &self,
+        rule: &Rule,
+        doc: NodeRef<'r, 't>,
+        namespace: &str,
+    ) -> Applies<'r, 't> {
+        let mut r = Resource::read(doc);
+        r.default_namespace(namespace);
         if let Some(ns) = &self.namespace {
             if *ns != r.namespace {
                 return Applies::No("policy and resource namespaces differ".into());
@@ -492,6 +506,31 @@ spec:
         let s = parse(&p);
         let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
         assert_eq!(read.namespace.as_deref(), Some("shop"));
+    }
+
+    #[test]
+    fn resources_without_a_namespace() {
+        let p = POLICY.replace("namespaces: [kube-system]", "namespaces: [default]");
+        let bare = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n";
+        assert_eq!(applies_to(&p, bare).0, "no");
+        let s = parse(&p);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        let r = parse(bare);
+        let doc = r.docs[0].root().unwrap();
+        assert!(matches!(
+            read.applies_in(&read.rules[0], doc, "shop"),
+            Applies::Yes { .. }
+        ));
+        // Cluster-scoped kinds get no namespace.
+        let ns = POLICY
+            .replace("kinds: [Pod]", "kinds: [Namespace, ClusterRole]")
+            .replace("namespaces: [kube-system]", "namespaces: ['?*']");
+        let cr =
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: c}\n";
+        assert_eq!(applies_to(&ns, cr).0, "tag");
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let cms = ns.replace("Namespace, ClusterRole", "ConfigMap");
+        assert_eq!(applies_to(&cms, cm).0, "no");
     }
 
     #[test]
