@@ -3,7 +3,9 @@
 //! `kyverno` holds Kyverno's `validate.pattern` and `validate.anyPattern`
 //! matcher: a resource document against a pattern, with Kyverno's anchors,
 //! wildcards, operators and skip/fail rules, each failure pointing at the
-//! resource node that did not match. Nothing reads policies from a
+//! resource node that did not match; and the reading of a policy document
+//! into rules, with which rules apply to a resource (match, exclude,
+//! auto-generated pod controller rules). Nothing reads policies from a
 //! repository yet.
 
 pub mod kyverno;
