@@ -460,6 +460,17 @@ impl Selector {
     }
 }
 
+/// Kyverno's `ConvertKindsToGVK`: the kinds auto-generated rules name.
+fn gvk(kind: &str) -> String {
+    let gv = match kind {
+        "DaemonSet" | "Deployment" | "StatefulSet" | "ReplicaSet" => "apps/v1",
+        "Job" | "CronJob" => "batch/v1",
+        "ReplicationController" | "Pod" => "v1",
+        _ => return kind.to_string(),
+    };
+    format!("{gv}/{kind}")
+}
+
 impl Filter {
     /// Kyverno's `ResourceDescription.IsEmpty` with empty user info.
     pub fn is_empty(&self) -> bool {
@@ -476,9 +487,9 @@ impl Filter {
     fn kinds_for(&self, gen: Gen<'_>, in_list: bool) -> Vec<String> {
         match gen {
             Gen::Direct => self.kinds.clone(),
-            Gen::Controller(k) if !in_list || names_kind(&self.kinds, "Pod") => vec![k.to_string()],
+            Gen::Controller(k) if !in_list || names_kind(&self.kinds, "Pod") => vec![gvk(k)],
             Gen::Controller(_) => self.kinds.clone(),
-            Gen::CronJob if in_list || !self.kinds.is_empty() => vec!["CronJob".to_string()],
+            Gen::CronJob if in_list || !self.kinds.is_empty() => vec![gvk("CronJob")],
             Gen::CronJob => Vec::new(),
         }
     }
@@ -755,6 +766,15 @@ mod tests {
         assert_eq!(ex.excludes(&r, Gen::Controller("Deployment")), Met::Yes);
         let cj = resource("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\n");
         assert_eq!(b.matches(&cj, Gen::CronJob), Met::Yes);
+        // Auto-generated rules name the controllers' current API versions.
+        let old = resource("apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\n");
+        assert!(matches!(b.matches(&old, Gen::CronJob), Met::No(_)));
+        let old =
+            resource("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\n");
+        assert!(matches!(
+            b.matches(&old, Gen::Controller("Deployment")),
+            Met::No(_)
+        ));
     }
 
     #[test]
