@@ -67,8 +67,9 @@ pub enum Applies<'r, 't> {
     Unknown(String),
 }
 
-const RULE_KEYS: [&str; 5] = [
+const RULE_KEYS: [&str; 6] = [
     "name",
+    "reportProperties",
     "match",
     "exclude",
     "validate",
@@ -130,7 +131,11 @@ fn undecidable(rule: NodeRef) -> Option<String> {
         .flatten()
         .any(|n| has_variable(n, &mut budget))
     {
-        return Some("uses `{{ }}` variables".into());
+        return Some(if budget == 0 {
+            "match or pattern too large to scan for `{{ }}` variables".into()
+        } else {
+            "uses `{{ }}` variables".into()
+        });
     }
     None
 }
