@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{fixture, shipshape};
+use common::{copy_dir, fixture, shipshape, write};
 
 /// Files a step writes: each a shape the per-file pass treats differently.
 const SNIPPETS: &[&str] = &[
@@ -103,12 +103,6 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// One random step; returns what it did, for the failure message.
@@ -257,18 +251,6 @@ fn agree(repo: &Path, cache: &Path, args: &[&str], log: &[String]) -> usize {
     let re = regex::Regex::new(r"cache: (\d+) of \d+ files").unwrap();
     re.captures(&stderr)
         .map_or(0, |c| c[1].parse().unwrap_or(0))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]

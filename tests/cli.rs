@@ -6,12 +6,6 @@ use std::fs;
 
 use common::*;
 
-fn write(dir: &std::path::Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
 const UNTAGGED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: contoso.azurecr.io/web\n      imagePullSecrets:\n        - name: acr\n  selector: {matchLabels: {app: web}}\n";
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: acr\n  namespace: shop\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: e30=\n";
 

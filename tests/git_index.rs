@@ -51,12 +51,6 @@ fn checkout(index: &str) -> tempfile::TempDir {
     d
 }
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
 /// The files linted (each has its `invalid-yaml` finding), and the other findings.
 fn linted(
     dir: &Path,

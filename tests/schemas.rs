@@ -5,16 +5,7 @@
 
 mod common;
 
-use std::fs;
-use std::path::Path;
-
 use common::*;
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
 
 const WEB: &str = "apiVersion: apps/v1
 kind: Deployment

@@ -8,12 +8,6 @@ use std::path::Path;
 
 use common::*;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
 const WORKFLOW: &str = r#"name: Release
 on: push
 jobs:
