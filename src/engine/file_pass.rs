@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use super::cache::{self, Blobs, Cache, Outcome};
+use super::cache::{self, Blobs, Cache};
 use super::file_result::{FileResult, Pass1};
 use super::read::{self, ReadBuffer, Unread};
 use super::template;
@@ -92,14 +92,13 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
         .cache
         .filter(|_| f.text.is_none())
         .map(|c| c.probe(f, fragment));
-    if let Some(r) = probe
-        .as_ref()
-        .and_then(|p| cached(id, p.unchanged(f.focus)))
-    {
-        return FileResult {
-            cache: Outcome::Kept,
-            ..r
-        };
+    if let Some((blobs, outcome)) = probe.as_ref().and_then(|p| p.unchanged(f.focus)) {
+        if let Some(r) = cached(id, blobs) {
+            return FileResult {
+                cache: outcome,
+                ..r
+            };
+        }
     }
     let mut buf = ReadBuffer::take();
     let decoded = match read::read(id, f, cfg.limits.max_file_size, &mut buf.0) {
@@ -115,10 +114,11 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
             return r;
         }
     };
-    let hash = probe.as_ref().map(|_| cache::content_hash(&buf.0));
-    if let (Some(p), Some(hash)) = (&probe, hash) {
+    // The file as read, hashed, when the cache may keep it.
+    let hashed = probe.as_ref().map(|p| (p, cache::content_hash(&buf.0)));
+    if let Some((p, hash)) = hashed {
         if let Some((blobs, outcome)) = p.same_content(hash, f.focus) {
-            if let Some(r) = cached(id, Some(blobs)) {
+            if let Some(r) = cached(id, blobs) {
                 return FileResult {
                     cache: outcome,
                     ..r
@@ -134,7 +134,7 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
         ),
     };
     let mut r = lint_text(id, f, input, (src, problem), fragment);
-    if let (Some(p), Some(hash)) = (&probe, hash) {
+    if let Some((p, hash)) = hashed {
         if let Some((base, report)) = r.encode(id, f.focus) {
             r.cache = p.fresh(hash, decoded.meta.as_ref(), &base, report.as_deref());
         }
@@ -142,9 +142,8 @@ fn lint_file(id: FileId, f: &FileEntry, input: &PassInput) -> FileResult {
     r
 }
 
-/// A result from the cache's bytes, if there are any and they read back.
-fn cached(id: FileId, blobs: Option<Blobs>) -> Option<FileResult> {
-    let (base, report) = blobs?;
+/// A result from the cache's bytes, if they read back.
+fn cached(id: FileId, (base, report): Blobs) -> Option<FileResult> {
     FileResult::decode(id, &base, report.as_deref())
 }
 

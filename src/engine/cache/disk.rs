@@ -68,12 +68,12 @@ impl Loaded {
     pub fn path(&self, s: &Stored) -> &str {
         std::str::from_utf8(&self.data[s.path.clone()]).unwrap_or("")
     }
-    pub fn find(&self, path: &str) -> Option<&Stored> {
+    /// The index in `entries` of the entry for `path`.
+    pub fn find(&self, path: &str) -> Option<usize> {
         // Bytes compare as the text does: the entries were sorted so.
         self.entries
             .binary_search_by(|s| self.data[s.path.clone()].cmp(path.as_bytes()))
             .ok()
-            .map(|i| &self.entries[i])
     }
 }
 
@@ -236,7 +236,7 @@ mod tests {
         let loaded = read(&file, 7).unwrap();
         let paths: Vec<&str> = loaded.entries.iter().map(|s| loaded.path(s)).collect();
         assert_eq!(paths, ["a.yaml", "b.yaml"]);
-        let b = loaded.find("b.yaml").unwrap();
+        let b = &loaded.entries[loaded.find("b.yaml").unwrap()];
         assert_eq!(&loaded.data[b.base.clone()], b"facts");
         assert_eq!(
             b.report.clone().map(|r| &loaded.data[r]),

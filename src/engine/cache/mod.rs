@@ -93,10 +93,10 @@ pub(super) enum Outcome {
     /// Not cached (unread, from stdin, or results that cannot be written).
     #[default]
     None,
-    /// Its entry is still right as it is.
-    Kept,
+    /// Its entry (by index in the loaded cache) is still right as it is.
+    Kept(usize),
     /// Its entry's results are right, and its metadata is renewed.
-    Renewed(Meta),
+    Renewed(usize, Meta),
     /// Linted this run.
     Fresh(Box<Fresh>),
 }
@@ -104,7 +104,7 @@ pub(super) enum Outcome {
 impl Outcome {
     /// The file's results came from the cache.
     pub fn is_hit(&self) -> bool {
-        matches!(self, Outcome::Kept | Outcome::Renewed(_))
+        matches!(self, Outcome::Kept(_) | Outcome::Renewed(..))
     }
 }
 
@@ -122,7 +122,8 @@ pub(super) struct Probe<'c> {
     cache: &'c Cache,
     fragment: bool,
     meta: Option<Meta>,
-    entry: Option<&'c Stored>,
+    /// The entry's index in the loaded cache.
+    entry: Option<usize>,
 }
 
 /// An entry's bytes: the base, and the report when the file is reported.
@@ -133,13 +134,13 @@ impl Cache {
     /// directories) with `cfg` and the `schemas.paths` files of fingerprint `schemas`.
     pub fn open(dir: &CacheDir, walked: &[PathBuf], cfg: &Config, schemas: u128) -> Cache {
         let key = key::run_key(cfg, schemas);
-        let refused = outside(dir);
-        let file = refused
-            .is_none()
-            .then(|| dir.path.join(key::scope_name(walked)));
-        let read = match (&file, refused) {
-            (Some(file), _) => disk::read(file, key),
-            (None, why) => Err(why.unwrap_or_default()),
+        let (file, read) = match outside(dir) {
+            Some(why) => (None, Err(why)),
+            None => {
+                let file = dir.path.join(key::scope_name(walked));
+                let read = disk::read(&file, key);
+                (Some(file), read)
+            }
         };
         let (old, unused) = match read {
             Ok(l) => (Some(l), None),
@@ -159,8 +160,10 @@ impl Cache {
     /// otherwise reading it says the same.
     pub fn probe(&self, f: &FileEntry, fragment: bool) -> Probe<'_> {
         let entry = self.old.as_ref().and_then(|old| {
-            old.find(&f.path)
-                .filter(|e| e.kind == f.kind as u8 && e.fragment == fragment)
+            old.find(&f.path).filter(|&i| {
+                let e = &old.entries[i];
+                e.kind == f.kind as u8 && e.fragment == fragment
+            })
         });
         let meta = entry
             .and_then(|_| std::fs::metadata(&f.fs_path).ok())
@@ -197,37 +200,27 @@ impl Cache {
             let Some(f) = files.get(*id as usize) else {
                 continue;
             };
-            let old = self
-                .old
-                .as_ref()
-                .and_then(|old| Some((old, old.find(&f.path)?)));
-            let entry = match (outcome, old) {
-                (Outcome::None, _) => continue,
-                (Outcome::Kept, Some((old, s))) => as_entry(old, s),
-                (Outcome::Renewed(meta), Some((old, s))) => {
-                    changed = true;
-                    Entry {
-                        meta: *meta,
-                        recorded: self.started,
-                        ..as_entry(old, s)
-                    }
-                }
-                (Outcome::Kept | Outcome::Renewed(_), None) => continue,
-                (Outcome::Fresh(fresh), _) => {
-                    changed = true;
-                    Entry {
-                        path: &f.path,
-                        kind: f.kind as u8,
-                        fragment: fresh.fragment,
-                        meta: fresh.meta,
-                        recorded: self.started,
-                        hash: fresh.hash,
-                        base: &fresh.base,
-                        report: fresh.report.as_deref(),
-                    }
-                }
+            let entry = match outcome {
+                Outcome::None => None,
+                Outcome::Kept(i) => self.kept(*i),
+                Outcome::Renewed(i, meta) => self.kept(*i).map(|e| Entry {
+                    meta: *meta,
+                    recorded: self.started,
+                    ..e
+                }),
+                Outcome::Fresh(fresh) => Some(Entry {
+                    path: &f.path,
+                    kind: f.kind as u8,
+                    fragment: fresh.fragment,
+                    meta: fresh.meta,
+                    recorded: self.started,
+                    hash: fresh.hash,
+                    base: &fresh.base,
+                    report: fresh.report.as_deref(),
+                }),
             };
-            entries.push(entry);
+            changed |= matches!(outcome, Outcome::Renewed(..) | Outcome::Fresh(_));
+            entries.extend(entry);
         }
         // Files gone since (deleted, renamed, excluded) leave the cache.
         changed |= self.loaded() != Some(entries.len());
@@ -239,25 +232,32 @@ impl Cache {
         };
         disk::write(file, self.key, &entries).map(Some)
     }
-}
 
-/// An entry of the loaded cache, as it is written again.
-fn as_entry<'a>(old: &'a Loaded, s: &Stored) -> Entry<'a> {
-    Entry {
-        path: old.path(s),
-        kind: s.kind,
-        fragment: s.fragment,
-        meta: s.meta,
-        recorded: s.recorded,
-        hash: s.hash,
-        base: &old.data[s.base.clone()],
-        report: s.report.clone().map(|r| &old.data[r]),
+    /// Entry `i` of the loaded cache, as it is written again.
+    fn kept(&self, i: usize) -> Option<Entry<'_>> {
+        let old = self.old.as_ref()?;
+        let s = old.entries.get(i)?;
+        Some(Entry {
+            path: old.path(s),
+            kind: s.kind,
+            fragment: s.fragment,
+            meta: s.meta,
+            recorded: s.recorded,
+            hash: s.hash,
+            base: &old.data[s.base.clone()],
+            report: s.report.clone().map(|r| &old.data[r]),
+        })
     }
 }
 
 impl<'c> Probe<'c> {
+    /// The file's entry in the loaded cache.
+    fn stored(&self) -> Option<&'c Stored> {
+        self.cache.old.as_ref()?.entries.get(self.entry?)
+    }
+
     fn blobs(&self, focus: bool) -> Option<Blobs<'c>> {
-        let (old, e) = (self.cache.old.as_ref()?, self.entry?);
+        let (old, e) = (self.cache.old.as_ref()?, self.stored()?);
         let report = match (focus, e.report.clone()) {
             (true, None) => return None,
             (true, Some(r)) => Some(pack::unpack(&old.data[r])?),
@@ -266,25 +266,25 @@ impl<'c> Probe<'c> {
         Some((pack::unpack(&old.data[e.base.clone()])?, report))
     }
 
-    /// The entry's bytes when the file's metadata vouches for them: the
-    /// file need not be read.
-    pub fn unchanged(&self, focus: bool) -> Option<Blobs<'c>> {
-        let (e, meta) = (self.entry?, self.meta?);
+    /// The entry's bytes when the file's metadata vouches for them (the
+    /// file need not be read), and what to keep of the entry.
+    pub fn unchanged(&self, focus: bool) -> Option<(Blobs<'c>, Outcome)> {
+        let (e, meta) = (self.stored()?, self.meta?);
         e.meta.vouches(&meta, e.recorded).then_some(())?;
-        self.blobs(focus)
+        Some((self.blobs(focus)?, Outcome::Kept(self.entry?)))
     }
 
     /// The entry's bytes when the file, read, hashes to `hash`, and what
     /// to keep of the entry.
     pub fn same_content(&self, hash: u128, focus: bool) -> Option<(Blobs<'c>, Outcome)> {
-        let e = self.entry.filter(|e| e.hash == hash)?;
+        let (i, e) = (self.entry?, self.stored().filter(|e| e.hash == hash)?);
         let blobs = self.blobs(focus)?;
         let outcome = match self.meta {
             // Renewed when that lets the next run skip reading the file.
             Some(meta) if meta != e.meta || meta.vouches(&meta, self.cache.started) => {
-                Outcome::Renewed(meta)
+                Outcome::Renewed(i, meta)
             }
-            _ => Outcome::Kept,
+            _ => Outcome::Kept(i),
         };
         Some((blobs, outcome))
     }
