@@ -3,7 +3,6 @@
 //! is validated as the partial object it is), and the repository's CRDs
 //! (applied after it, since a CRD may sit anywhere in the tree).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -20,7 +19,7 @@ use crate::schema::crd::CrdVersion;
 use crate::schema::{Catalog, LoadError};
 use crate::source::file::{load_text, FileEntry};
 use crate::source::kind::FileKind;
-use crate::source::path::{dir_of, join_norm};
+use crate::source::path::{dir_of, join_norm, normalized};
 use crate::yaml::{self, Span};
 
 /// What validation needs before the file pass: the catalog, what could not
@@ -88,10 +87,10 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
         return is_patch;
     }
     // Display paths are mostly normal already: borrowed, not rebuilt.
-    let by_path: HashMap<Cow<str>, usize> = files
+    let by_path: HashMap<std::borrow::Cow<str>, usize> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| (normal(&f.path), i))
+        .map(|(i, f)| (normalized(&f.path), i))
         .collect();
     let mut whole = Vec::new();
     for k in kustomizations {
@@ -121,19 +120,6 @@ fn patch_files(files: &[FileEntry], cfg: &Config) -> Vec<bool> {
         is_patch[i] = false;
     }
     is_patch
-}
-
-/// A path as `join_norm` writes it, borrowed when it is one already.
-fn normal(path: &str) -> Cow<'_, str> {
-    let plain = !path.starts_with('/')
-        && path
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..");
-    if plain {
-        Cow::Borrowed(path)
-    } else {
-        Cow::Owned(join_norm("", path))
-    }
 }
 
 /// Partial objects by their name, whether or not a kustomization uses them

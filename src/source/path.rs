@@ -24,6 +24,20 @@ pub fn join_norm(dir: &str, rel: &str) -> String {
     parts.join("/")
 }
 
+/// `join_norm("", path)`, borrowed when `path` is already in that form (no
+/// leading `/`, no empty, `.` or `..` component): most display paths are.
+pub fn normalized(path: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
+    if plain {
+        std::borrow::Cow::Borrowed(path)
+    } else {
+        std::borrow::Cow::Owned(join_norm("", path))
+    }
+}
+
 /// The directory part of a `/`-separated path (`""` for a bare name).
 pub fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
@@ -78,6 +92,20 @@ mod tests {
         assert_eq!(join_norm("overlays/prod", "../../base"), "base");
         assert_eq!(join_norm("a", "./b.yaml"), "a/b.yaml");
         assert_eq!(join_norm("", "k8s"), "k8s");
+        for p in [
+            "k8s/a.yaml",
+            "/abs/a.yaml",
+            "./a/../b.yaml",
+            "a//b",
+            "a/./b",
+            "",
+        ] {
+            assert_eq!(normalized(p), join_norm("", p), "{p}");
+        }
+        assert!(matches!(
+            normalized("k8s/a.yaml"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
