@@ -154,7 +154,7 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
                     at: doc.span(),
                     message: "no pod template".into(),
                 },
-                (Some(doc), Check::Pattern(p)) => validate_pattern(doc, *p),
+                (Some(doc), Check::Pattern(p)) => validate_pattern(doc, p),
                 (Some(doc), Check::AnyPattern(list)) => validate_any_pattern(doc, list),
                 (Some(_), Check::Undecidable(why)) => Verdict::Error {
                     message: why.clone(),

@@ -44,8 +44,20 @@ pub enum Verdict {
     },
 }
 
+/// A `validate.pattern` (or one of `anyPattern`), read once from its policy
+/// into an owned tree: a compiled policy holds no reference to its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern(value::Pat);
+
+impl Pattern {
+    /// Reads a pattern node, or says why it cannot be used (too large).
+    pub fn read(node: NodeRef) -> Result<Pattern, String> {
+        value::read_pattern(node).map(Pattern)
+    }
+}
+
 /// One `validate.pattern` against a resource document's root.
-pub fn validate_pattern(resource: NodeRef, pattern: NodeRef) -> Verdict {
+pub fn validate_pattern(resource: NodeRef, pattern: &Pattern) -> Verdict {
     match match_pattern(resource, pattern) {
         Ok(()) => Verdict::Pass,
         Err(Outcome::Skip(reason)) => Verdict::Skip { reason },
@@ -58,11 +70,11 @@ pub fn validate_pattern(resource: NodeRef, pattern: NodeRef) -> Verdict {
 
 /// `validate.anyPattern`: passes if one pattern passes; skips if none
 /// fails and some skipped; fails otherwise (at the first failure).
-pub fn validate_any_pattern(resource: NodeRef, patterns: &[NodeRef]) -> Verdict {
+pub fn validate_any_pattern(resource: NodeRef, patterns: &[Pattern]) -> Verdict {
     let mut skips = Vec::new();
     let mut fails: Vec<(Span, String)> = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
-        match match_pattern(resource, *p) {
+        match match_pattern(resource, p) {
             Ok(()) => return Verdict::Pass,
             Err(Outcome::Skip(reason)) => skips.push(format!("anyPattern[{i}] skipped: {reason}")),
             Err(Outcome::Fail { at, message, .. }) => {
@@ -99,14 +111,14 @@ enum Outcome {
 }
 
 /// Kyverno's `MatchPattern`.
-fn match_pattern(resource: NodeRef, pattern: NodeRef) -> Result<(), Outcome> {
-    let pat = value::read_pattern(pattern).map_err(Outcome::Error)?;
+fn match_pattern(resource: NodeRef, pattern: &Pattern) -> Result<(), Outcome> {
+    let pat = &pattern.0;
     let mut walk = Walk::new();
     let here = Here {
         node: Some(resource),
         blame: resource.span(),
     };
-    let Err(e) = walk.element(here, &pat, "/") else {
+    let Err(e) = walk.element(here, pat, "/") else {
         return Ok(());
     };
     if walk.exhausted {
@@ -142,7 +154,10 @@ mod tests {
             parse_stream(pattern, &Limits::default()),
             parse_stream(resource, &Limits::default()),
         );
-        validate_pattern(rs.docs[0].root().unwrap(), ps.docs[0].root().unwrap())
+        match Pattern::read(ps.docs[0].root().unwrap()) {
+            Ok(p) => validate_pattern(rs.docs[0].root().unwrap(), &p),
+            Err(message) => Verdict::Error { message },
+        }
     }
 
     fn status(v: &Verdict) -> &'static str {
@@ -522,7 +537,12 @@ mod tests {
             "- spec: {a: 2}\n- spec: {b: x}\n- spec: {(c): 1}\n",
             &Limits::default(),
         );
-        let list: Vec<_> = pats.docs[0].root().unwrap().items().collect();
+        let list: Vec<Pattern> = pats.docs[0]
+            .root()
+            .unwrap()
+            .items()
+            .map(|p| Pattern::read(p).unwrap())
+            .collect();
         assert_eq!(validate_any_pattern(r, &list), Verdict::Pass);
         assert!(matches!(
             validate_any_pattern(r, &list[..1]),
@@ -533,7 +553,7 @@ mod tests {
             Verdict::Skip { .. }
         ));
         // A failure outweighs a skip.
-        let fail_skip = [list[0], list[2]];
+        let fail_skip = [list[0].clone(), list[2].clone()];
         assert!(matches!(
             validate_any_pattern(r, &fail_skip),
             Verdict::Fail { .. }

@@ -5,7 +5,8 @@
 //! `spec.jobTemplate.spec.template`.
 
 use super::filter::{names_kind, Block, Gen, Met, Resource};
-use crate::yaml::NodeRef;
+use super::Pattern;
+use crate::yaml::{NodeRef, Span};
 
 /// The pod controllers Kyverno generates rules for.
 pub const POD_CONTROLLERS: [&str; 7] = [
@@ -20,33 +21,44 @@ pub const POD_CONTROLLERS: [&str; 7] = [
 
 const AUTOGEN_ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
 
-/// What a rule checks.
+/// What a rule checks, read once.
 #[derive(Debug, Clone)]
-pub enum Check<'d, 's> {
-    Pattern(NodeRef<'d, 's>),
-    AnyPattern(Vec<NodeRef<'d, 's>>),
+pub enum Check {
+    Pattern(Pattern),
+    AnyPattern(Vec<Pattern>),
     /// Not decidable offline yet (preconditions, context, variables, deny,
     /// foreach, CEL, mutate, ...): why.
     Undecidable(String),
 }
 
+/// A rule, owned: a policy compiled once holds no reference to its text.
 #[derive(Debug, Clone)]
-pub struct Rule<'d, 's> {
+pub struct Rule {
     pub name: String,
     /// `None` when the block could not be read (then `check` says why).
     pub matches: Option<Block>,
     pub exclude: Option<Block>,
-    pub check: Check<'d, 's>,
+    pub check: Check,
     pub message: Option<String>,
-    node: NodeRef<'d, 's>,
+    /// The rule's extent in the policy file, and its `name` value's.
+    pub span: Span,
+    pub name_span: Option<Span>,
+    /// Where `check` is undecidable: the node that makes it so (else the rule).
+    pub why_at: Span,
+    /// A generate rule or a JSON patch mutation: Kyverno generates no
+    /// pod controller rules for such a policy.
+    blocks_autogen: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct Policy<'d, 's> {
+pub struct Policy {
     pub name: String,
+    /// The policy document's `kind` value, and its `metadata.name` value's extent.
+    pub kind_span: Span,
+    pub name_span: Option<Span>,
     /// `Some` for a namespaced `Policy` (its resources' namespace).
     pub namespace: Option<String>,
-    pub rules: Vec<Rule<'d, 's>>,
+    pub rules: Vec<Rule>,
     /// The controllers auto-generated rules are for (empty: none).
     pub autogen: Vec<String>,
 }
@@ -140,23 +152,52 @@ fn undecidable(rule: NodeRef) -> Option<String> {
     None
 }
 
-fn read_check<'d, 's>(rule: NodeRef<'d, 's>) -> Check<'d, 's> {
+fn read_check(rule: NodeRef) -> Check {
     if let Some(why) = undecidable(rule) {
         return Check::Undecidable(why);
     }
     let Some(validate) = rule.get("validate") else {
         return Check::Undecidable("not a validate rule".into());
     };
-    if let Some(p) = validate.get("pattern") {
-        return Check::Pattern(p);
-    }
-    match validate.get("anyPattern") {
-        Some(l) if l.is_seq() => Check::AnyPattern(l.items().collect()),
-        _ => Check::Undecidable("`anyPattern` is not a list".into()),
-    }
+    let read = |p| Pattern::read(p).map_err(|why| format!("the pattern cannot be used: {why}"));
+    let check = match (validate.get("pattern"), validate.get("anyPattern")) {
+        (Some(p), _) => read(p).map(Check::Pattern),
+        (None, Some(l)) if l.is_seq() => l
+            .items()
+            .map(read)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Check::AnyPattern),
+        _ => Err("`anyPattern` is not a list".into()),
+    };
+    check.unwrap_or_else(Check::Undecidable)
 }
 
-fn read_rule<'d, 's>(n: NodeRef<'d, 's>) -> Result<Rule<'d, 's>, String> {
+/// The node an undecidable rule's reason names, where one key is to blame.
+fn why_at(rule: NodeRef, check: &Check) -> Span {
+    let Check::Undecidable(why) = check else {
+        return rule.span();
+    };
+    let key = why.split('`').nth(1).unwrap_or_default();
+    let validate = rule.get("validate");
+    [Some(rule), validate]
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m.entries())
+        .find(|(k, _)| !key.is_empty() && k.as_str() == Some(key))
+        .map(|(k, _)| k.span())
+        .unwrap_or_else(|| rule.get("name").map_or(rule.span(), |n| n.span()))
+}
+
+/// Kyverno's `CanAutoGen` for one rule: generate and JSON patch mutations.
+fn blocks_autogen(rule: NodeRef) -> bool {
+    rule.get("generate").is_some()
+        || rule.path(&["mutate", "patchesJson6902"]).is_some()
+        || rule
+            .path(&["mutate", "foreach"])
+            .is_some_and(|l| l.items().any(|f| f.get("patchesJson6902").is_some()))
+}
+
+fn read_rule(n: NodeRef) -> Result<Rule, String> {
     if !n.is_map() {
         return Err("a rule is not a map".into());
     }
@@ -183,15 +224,27 @@ fn read_rule<'d, 's>(n: NodeRef<'d, 's>) -> Result<Rule<'d, 's>, String> {
         name,
         matches,
         exclude,
+        why_at: why_at(n, &check),
         check,
         message: n.str_at(&["validate", "message"]).map(str::to_string),
-        node: n,
+        span: n.span(),
+        name_span: n.get("name").map(|v| v.span()),
+        blocks_autogen: blocks_autogen(n),
     })
 }
 
-impl<'d, 's> Policy<'d, 's> {
+impl Policy {
+    /// Whether a document is a Kyverno policy (by `apiVersion` and `kind`).
+    pub fn is_policy(doc: NodeRef) -> bool {
+        matches!(doc.str_at(&["kind"]), Some("ClusterPolicy" | "Policy"))
+            && matches!(
+                doc.str_at(&["apiVersion"]),
+                Some("kyverno.io/v1" | "kyverno.io/v2beta1")
+            )
+    }
+
     /// Reads a policy document; `Err` says why it is not one we can read.
-    pub fn read(doc: NodeRef<'d, 's>) -> Result<Policy<'d, 's>, String> {
+    pub fn read(doc: NodeRef) -> Result<Policy, String> {
         if !doc.is_map() {
             return Err("the policy is not a map".into());
         }
@@ -216,6 +269,8 @@ impl<'d, 's> Policy<'d, 's> {
                 .to_string()
         });
         let mut policy = Policy {
+            kind_span: doc.get("kind").map_or(doc.span(), |k| k.span()),
+            name_span: doc.path(&["metadata", "name"]).map(|n| n.span()),
             name: doc
                 .str_at(&["metadata", "name"])
                 .unwrap_or_default()
@@ -233,13 +288,7 @@ impl<'d, 's> Policy<'d, 's> {
     fn autogen_controllers(&self, annotation: Option<&str>) -> Vec<String> {
         let mut needed = false;
         for rule in &self.rules {
-            if rule.node.get("generate").is_some()
-                || rule.node.path(&["mutate", "patchesJson6902"]).is_some()
-                || rule
-                    .node
-                    .path(&["mutate", "foreach"])
-                    .is_some_and(|l| l.items().any(|f| f.get("patchesJson6902").is_some()))
-            {
+            if rule.blocks_autogen {
                 return Vec::new();
             }
             let blocks = [rule.matches.as_ref(), rule.exclude.as_ref()];
@@ -342,7 +391,7 @@ impl<'d, 's> Policy<'d, 's> {
     }
 
     /// The rule Kyverno names `name`, auto-generated names included.
-    pub fn rule(&self, name: &str) -> Option<&Rule<'d, 's>> {
+    pub fn rule(&self, name: &str) -> Option<&Rule> {
         let base = name
             .strip_prefix("autogen-cronjob-")
             .or_else(|| name.strip_prefix("autogen-"));
