@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::model::k8s::ObjectRef;
 use crate::yaml::Span;
 
-mod rule_meta;
+pub mod rule_meta;
 pub mod suppress;
 pub mod visible;
 pub mod wire;

@@ -58,3 +58,91 @@ macro_rules! declare_rule {
         }
     };
 }
+
+/// Rules defined by data rather than code (policies): their metadata made
+/// `'static` once per distinct content, so findings, the config and the
+/// outputs treat them as they treat the binary's own rules. A process
+/// registers each policy rule once per content it sees (a run's policies, or
+/// a test's), so what is kept is bounded by the policies read.
+pub mod registry {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::{RuleMeta, Severity};
+
+    fn table() -> &'static Mutex<HashMap<String, Vec<&'static RuleMeta>>> {
+        static TABLE: OnceLock<Mutex<HashMap<String, Vec<&'static RuleMeta>>>> = OnceLock::new();
+        TABLE.get_or_init(Default::default)
+    }
+
+    /// What a data-defined rule is.
+    pub struct Defined<'a> {
+        pub id: &'a str,
+        pub severity: Severity,
+        pub category: &'static str,
+        pub summary: &'a str,
+        /// Markdown, each line with one leading space (as a doc comment's).
+        pub doc: &'a str,
+    }
+
+    /// The rule's `'static` metadata: the one registered with this content,
+    /// or a new one, which `find` returns from then on.
+    pub fn register(d: Defined) -> &'static RuleMeta {
+        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
+        let same = |m: &&&'static RuleMeta| {
+            m.default_severity == d.severity
+                && m.category == d.category
+                && m.summary == d.summary
+                && m.doc == d.doc
+        };
+        let list = t.entry(d.id.to_string()).or_default();
+        if let Some(pos) = list.iter().position(|m| same(&m)) {
+            let m = list.remove(pos);
+            list.push(m);
+            return m;
+        }
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        let id = list.first().map_or_else(|| leak(d.id), |m| m.id);
+        let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+            id,
+            default_severity: d.severity,
+            category: d.category,
+            summary: leak(d.summary),
+            doc: leak(d.doc),
+            always_on: false,
+        }));
+        list.push(meta);
+        meta
+    }
+
+    /// The data-defined rule registered last under `id`.
+    pub fn find(id: &str) -> Option<&'static RuleMeta> {
+        let t = table().lock().unwrap_or_else(|e| e.into_inner());
+        t.get(id).and_then(|l| l.last().copied())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn same_content_same_meta_new_content_replaces() {
+            let d = |summary| Defined {
+                id: "registry-test/rule",
+                severity: Severity::Warning,
+                category: "policy",
+                summary,
+                doc: " # x\n",
+            };
+            let a = register(d("one"));
+            assert!(std::ptr::eq(a, register(d("one"))));
+            let b = register(d("two"));
+            assert!(!std::ptr::eq(a, b));
+            assert!(std::ptr::eq(a.id, b.id), "the id is kept once");
+            assert!(std::ptr::eq(find("registry-test/rule").unwrap(), b));
+            assert!(std::ptr::eq(register(d("one")), a));
+            assert!(std::ptr::eq(find("registry-test/rule").unwrap(), a));
+            assert!(find("registry-test/none").is_none());
+        }
+    }
+}

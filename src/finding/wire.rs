@@ -84,8 +84,9 @@ pub mod file_pairs {
 
 static RULE_IDS: OnceLock<Vec<&'static str>> = OnceLock::new();
 
-/// The rule ids a cached finding may name: every rule the binary has. The
-/// finding layer knows no registry, so the engine hands it over once.
+/// The rule ids a cached finding may name: every rule the binary has, and
+/// the policy rules registered (`rule_meta::registry`). The finding layer
+/// knows no rule registry, so the engine hands the binary's over once.
 pub fn set_rule_ids(ids: impl FnOnce() -> Vec<&'static str>) {
     RULE_IDS.get_or_init(ids);
 }
@@ -103,6 +104,7 @@ pub mod rule_id {
         RULE_IDS
             .get()
             .and_then(|ids| ids.iter().find(|id| **id == name).copied())
+            .or_else(|| super::super::rule_meta::registry::find(name).map(|m| m.id))
             .ok_or_else(|| D::Error::custom("a rule this binary does not have"))
     }
 }

@@ -1,11 +1,18 @@
 //! Policies run offline against manifests.
 //!
 //! `kyverno` holds Kyverno's `validate.pattern` and `validate.anyPattern`
-//! matcher: a resource document against a pattern, with Kyverno's anchors,
+//! matcher (a resource document against a pattern, with Kyverno's anchors,
 //! wildcards, operators and skip/fail rules, each failure pointing at the
-//! resource node that did not match; and the reading of a policy document
+//! resource node that did not match) and the reading of a policy document
 //! into rules, with which rules apply to a resource (match, exclude,
-//! auto-generated pod controller rules). Nothing reads policies from a
-//! repository yet.
+//! auto-generated pod controller rules). `set` is a run's policies compiled
+//! once: the built-in sets of `rules/` (`builtin`) and the user's files,
+//! each rule registered as a rule (`meta`: id, severity, documentation).
 
+pub mod builtin;
 pub mod kyverno;
+pub mod meta;
+pub mod set;
+
+pub use meta::Origin;
+pub use set::{PolicySet, Problem, Violation};

@@ -58,6 +58,8 @@ pub struct Policy {
     pub name_span: Option<Span>,
     /// `Some` for a namespaced `Policy` (its resources' namespace).
     pub namespace: Option<String>,
+    /// `metadata.annotations` with string values, in order.
+    pub annotations: Vec<(String, String)>,
     pub rules: Vec<Rule>,
     /// The controllers auto-generated rules are for (empty: none).
     pub autogen: Vec<String>,
@@ -276,6 +278,12 @@ impl Policy {
                 .unwrap_or_default()
                 .to_string(),
             namespace,
+            annotations: doc
+                .path(&["metadata", "annotations"])
+                .into_iter()
+                .flat_map(|m| m.entries())
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                .collect(),
             rules,
             autogen: Vec::new(),
         };

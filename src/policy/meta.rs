@@ -1,0 +1,156 @@
+//! A policy rule as a rule: its id (`policy/rule`), severity, summary and
+//! documentation, from the policy's annotations (Kyverno's
+//! `policies.kyverno.io/title`, `.../severity`, `.../description`, and
+//! `shipshape.dev/remediation`) and its own text.
+
+use std::path::PathBuf;
+
+use super::builtin::Builtin;
+use super::kyverno::{Policy, Rule};
+use crate::finding::rule_meta::registry::{self, Defined};
+use crate::finding::{RuleMeta, Severity};
+
+/// Where a policy was read from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Builtin(&'static Builtin),
+    File(PathBuf),
+}
+
+impl Origin {
+    /// As a rule's documentation names it.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Builtin(b) => format!("the built-in set `{}` (`{}`)", b.set, b.path()),
+            Origin::File(p) => format!("`{}`", p.display()),
+        }
+    }
+}
+
+/// An id part made safe to print and to name in an ignore comment: what is
+/// not a letter, digit, `.`, `_` or `-` becomes `-`.
+pub fn clean_id(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .take(128)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        "unnamed".into()
+    } else {
+        out
+    }
+}
+
+/// Kyverno's severity annotation as a finding's severity (`medium` and
+/// anything unknown: warning).
+pub fn severity(annotation: Option<&str>) -> Severity {
+    match annotation.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        Some("high" | "critical") => Severity::Error,
+        Some("low" | "info") => Severity::Info,
+        _ => Severity::Warning,
+    }
+}
+
+/// One line of text, safe and short, for a summary.
+pub fn one_line(s: &str) -> String {
+    let flat: String = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    flat
+}
+
+/// Text of the policy file without control characters (a doc is printed).
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
+}
+
+/// Registers the rule's metadata; `text` is the policy file's.
+pub fn register(policy: &Policy, rule: &Rule, origin: &Origin, text: &str) -> &'static RuleMeta {
+    let id = format!("{}/{}", clean_id(&policy.name), clean_id(&rule.name));
+    let ann = |k: &str| {
+        policy
+            .annotations
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let title = ann("policies.kyverno.io/title");
+    let summary = one_line(title.or(rule.message.as_deref()).unwrap_or("a policy rule"));
+    let mut doc = format!("# {id}\n\n{summary}.\n");
+    if let Some(d) = ann("policies.kyverno.io/description") {
+        doc.push_str(&format!("\n## Why\n\n{}\n", printable(d.trim())));
+    }
+    if let Some(r) = ann("shipshape.dev/remediation") {
+        doc.push_str(&format!("\n## How to fix\n\n{}\n", printable(r.trim())));
+    }
+    doc.push_str(&format!(
+        "\n## Policy\n\nRule `{}` of the Kyverno {} `{}`, from {}.",
+        clean_id(&rule.name),
+        if policy.namespace.is_some() {
+            "Policy"
+        } else {
+            "ClusterPolicy"
+        },
+        clean_id(&policy.name),
+        origin.describe()
+    ));
+    if !policy.autogen.is_empty() {
+        doc.push_str(" A rule written for Pods also judges the pod template of pod controllers, as Kyverno's auto-generated rules do.");
+    }
+    doc.push_str(" Suppress one finding with `# shipshape: ignore[");
+    doc.push_str(&id);
+    doc.push_str("]`, or set the rule's level under `rules:` in the config.\n");
+    let start = text[..rule.span.start as usize]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = (rule.span.end as usize).min(text.len());
+    if let Some(body) = text.get(start..end) {
+        doc.push_str(&format!(
+            "\n## Example\n\nThe rule as written:\n\n```yaml\n{}\n```\n",
+            printable(body.trim_end())
+        ));
+    }
+    let doc: String = doc.lines().map(|l| format!(" {l}\n")).collect();
+    registry::register(Defined {
+        id: &id,
+        severity: severity(ann("policies.kyverno.io/severity")),
+        category: "policy",
+        summary: &summary,
+        doc: &doc,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_printable_and_named() {
+        assert_eq!(clean_id("check-pods"), "check-pods");
+        assert_eq!(clean_id("a b\u{1b}[31m"), "a-b--31m");
+        assert_eq!(clean_id(""), "unnamed");
+        assert_eq!(clean_id(&"x".repeat(300)).len(), 128);
+    }
+
+    #[test]
+    fn severities() {
+        assert_eq!(severity(Some("High")), Severity::Error);
+        assert_eq!(severity(Some("medium")), Severity::Warning);
+        assert_eq!(severity(Some("low")), Severity::Info);
+        assert_eq!(severity(None), Severity::Warning);
+    }
+}
