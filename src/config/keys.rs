@@ -69,6 +69,8 @@ pub enum Item {
     Host,
     /// A glob, relative to the config's directory.
     Glob,
+    /// A built-in policy set's name (`super::POLICY_SETS`).
+    PolicySet,
 }
 
 impl Item {
@@ -78,7 +80,7 @@ impl Item {
     pub fn pattern(self) -> Option<&'static str> {
         match self {
             Item::Host => Some(r"^(\*|(\*\.)?[^*/\s]+)$"),
-            Item::Text | Item::Glob => None,
+            Item::Text | Item::Glob | Item::PolicySet => None,
         }
     }
 
@@ -86,6 +88,11 @@ impl Item {
     pub fn check(self, s: &str) -> Result<(), String> {
         match self {
             Item::Text => Ok(()),
+            Item::PolicySet if super::POLICY_SETS.contains(&s) => Ok(()),
+            Item::PolicySet => Err(format!(
+                "unknown policy set `{s}`; the sets are {}",
+                super::POLICY_SETS.join(", ")
+            )),
             Item::Host => HostPattern::new(s)
                 .map(|_| ())
                 .map_err(|e| format!("invalid registry pattern `{s}`: {e}")),
@@ -202,6 +209,14 @@ pub static TOP: &[Key] = &[
         doc: "Manifest validation: strictness, extra schemas, and the Kubernetes version judged against.",
         kind: Kind::Map {
             keys: SCHEMAS,
+            not_a_map: None,
+        },
+    },
+    Key {
+        name: "policies",
+        doc: "Policies run on every Kubernetes object: built-in sets (`rules/`) and the team's own Kyverno policy files. `shipshape rules` lists the built-in policy rules.",
+        kind: Kind::Map {
+            keys: POLICIES,
             not_a_map: None,
         },
     },
@@ -341,6 +356,27 @@ static SCHEMAS: &[Key] = &[
                     .copied()
                     .unwrap_or(super::BUNDLED_KUBERNETES_VERSION)
             },
+        },
+    },
+];
+
+static POLICIES: &[Key] = &[
+    Key {
+        name: "sets",
+        doc: "Built-in policy sets to run: `pod-security-baseline` (on by default), `pod-security-restricted`, `best-practices`. `[]` runs none.",
+        kind: Kind::List {
+            item: Item::PolicySet,
+            get: |c| c.policies.sets.clone(),
+            set: |c, v| c.policies.sets = v,
+        },
+    },
+    Key {
+        name: "paths",
+        doc: "Files and folders of the team's own policies (Kyverno `ClusterPolicy`/`Policy` with `validate.pattern` or `anyPattern`), relative to the config file's directory. Each rule is a rule `policy-name/rule-name`.",
+        kind: Kind::List {
+            item: Item::Text,
+            get: |c| c.policies.paths.clone(),
+            set: |c, v| c.policies.paths = v,
         },
     },
 ];

@@ -79,6 +79,34 @@ pub const KUBERNETES_VERSIONS: &[&str] = &[
     "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37",
 ];
 
+/// The built-in policy sets (`rules/<set>/`; `policy::builtin` checks that
+/// they agree).
+pub const POLICY_SETS: &[&str] = &[
+    "pod-security-baseline",
+    "pod-security-restricted",
+    "best-practices",
+];
+
+/// Policies (`policies:`).
+#[derive(Debug, Clone)]
+pub struct PolicySettings {
+    /// Built-in sets to run.
+    pub sets: Vec<String>,
+    /// Files and folders of the user's policies, relative to the config's directory.
+    pub paths: Vec<String>,
+}
+
+impl Default for PolicySettings {
+    /// The baseline Pod Security Standard alone: what no workload should
+    /// need, so a finding is worth a look; the stricter sets are opt-in.
+    fn default() -> Self {
+        PolicySettings {
+            sets: vec!["pod-security-baseline".into()],
+            paths: Vec::new(),
+        }
+    }
+}
+
 /// Manifest validation settings (`schemas:`).
 #[derive(Debug, Clone)]
 pub struct SchemaSettings {
@@ -115,6 +143,7 @@ pub struct Config {
     pub rules: BTreeMap<String, Level>,
     pub limits: FileLimits,
     pub schemas: SchemaSettings,
+    pub policies: PolicySettings,
     /// `cache-dir`: where the results cache goes, relative to `root`.
     pub cache_dir: Option<String>,
     /// Directory `exclude` globs are relative to.
@@ -139,6 +168,7 @@ impl Default for Config {
             rules: BTreeMap::new(),
             limits: FileLimits::default(),
             schemas: SchemaSettings::default(),
+            policies: PolicySettings::default(),
             cache_dir: None,
             root: PathBuf::from("."),
             path: None,

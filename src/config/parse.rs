@@ -309,7 +309,15 @@ impl Validator<'_> {
         let known = self.known_rules;
         for (k, v) in n.entries() {
             let id = k.as_str().unwrap_or("");
-            if !known.contains(&id) {
+            // `policy/rule` ids of the user's policies are read after the
+            // config: accepted unless the policy is a built-in one.
+            let policy = id.split_once('/').map(|(p, _)| p);
+            let user_policy = policy.is_some_and(|p| {
+                !known
+                    .iter()
+                    .any(|k| k.split_once('/').is_some_and(|(kp, _)| kp == p))
+            });
+            if !known.contains(&id) && !user_policy {
                 let help = closest(id, known)
                     .map(|c| format!("did you mean `{c}`? (`shipshape rules` lists them)"));
                 self.errors

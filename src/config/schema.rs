@@ -84,6 +84,9 @@ fn value(key: &Key, d: &Config, rules: &[&RuleMeta]) -> Value {
 }
 
 fn item_schema(item: Item) -> Value {
+    if let Item::PolicySet = item {
+        return json!({ "type": "string", "enum": super::POLICY_SETS });
+    }
     match item.pattern() {
         Some(p) => json!({ "type": "string", "pattern": p }),
         None => json!({ "type": "string" }),
@@ -136,7 +139,18 @@ fn levels(rules: &[&RuleMeta]) -> Value {
             (m.id.to_string(), s)
         })
         .collect();
-    json!({ "type": "object", "additionalProperties": false, "properties": properties })
+    // The user's policy rules (`policy/rule`), read after the config.
+    let user = json!({
+        "type": "string",
+        "enum": LEVELS,
+        "description": "A rule of a policy of `policies.paths`.",
+    });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": properties,
+        "patternProperties": { "^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+$": user },
+    })
 }
 
 #[cfg(test)]
