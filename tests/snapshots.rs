@@ -130,6 +130,10 @@ rule_snapshots! {
     rule_schema_violation_pass => "rules/schema-violation/pass",
     rule_deprecated_api_fail => "rules/deprecated-api/fail",
     rule_deprecated_api_pass => "rules/deprecated-api/pass",
+    rule_policies_fail_builtin => "rules/policies/fail-builtin",
+    rule_policies_pass_builtin => "rules/policies/pass-builtin",
+    rule_policies_fail_user => "rules/policies/fail-user",
+    rule_policies_broken => "rules/policies/broken",
 }
 
 #[test]

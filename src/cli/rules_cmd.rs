@@ -30,9 +30,10 @@ pub(super) fn list_rules(format: ListFormat) -> i32 {
         }
         ListFormat::Markdown => write!(out, "{}", rules_markdown()),
         ListFormat::Human => all.iter().try_for_each(|m| {
+            let width = all.iter().map(|m| m.id.len()).max().unwrap_or(32);
             writeln!(
                 out,
-                "{:<32} {:<8} {}",
+                "{:<width$} {:<8} {}",
                 m.id,
                 m.default_severity.as_str(),
                 m.summary

@@ -17,6 +17,7 @@ use crate::index::{extract, helm, workflow as workflow_facts};
 use crate::model::k8s;
 use crate::model::kustomize::is_kustomize;
 use crate::model::workflow::Workflow;
+use crate::policy::PolicySet;
 use crate::report::positions::positions_for;
 use crate::report::redact;
 use crate::rules::{engine as er, DocCx, Rule, SchemaCx};
@@ -32,6 +33,8 @@ pub(super) struct PassInput<'a> {
     pub cfg: &'a Config,
     pub active: &'a [&'static dyn Rule],
     pub catalog: &'a Catalog,
+    /// The run's policies, compiled.
+    pub policies: &'a PolicySet,
     /// By file id: the file is a Kustomize patch.
     pub patches: &'a [bool],
     /// The results cache, unless `--no-cache`.
@@ -186,7 +189,9 @@ fn lint_text(
     // Context files feed the index only: no per-file rules, nothing reported.
     let active: &[&'static dyn Rule] = if f.focus { input.active } else { &[] };
     let schema = SchemaCx::new(input.catalog, fragment);
-    documents(id, f, src, &parsed, (cfg, active, schema), &mut r);
+    // Context files feed the index only: no policies either.
+    let policies = f.focus.then_some(input.policies);
+    documents(id, f, src, &parsed, (cfg, active, schema, policies), &mut r);
     if let Some(first) = parsed.errors.iter().map(|e| e.span.start as usize).min() {
         r.base
             .redact
@@ -252,7 +257,7 @@ fn documents(
     f: &FileEntry,
     src: &str,
     parsed: &ParsedStream,
-    (cfg, active, schema): (&Config, &[&'static dyn Rule], SchemaCx),
+    (cfg, active, schema, policies): (&Config, &[&'static dyn Rule], SchemaCx, Option<&PolicySet>),
     r: &mut FileResult,
 ) {
     let mut cx = DocCx {
@@ -317,6 +322,9 @@ fn documents(
                 for obj in k8s::objects(root) {
                     for rule in active {
                         rule.check_object(&obj, &mut cx);
+                    }
+                    if let Some(set) = policies {
+                        crate::rules::policy::check(set, &obj, &mut cx);
                     }
                     r.base.facts.objects.push(extract::object(id, &obj));
                     redact::object_secrets(&obj, &mut r.base.redact);

@@ -29,6 +29,7 @@ mod file_result;
 mod files;
 mod finish;
 mod helm_values;
+mod policies;
 mod read;
 mod repo_pass;
 mod schemas;
@@ -155,7 +156,8 @@ pub fn run(opts: &Options) -> Run {
     let walked = files::walk(opts, &cwd);
     let mut files = walked.files;
     let (catalog, schema_errors, patches) = schemas::before(cfg, &files);
-    let results_cache = open_cache(opts, &walked.dirs, catalog.fingerprint());
+    let mut policy_set = policies::load(cfg);
+    let results_cache = open_cache(opts, &walked.dirs, (&catalog, &policy_set));
     let walk = t0.elapsed();
     mark("walk");
 
@@ -167,6 +169,7 @@ pub fn run(opts: &Options) -> Run {
         cfg,
         active: &active,
         catalog: &catalog,
+        policies: &policy_set,
         patches: &patches,
         cache: results_cache.as_ref(),
     };
@@ -179,6 +182,7 @@ pub fn run(opts: &Options) -> Run {
     let t2 = Instant::now();
     let mut findings = std::mem::take(&mut pass1.findings);
     schemas::load_errors(schema_errors, &mut files, &cwd, &mut findings);
+    policies::problems(&mut policy_set, cfg, &mut files, &cwd, &mut findings);
     files::index_problems(walked.index_problems, &mut files, &cwd, &mut findings);
     let mut positions = pass1.positions;
     positions.seal();
@@ -249,8 +253,14 @@ fn active_rules(cfg: &Config) -> Vec<&'static dyn Rule> {
 }
 
 /// The results cache for a run walking `dirs` (as given, canonical), unless `--no-cache`.
-fn open_cache(opts: &Options, dirs: &[(PathBuf, PathBuf)], schemas: u128) -> Option<cache::Cache> {
+/// The cache is keyed by the `schemas.paths` schemas and the policies run.
+fn open_cache(
+    opts: &Options,
+    dirs: &[(PathBuf, PathBuf)],
+    (catalog, policies): (&crate::schema::Catalog, &crate::policy::PolicySet),
+) -> Option<cache::Cache> {
     let dir = opts.cache.as_ref()?;
+    let schemas = catalog.fingerprint() ^ policies.fingerprint().rotate_left(64);
     crate::finding::wire::set_rule_ids(rules::ids);
     let walked: Vec<PathBuf> = dirs.iter().map(|(_, c)| c.clone()).collect();
     Some(cache::Cache::open(dir, &walked, &opts.config, schemas))

@@ -247,3 +247,70 @@ crate::declare_rule! {
         summary: "a suppression that suppresses nothing or gives no reason",
     }
 }
+
+crate::declare_rule! {
+    /// # invalid-policy
+    ///
+    /// A policy file of `policies.paths` that cannot be used: YAML that does
+    /// not parse, a Kyverno policy whose `spec.rules` cannot be read, a
+    /// folder or file that cannot be read. Reported at its place in the
+    /// policy file; every other policy and file is still checked.
+    ///
+    /// ## Why
+    /// A policy that silently does not run is a guardrail that is not there.
+    ///
+    /// ## Example
+    /// Fails (`spec.rules` is not a list):
+    /// ```yaml
+    /// apiVersion: kyverno.io/v1
+    /// kind: ClusterPolicy
+    /// metadata: {name: require-labels}
+    /// spec:
+    ///   rules: {name: labels}
+    /// ```
+    /// Passes: `rules:` as a list of rules.
+    ///
+    /// ## Options
+    /// `policies.paths` names the files; `rules: {invalid-policy: warning}`
+    /// lowers it.
+    pub struct InvalidPolicy {
+        id: "invalid-policy",
+        severity: Error,
+        category: "meta",
+        summary: "a policy file cannot be used",
+    }
+}
+
+crate::declare_rule! {
+    /// # policy-not-run
+    ///
+    /// A policy rule shipshape recognises but does not run offline, and why:
+    /// mutate and generate rules (they act at admission or in the cluster),
+    /// `verifyImages` and image validating policies (they need the
+    /// registry), rules whose `context` reads the cluster, and the forms not
+    /// supported yet (`deny`, `preconditions`, `foreach`, CEL). Reported
+    /// once per rule at its place in the policy file, never as a pass.
+    ///
+    /// ## Why
+    /// A rule that is skipped must say so, rather than look like a pass.
+    ///
+    /// ## Example
+    /// Reported:
+    /// ```yaml
+    /// spec:
+    ///   rules:
+    ///     - name: add-labels
+    ///       match: {any: [{resources: {kinds: [Pod]}}]}
+    ///       mutate: {patchStrategicMerge: {metadata: {labels: {team: x}}}}
+    /// ```
+    /// Not reported: a `validate.pattern` rule.
+    ///
+    /// ## Options
+    /// `rules: {policy-not-run: off}` hides these notes.
+    pub struct PolicyNotRun {
+        id: "policy-not-run",
+        severity: Info,
+        category: "meta",
+        summary: "a policy rule is not run offline, and why",
+    }
+}

@@ -12,6 +12,7 @@ use crate::yaml::Span;
 pub mod engine;
 pub mod image;
 pub mod namespace;
+pub mod policy;
 pub mod schema;
 pub mod secrets;
 pub mod workflow;
@@ -150,27 +151,38 @@ pub static ENGINE_RULES: &[&RuleMeta] = &[
     &engine::GitIndexUnreadable::META,
     &engine::InvalidConfig::META,
     &engine::UnusedIgnore::META,
+    &engine::InvalidPolicy::META,
+    &engine::PolicyNotRun::META,
 ];
 
-/// Every rule's metadata, sorted by id.
+/// Every rule's metadata, sorted by id: the binary's rules and its
+/// built-in policies' (`rules/`), not the user's policies.
 pub fn all() -> Vec<&'static RuleMeta> {
     let mut v: Vec<&'static RuleMeta> = RULES
         .iter()
         .map(|r| r.meta())
         .chain(ENGINE_RULES.iter().copied())
+        .chain(crate::policy::set::builtin_metas())
         .collect();
     v.sort_by_key(|m| m.id);
     v
 }
 
-/// A rule by id. Called per finding, so it looks through the registries in
-/// place rather than building `all()`.
+/// A rule by id: the binary's, else a policy rule registered in this
+/// process. Called per finding, so it looks through the registries in place
+/// rather than building `all()`.
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
     RULES
         .iter()
         .map(|r| r.meta())
         .chain(ENGINE_RULES.iter().copied())
         .find(|m| m.id == id)
+        .or_else(|| crate::finding::rule_meta::registry::find(id))
+        .or_else(|| {
+            crate::policy::set::builtin_metas()
+                .into_iter()
+                .find(|m| m.id == id)
+        })
 }
 
 pub fn ids() -> Vec<&'static str> {
@@ -188,8 +200,11 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), all.len());
         for m in all {
+            // Policy rules are `policy/rule`.
+            let slash = m.category == "policy";
             assert!(
-                m.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                m.id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || (slash && b == b'/')),
                 "{}",
                 m.id
             );

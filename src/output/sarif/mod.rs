@@ -30,7 +30,13 @@ use crate::engine::Run;
 use crate::finding::visible::needs_escape;
 
 pub fn write(run: &Run, config: &Config, out: &mut dyn Write) -> std::io::Result<()> {
-    let (rules, rule_index) = rules::descriptors();
+    // The binary's rules, then the user's policy rules the findings name.
+    let extra = run
+        .findings
+        .iter()
+        .chain(run.suppressed.iter().map(|s| &s.finding))
+        .map(|f| f.rule);
+    let (rules, rule_index) = rules::descriptors(extra);
     let mut base_ids = BTreeMap::new();
     if let Some(root) = uri::directory(&run.cwd) {
         base_ids.insert(uri::SRCROOT, BaseUri { uri: root });

@@ -30,9 +30,19 @@ pub fn level(sev: Severity) -> &'static str {
     }
 }
 
-/// The rules, in registry order (by id), and each id's index among them.
-pub fn descriptors() -> (Vec<Rule>, HashMap<&'static str, usize>) {
-    let all = crate::rules::all();
+/// The rules, in registry order (by id), then the other rules `named`
+/// (the user's policy rules, by id), and each id's index among them.
+pub fn descriptors(
+    named: impl Iterator<Item = &'static str>,
+) -> (Vec<Rule>, HashMap<&'static str, usize>) {
+    let mut all = crate::rules::all();
+    let mut extra: Vec<&'static RuleMeta> = named
+        .filter(|id| all.binary_search_by(|m| m.id.cmp(id)).is_err())
+        .filter_map(crate::rules::find)
+        .collect();
+    extra.sort_by_key(|m| m.id);
+    extra.dedup_by_key(|m| m.id);
+    all.extend(extra);
     let index = all.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     (all.into_iter().map(descriptor).collect(), index)
 }
@@ -109,7 +119,7 @@ mod tests {
         );
         let list = "# x\n\nNone of:\n- a\n  b;\n- c.\n\nMore.\n";
         assert_eq!(first_paragraph(list), "None of:\n- a b;\n- c.");
-        let (rules, index) = descriptors();
+        let (rules, index) = descriptors(std::iter::empty());
         assert_eq!(rules.len(), crate::rules::all().len());
         for (i, r) in rules.iter().enumerate() {
             assert_eq!(index[r.id], i);
