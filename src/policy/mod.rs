@@ -5,7 +5,11 @@
 //! wildcards, operators and skip/fail rules, each failure pointing at the
 //! resource node that did not match; and the reading of a policy document
 //! into rules, with which rules apply to a resource (match, exclude,
-//! auto-generated pod controller rules). Nothing reads policies from a
-//! repository yet.
+//! auto-generated pod controller rules). `cel` compiles CEL policies
+//! (Kubernetes' ValidatingAdmissionPolicy, Kyverno's ValidatingPolicy and
+//! `validate.cel` rules) once into owned, thread-safe programs and judges
+//! resources with them, every evaluation bounded. Nothing reads policies
+//! from a repository yet.
 
+pub mod cel;
 pub mod kyverno;

@@ -1,0 +1,671 @@
+//! One CEL expression: parsed once into an owned AST, rewritten so that its
+//! evaluation is bounded, and evaluated against a context.
+//!
+//! **The bound.** `cel` has no cost tracker, so the AST is rewritten to
+//! charge a per-evaluation [`Budget`] (Kubernetes' per-expression limit,
+//! [`COST_LIMIT`] units) through functions the policy author cannot name
+//! (their names start with `@`):
+//! - every comprehension iteration (`all`, `exists`, `exists_one`, `map`,
+//!   `filter`, `cel.bind`) charges the number of AST nodes of its body, so
+//!   a nested loop costs the product of its sizes;
+//! - every value handed to a function or operator that walks it (`==`,
+//!   `in`, `+`, `contains`, `matches`, `join`, `split`, ...) charges its
+//!   size: a string one unit per 16 bytes, a list or map one per element,
+//!   deeply, counted only up to what is left of the budget;
+//! - `replace` is ours: it refuses an output larger than [`MAX_STRING`]
+//!   before building it (the only function whose output outgrows its
+//!   charged inputs by more than their sum).
+//!
+//! Everything else (`&&`, `||`, `!`, `?:`, field selection, indexing,
+//! literals) is constant-time per AST node, and every AST node runs at most
+//! once per charged iteration. Once the budget is spent, every charging
+//! function fails, so loops stop at their next iteration, and the
+//! evaluation is an error whatever its value. The AST itself is bounded by
+//! [`MAX_SOURCE`] bytes and the parser's nesting limit.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use cel::common::ast::{CallExpr, ComprehensionExpr, Expr as Node, IdedExpr, LiteralValue};
+use cel::extractors::{Arguments, This};
+use cel::objects::Key;
+use cel::parser::{Macro, MacroExprHelper, ParseError};
+use cel::{Context, Env, ExecutionError, Value};
+
+use crate::yaml::Span;
+
+/// Cost units one expression evaluation may spend (Kubernetes' per-call limit).
+pub const COST_LIMIT: u64 = 1_000_000;
+/// Longest expression source compiled.
+pub const MAX_SOURCE: usize = 64 * 1024;
+/// Longest string `replace` may build.
+pub const MAX_STRING: usize = 4 * 1024 * 1024;
+/// Deepest expression nesting the parser accepts.
+const MAX_NESTING: u16 = 64;
+
+/// Free variables that name Kyverno or Kubernetes libraries needing the
+/// cluster, a registry or the network.
+const CLUSTER_LIBS: [&str; 8] = [
+    "authorizer",
+    "resource",
+    "http",
+    "globalContext",
+    "image",
+    "imageData",
+    "gctx",
+    "x509",
+];
+/// Global functions of Kyverno's libraries we do not offer.
+const KYVERNO_FUNCTIONS: [&str; 6] = [
+    "parseServiceAccount",
+    "parseImageReference",
+    "image",
+    "now",
+    "jsonpatch",
+    "base64",
+];
+
+/// What an expression reads that the offline context may lack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// Why it needs the cluster (a library of Kyverno's or `authorizer`).
+    pub cluster: Option<String>,
+    pub namespace_object: bool,
+    pub params: bool,
+    pub user_info: bool,
+}
+
+/// A compiled expression: owned, `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub source: String,
+    /// Where the expression is written in the policy document.
+    pub span: Span,
+    pub uses: Uses,
+    ast: IdedExpr,
+}
+
+/// The cost counter of one evaluation.
+#[derive(Debug, Default)]
+pub struct Budget {
+    used: AtomicU64,
+}
+
+impl Budget {
+    pub fn reset(&self) {
+        self.used.store(0, Ordering::Relaxed);
+    }
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+    fn left(&self) -> u64 {
+        COST_LIMIT.saturating_sub(self.used())
+    }
+    fn charge(&self, units: u64) -> Result<(), ExecutionError> {
+        let before = self.used.fetch_add(units, Ordering::Relaxed);
+        if before.saturating_add(units) > COST_LIMIT {
+            return Err(ExecutionError::function_error(
+                "cost",
+                format!("the expression exceeded its cost budget of {COST_LIMIT} units"),
+            ));
+        }
+        Ok(())
+    }
+    pub fn exhausted(&self) -> bool {
+        self.used() > COST_LIMIT
+    }
+}
+
+/// The environment every expression is parsed with: the standard library,
+/// optional syntax, the strings extension and `cel.bind`.
+pub(super) fn env() -> &'static Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // Neither can fail on a fresh environment: the names are new.
+        let _ = env.add_extension(cel::extensions::strings);
+        let _ = env.add_macro(Macro::receiver("bind", 3, bind_macro));
+        Arc::new(env)
+    })
+}
+
+/// `cel.bind(name, init, body)`: `body` with `name` bound to `init`, as a
+/// comprehension over an empty list whose accumulator is the binding.
+fn bind_macro(
+    helper: &mut MacroExprHelper<'_>,
+    target: &mut Option<IdedExpr>,
+    args: &mut Vec<IdedExpr>,
+) -> Result<Option<IdedExpr>, ParseError> {
+    if !matches!(target.as_ref().map(|t| &t.expr), Some(Node::Ident(n)) if n == "cel") {
+        return Ok(None);
+    }
+    let name = match &args[0].expr {
+        Node::Ident(n) => n.clone(),
+        _ => return Err(helper.new_error(args[0].id, "cel.bind() variable must be an identifier")),
+    };
+    let body = args.pop().unwrap_or_default();
+    let init = args.pop().unwrap_or_default();
+    target.take();
+    args.clear();
+    let range = helper.next_expr(Node::List(Default::default()));
+    let cond = helper.next_expr(Node::Literal(LiteralValue::Boolean(false.into())));
+    let step = helper.next_expr(Node::Ident(name.clone()));
+    Ok(Some(helper.next_expr(Node::Comprehension(Box::new(
+        ComprehensionExpr {
+            iter_range: range,
+            iter_var: "#unused".into(),
+            iter_var2: None,
+            accu_var: name,
+            accu_init: init,
+            loop_cond: cond,
+            loop_step: step,
+            result: body,
+        },
+    )))))
+}
+
+impl Expr {
+    /// Parses and rewrites `source`; `Err` is the parser's message.
+    pub fn compile(source: &str, span: Span) -> Result<Expr, String> {
+        if source.len() > MAX_SOURCE {
+            return Err(format!("the expression is longer than {MAX_SOURCE} bytes"));
+        }
+        let parser = env().parser().max_recursion_depth(MAX_NESTING);
+        let mut ast = parser.parse(source).map_err(|e| e.to_string())?;
+        let mut uses = Uses::default();
+        let mut bound = Vec::new();
+        scan(&ast, &mut bound, &mut uses);
+        rewrite(&mut ast);
+        Ok(Expr {
+            source: source.to_string(),
+            span,
+            uses,
+            ast,
+        })
+    }
+
+    /// Evaluates against `ctx` (made by [`context`] with `budget`), which
+    /// is reset first.
+    pub fn eval(&self, ctx: &Context, budget: &Budget) -> Result<Value, String> {
+        budget.reset();
+        let out = Value::resolve(&self.ast, ctx);
+        if budget.exhausted() {
+            return Err(format!(
+                "the expression exceeded its cost budget of {COST_LIMIT} units"
+            ));
+        }
+        out.map_err(|e| e.to_string())
+    }
+}
+
+/// A context holding `vars` and the charging functions bound to `budget`.
+pub fn context(vars: Vec<(&str, Value)>, budget: &Arc<Budget>) -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(Arc::clone(env()));
+    for (name, value) in vars {
+        ctx.add_variable_from_value(name, value);
+    }
+    let b = Arc::clone(budget);
+    let _ = ctx.add_function(
+        "@step",
+        move |v: Value, w: i64| -> Result<Value, ExecutionError> {
+            b.charge(w.max(1) as u64)?;
+            Ok(v)
+        },
+    );
+    let b = Arc::clone(budget);
+    let _ = ctx.add_function("@sized", move |v: Value| -> Result<Value, ExecutionError> {
+        b.charge(1 + size_up_to(&v, b.left()))?;
+        Ok(v)
+    });
+    let _ = ctx.add_function("@replace", replace);
+    let _ = ctx.add_function("sum", sum);
+    let _ = ctx.add_function("isSorted", is_sorted);
+    ctx
+}
+
+/// The size a value is charged: one unit per 16 bytes of a string, one per
+/// element of a list or map (deeply), counted up to `limit`.
+fn size_up_to(v: &Value, limit: u64) -> u64 {
+    let mut stack = vec![v];
+    let mut n = 0u64;
+    while let Some(v) = stack.pop() {
+        if n > limit {
+            break;
+        }
+        match v {
+            Value::String(s) => n += s.len() as u64 / 16,
+            Value::Bytes(b) => n += b.len() as u64 / 16,
+            Value::List(l) => {
+                n += l.len() as u64;
+                stack.extend(l.iter());
+            }
+            Value::Map(m) => {
+                n += m.map.len() as u64;
+                stack.extend(m.map.values());
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// `s.replace(old, new[, n])`, refusing an output over [`MAX_STRING`].
+fn replace(
+    This(s): This<Arc<String>>,
+    Arguments(args): Arguments,
+) -> Result<Value, ExecutionError> {
+    let text = |i: usize| match args.get(i) {
+        Some(Value::String(s)) => Ok(Arc::clone(s)),
+        _ => Err(ExecutionError::function_error(
+            "replace",
+            "expects (string, string[, int])",
+        )),
+    };
+    let (old, new) = (text(0)?, text(1)?);
+    let n = match args.get(2) {
+        Some(Value::Int(n)) => *n,
+        _ => -1,
+    };
+    let count = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old.as_str()).count()
+    };
+    let count = if n >= 0 { count.min(n as usize) } else { count };
+    let grown = s.len() + count.saturating_mul(new.len());
+    if grown > MAX_STRING {
+        return Err(ExecutionError::function_error(
+            "replace",
+            format!("the result would exceed {MAX_STRING} bytes"),
+        ));
+    }
+    Ok(Value::String(Arc::new(if n >= 0 {
+        s.replacen(old.as_str(), &new, n as usize)
+    } else {
+        s.replace(old.as_str(), &new)
+    })))
+}
+
+/// Kubernetes' `list.sum()`: ints, uints or doubles.
+fn sum(This(list): This<Arc<Vec<Value>>>) -> Result<Value, ExecutionError> {
+    let mut acc = match list.first() {
+        Some(Value::Float(_)) => Value::Float(0.0),
+        Some(Value::UInt(_)) => Value::UInt(0),
+        _ => Value::Int(0),
+    };
+    for v in list.iter() {
+        acc = match (&acc, v) {
+            (Value::Int(a), Value::Int(b)) => Value::Int(
+                a.checked_add(*b)
+                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
+            ),
+            (Value::UInt(a), Value::UInt(b)) => Value::UInt(
+                a.checked_add(*b)
+                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
+            ),
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            _ => {
+                return Err(ExecutionError::function_error(
+                    "sum",
+                    "mixed or non-numeric list",
+                ))
+            }
+        };
+    }
+    Ok(acc)
+}
+
+/// Kubernetes' `list.isSorted()`.
+fn is_sorted(This(list): This<Arc<Vec<Value>>>) -> Result<Value, ExecutionError> {
+    for w in list.windows(2) {
+        match w[0].partial_cmp(&w[1]) {
+            Some(std::cmp::Ordering::Greater) => return Ok(Value::Bool(false)),
+            Some(_) => {}
+            None => return Err(ExecutionError::function_error("isSorted", "incomparable")),
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+/// Records what `e` reads that the offline context may lack. `bound` holds
+/// the comprehension variables in scope.
+fn scan(e: &IdedExpr, bound: &mut Vec<String>, uses: &mut Uses) {
+    let free = |name: &str, bound: &Vec<String>| !bound.iter().any(|b| b == name);
+    match &e.expr {
+        Node::Ident(name) if free(name, bound) => match name.as_str() {
+            "namespaceObject" => uses.namespace_object = true,
+            "params" => uses.params = true,
+            n if CLUSTER_LIBS.contains(&n) && uses.cluster.is_none() => {
+                uses.cluster = Some(format!("uses `{n}`, which needs the cluster"));
+            }
+            _ => {}
+        },
+        Node::Ident(_) | Node::Literal(_) | Node::Unspecified => {}
+        Node::Select(s) => {
+            if s.field == "userInfo"
+                && matches!(&s.operand.expr, Node::Ident(n) if n == "request" && free(n, bound))
+            {
+                uses.user_info = true;
+            }
+            scan(&s.operand, bound, uses);
+        }
+        Node::Call(c) => {
+            if c.target.is_none()
+                && KYVERNO_FUNCTIONS.contains(&c.func_name.as_str())
+                && uses.cluster.is_none()
+            {
+                uses.cluster = Some(format!(
+                    "uses `{}`, a Kyverno library function not available offline",
+                    c.func_name
+                ));
+            }
+            if let Some(t) = &c.target {
+                scan(t, bound, uses);
+            }
+            c.args.iter().for_each(|a| scan(a, bound, uses));
+        }
+        Node::List(l) => l.elements.iter().for_each(|a| scan(a, bound, uses)),
+        Node::Map(m) => {
+            for entry in &m.entries {
+                if let cel::common::ast::EntryExpr::MapEntry(me) = &entry.expr {
+                    scan(&me.key, bound, uses);
+                    scan(&me.value, bound, uses);
+                }
+            }
+        }
+        Node::Struct(s) => {
+            for entry in &s.entries {
+                if let cel::common::ast::EntryExpr::StructField(f) = &entry.expr {
+                    scan(&f.value, bound, uses);
+                }
+            }
+        }
+        Node::Comprehension(c) => {
+            scan(&c.iter_range, bound, uses);
+            scan(&c.accu_init, bound, uses);
+            let depth = bound.len();
+            bound.push(c.iter_var.clone());
+            bound.extend(c.iter_var2.clone());
+            bound.push(c.accu_var.clone());
+            for part in [&c.loop_cond, &c.loop_step, &c.result] {
+                scan(part, bound, uses);
+            }
+            bound.truncate(depth);
+        }
+    }
+}
+
+/// Functions whose arguments are not charged: constant-time ones.
+const UNCHARGED: [&str; 9] = [
+    "_&&_",
+    "_||_",
+    "!_",
+    "_?_:_",
+    "@not_strictly_false",
+    "_[_]",
+    "_[?_]",
+    "_?._",
+    "@step",
+];
+
+fn call(name: &str, args: Vec<IdedExpr>, id: u64) -> IdedExpr {
+    IdedExpr {
+        id,
+        expr: Node::Call(CallExpr {
+            func_name: name.into(),
+            target: None,
+            args,
+        }),
+    }
+}
+
+fn is_constant(e: &IdedExpr) -> bool {
+    matches!(e.expr, Node::Literal(_))
+}
+
+fn is_accumulator(e: &IdedExpr) -> bool {
+    matches!(&e.expr, Node::Ident(n) if n.starts_with('@'))
+}
+
+/// `e` wrapped in `@sized(e)` unless constant.
+fn sized(e: IdedExpr) -> IdedExpr {
+    if is_constant(&e) {
+        return e;
+    }
+    let id = e.id;
+    call("@sized", vec![e], id)
+}
+
+fn count_nodes(e: &IdedExpr) -> i64 {
+    let mut n = 1;
+    match &e.expr {
+        Node::Call(c) => {
+            n += c.target.as_deref().map_or(0, count_nodes);
+            n += c.args.iter().map(count_nodes).sum::<i64>();
+        }
+        Node::Select(s) => n += count_nodes(&s.operand),
+        Node::List(l) => n += l.elements.iter().map(count_nodes).sum::<i64>(),
+        Node::Comprehension(c) => {
+            n += [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ]
+            .into_iter()
+            .map(count_nodes)
+            .sum::<i64>()
+        }
+        _ => n += 1,
+    }
+    n
+}
+
+/// Rewrites `e` to charge the budget (see the module docs).
+fn rewrite(e: &mut IdedExpr) {
+    let id = e.id;
+    match &mut e.expr {
+        Node::Call(c) => {
+            if let Some(t) = c.target.as_deref_mut() {
+                rewrite(t);
+            }
+            c.args.iter_mut().for_each(rewrite);
+            if c.func_name == "replace" && c.target.is_some() {
+                c.func_name = "@replace".into();
+            }
+            // `@result + [x]`: the accumulator of `map`/`filter`, whose
+            // iterations are charged; left in the shape `cel` appends in place.
+            let append = c.func_name == "_+_" && c.args.first().is_some_and(is_accumulator);
+            if !UNCHARGED.contains(&c.func_name.as_str()) && !append {
+                if let Some(t) = c.target.take() {
+                    c.target = Some(Box::new(sized(*t)));
+                }
+                let args = std::mem::take(&mut c.args);
+                c.args = args.into_iter().map(sized).collect();
+            }
+        }
+        Node::Select(s) => rewrite(&mut s.operand),
+        Node::List(l) => l.elements.iter_mut().for_each(rewrite),
+        Node::Map(m) => {
+            for entry in &mut m.entries {
+                if let cel::common::ast::EntryExpr::MapEntry(me) = &mut entry.expr {
+                    rewrite(&mut me.key);
+                    rewrite(&mut me.value);
+                }
+            }
+        }
+        Node::Comprehension(c) => {
+            for part in [
+                &mut c.iter_range,
+                &mut c.accu_init,
+                &mut c.loop_cond,
+                &mut c.loop_step,
+                &mut c.result,
+            ] {
+                rewrite(part);
+            }
+            charge_iterations(c, id);
+        }
+        _ => {}
+    }
+}
+
+/// Makes every iteration of `c` charge its body's size: on the guard or the
+/// appended element of a `map`/`filter` (keeping the shape `cel` runs in
+/// place), else on the loop condition.
+fn charge_iterations(c: &mut ComprehensionExpr, id: u64) {
+    let weight = count_nodes(&c.loop_step) + count_nodes(&c.loop_cond);
+    let step = |e: IdedExpr| {
+        let w = IdedExpr {
+            id,
+            expr: Node::Literal(LiteralValue::Int(weight.into())),
+        };
+        call("@step", vec![e, w], id)
+    };
+    let literal_cond = matches!(c.loop_cond.expr, Node::Literal(_));
+    if literal_cond && matches!(&c.result.expr, Node::Ident(n) if *n == c.accu_var) {
+        if let Node::Call(outer) = &mut c.loop_step.expr {
+            let slot = match (outer.func_name.as_str(), outer.args.as_mut_slice()) {
+                ("_?_:_", [guard, _, _]) => Some(guard),
+                ("_+_", [_, list]) => match &mut list.expr {
+                    Node::List(l) if l.elements.len() == 1 => l.elements.first_mut(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(slot) = slot {
+                let inner = std::mem::take(slot);
+                *slot = step(inner);
+                return;
+            }
+        }
+    }
+    let cond = std::mem::take(&mut c.loop_cond);
+    c.loop_cond = step(cond);
+}
+
+/// A map key's text, for messages.
+pub fn key_text(k: &Key) -> String {
+    match k {
+        Key::String(s) => s.to_string(),
+        Key::Int(i) => i.to_string(),
+        Key::Uint(u) => u.to_string(),
+        Key::Bool(b) => b.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval_with(src: &str, vars: Vec<(&str, Value)>) -> Result<Value, String> {
+        let e = Expr::compile(src, Span::default())?;
+        let budget = Arc::new(Budget::default());
+        let ctx = context(vars, &budget);
+        e.eval(&ctx, &budget)
+    }
+
+    fn eval(src: &str) -> Result<Value, String> {
+        eval_with(src, Vec::new())
+    }
+
+    #[test]
+    fn the_libraries_the_corpus_uses() {
+        for src in [
+            "'a,b'.split(',') == ['a', 'b']",
+            "['a', 'b'].join('-') == 'a-b'",
+            "'Ab'.lowerAscii() == 'ab' && 'Ab'.upperAscii() == 'AB'",
+            "' x '.trim() == 'x'",
+            "'abc'.indexOf('c') == 2 && 'abca'.lastIndexOf('a') == 3",
+            "'abc'.substring(1) == 'bc' && 'abc'.charAt(0) == 'a'",
+            "'aaa'.replace('a', 'b') == 'bbb' && 'aaa'.replace('a', 'b', 1) == 'baa'",
+            "'nginx:1.2'.matches('^nginx:[0-9.]+$')",
+            "'abc'.startsWith('a') && 'abc'.endsWith('c') && 'abc'.contains('b')",
+            "[1, 2, 3].sum() == 6 && [1.5, 2.5].sum() == 4.0",
+            "[1, 2, 3].isSorted() && ![2, 1].isSorted()",
+            "[1, 2].all(x, x > 0) && [1, 2].exists(x, x == 2) && [1, 2].exists_one(x, x == 1)",
+            "[1, 2, 3].map(x, x * 2) == [2, 4, 6] && [1, 2, 3].filter(x, x > 1) == [2, 3]",
+            "[1, 2, 3].map(x, x > 1, x * 10) == [20, 30]",
+            "cel.bind(x, 2, x * x) == 4",
+            "cel.bind(xs, [1, 2], xs.map(x, cel.bind(y, x + 1, y))) == [2, 3]",
+            "{'a': 1}.?a.orValue(0) == 1 && {'a': 1}.?b.orValue(0) == 0",
+            "{'a': {'b': 1}}.?a.?b.hasValue() && !{'a': 1}[?'c'].hasValue()",
+            "has({'a': 1}.a) && !has({'a': 1}.b)",
+            "duration('8h') > duration('1h')",
+            "timestamp('2024-01-01T00:00:00Z') < timestamp('2025-01-01T00:00:00Z')",
+            "string(1) + '/' + string(true) == '1/true'",
+            "size('abc') == 3 && size([1]) == 1",
+        ] {
+            assert_eq!(eval(src), Ok(Value::Bool(true)), "{src}");
+        }
+    }
+
+    #[test]
+    fn variables_reach_the_expression() {
+        let obj = crate::policy::cel::value::map_of([("kind", Value::from("Pod"))]);
+        assert_eq!(
+            eval_with("object.kind == 'Pod'", vec![("object", obj)]),
+            Ok(Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn loops_are_bounded() {
+        // 10^12 iterations if nothing stopped it.
+        let err = eval(
+            "cel.bind(l, [0,1,2,3,4,5,6,7,8,9].map(a, [0,1,2,3,4,5,6,7,8,9].map(b, a)).map(x, 0), \
+             l.all(a, l.all(b, l.all(c, l.all(d, l.all(e, l.all(f, true)))))))",
+        )
+        .unwrap_err();
+        assert!(err.contains("cost budget"), "{err}");
+        // Errors absorbed by `||` do not hide the spent budget.
+        let err = eval("[1,2,3,4,5,6,7,8,9,10].map(x, [1,2,3,4,5,6,7,8,9,10]).all(a, a.all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, true)))))) || true");
+        assert!(err.unwrap_err().contains("cost budget"));
+    }
+
+    #[test]
+    fn growth_is_bounded() {
+        // Doubling a string 40 times would need a terabyte.
+        let mut src = String::from("'0123456789abcdef'");
+        for i in 0..40 {
+            src = format!("cel.bind(v{i}, {src}, v{i} + v{i})");
+        }
+        let err = eval(&format!("size({src}) > 0")).unwrap_err();
+        assert!(err.contains("cost budget"), "{err}");
+        let err = eval("'aaaaaaaaaaaaaaaa'.replace('', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb').replace('', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb').replace('', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb')").unwrap_err();
+        assert!(err.contains("exceed"), "{err}");
+    }
+
+    #[test]
+    fn sources_are_bounded() {
+        assert!(Expr::compile(&"1 + ".repeat(20_000), Span::default())
+            .unwrap_err()
+            .contains("longer"));
+        let deep = format!("{}1{}", "(".repeat(500), ")".repeat(500));
+        assert!(Expr::compile(&deep, Span::default()).is_err());
+    }
+
+    #[test]
+    fn free_variables_are_recorded() {
+        let e = Expr::compile(
+            "namespaceObject.metadata.name == params.x && request.userInfo.username == '' && [1].all(resource, resource > 0)",
+            Span::default(),
+        )
+        .unwrap();
+        assert!(e.uses.namespace_object && e.uses.params && e.uses.user_info);
+        assert_eq!(e.uses.cluster, None);
+        let e = Expr::compile(
+            "resource.Get('v1', 'configmaps', 'a', 'b') != null",
+            Span::default(),
+        )
+        .unwrap();
+        assert!(e.uses.cluster.unwrap().contains("resource"));
+    }
+
+    #[test]
+    fn compiled_expressions_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Expr>();
+    }
+}

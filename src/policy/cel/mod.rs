@@ -1,0 +1,4 @@
+//! CEL policies, offline.
+
+pub mod expr;
+pub mod value;
