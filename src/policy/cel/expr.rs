@@ -28,7 +28,6 @@ use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, Expr as Node, IdedExpr, LiteralValue};
 use cel::extractors::{Arguments, This};
-use cel::objects::Key;
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{Context, Env, ExecutionError, Value};
 
@@ -543,16 +542,6 @@ fn charge_iterations(c: &mut ComprehensionExpr, id: u64) {
     }
     let cond = std::mem::take(&mut c.loop_cond);
     c.loop_cond = step(cond);
-}
-
-/// A map key's text, for messages.
-pub fn key_text(k: &Key) -> String {
-    match k {
-        Key::String(s) => s.to_string(),
-        Key::Int(i) => i.to_string(),
-        Key::Uint(u) => u.to_string(),
-        Key::Bool(b) => b.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,237 @@
+//! Kyverno's own policy library as a test of the CEL engine: every
+//! `kyverno-test.yaml` of `../shared/corpus/kyverno__policies` whose policy
+//! is a ValidatingPolicy, a ValidatingAdmissionPolicy or a ClusterPolicy
+//! with `validate.cel` rules is replayed: the policy compiled with
+//! `policy::cel::compile`, each resource judged with `CelPolicy::evaluate`,
+//! and the verdicts compared with the results the test expects, per family.
+//! A rule that does not apply is a `skip` (Kyverno's CLI shows the resource
+//! as excluded). Results the engine cannot decide offline (the expression
+//! reads the cluster, the requesting user, a namespace object or params
+//! that the test gives the CLI and we do not) are left out and counted by
+//! reason.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use shipshape::policy::cel::{compile, CelPolicy, Family};
+use shipshape::policy::kyverno::Verdict;
+use shipshape::yaml::{parse_stream, Limits};
+
+fn find_tests(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            find_tests(&p, out);
+        } else if p.file_name().is_some_and(|n| n == "kyverno-test.yaml") {
+            out.push(p);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    kept: usize,
+    same: usize,
+    /// Kept results on pod controllers (auto-generated rules).
+    autogen_kept: usize,
+    autogen_same: usize,
+}
+
+#[derive(Default)]
+struct Outcome {
+    tests: usize,
+    by_family: BTreeMap<Family, Tally>,
+    left_out: BTreeMap<String, usize>,
+    compile_errors: Vec<String>,
+    unresolved: usize,
+    mismatches: Vec<String>,
+}
+
+/// A skip that says the engine cannot decide offline, not a verdict.
+fn undecidable(reason: &str) -> bool {
+    !(reason.starts_with("match condition") || reason.contains("does not apply"))
+}
+
+fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::ValidateCel => "validate.cel",
+        Family::ValidatingPolicy => "ValidatingPolicy",
+        Family::ValidatingAdmissionPolicy => "ValidatingAdmissionPolicy",
+    }
+}
+
+fn replay(test: &Path, root: &Path, out: &mut Outcome) {
+    let dir = test.parent().unwrap();
+    let text = std::fs::read_to_string(test).unwrap_or_default();
+    let parsed = parse_stream(&text, &Limits::default());
+    let Some(t) = parsed.docs.first().and_then(|d| d.root()) else {
+        return;
+    };
+    let read = |key: &str| -> Vec<String> {
+        t.get(key)
+            .map(|l| {
+                l.items()
+                    .filter_map(|i| i.as_str())
+                    .filter_map(|p| std::fs::read_to_string(dir.join(p)).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let rel = test.strip_prefix(root).unwrap_or(test).display().to_string();
+    let policy_texts = read("policies");
+    let streams: Vec<_> = policy_texts
+        .iter()
+        .map(|s| parse_stream(s, &Limits::default()))
+        .collect();
+    let mut policies: Vec<CelPolicy> = Vec::new();
+    for d in streams.iter().flat_map(|p| &p.docs) {
+        let Some(root) = d.root() else { continue };
+        match compile(root) {
+            Ok(Some(p)) => policies.push(p),
+            Ok(None) => {}
+            Err(e) => out.compile_errors.push(format!("{rel}: {}", e.message)),
+        }
+    }
+    if policies.is_empty() {
+        return;
+    }
+    out.tests += 1;
+    let resource_texts = read("resources");
+    let resources: Vec<_> = resource_texts
+        .iter()
+        .map(|s| parse_stream(s, &Limits::default()))
+        .collect();
+    for r in t.get("results").into_iter().flat_map(|l| l.items()) {
+        let (Some(pol), Some(kind), Some(want)) = (
+            r.str_at(&["policy"]),
+            r.str_at(&["kind"]),
+            r.str_at(&["result"]),
+        ) else {
+            continue;
+        };
+        let pol = pol.rsplit('/').next().unwrap_or(pol);
+        let Some(policy) = policies.iter().find(|p| p.name == pol) else {
+            continue;
+        };
+        let rule = r.str_at(&["rule"]).unwrap_or(pol);
+        let rules = policy.rule_names();
+        let base = rule
+            .strip_prefix("autogen-cronjob-")
+            .or_else(|| rule.strip_prefix("autogen-"))
+            .unwrap_or(rule);
+        if policy.family == Family::ValidateCel && !rules.iter().any(|n| n == base) {
+            continue; // a pattern rule of the same policy
+        }
+        let names: Vec<&str> = match r.get("resources") {
+            Some(l) => l.items().filter_map(|i| i.as_str()).collect(),
+            None => r.str_at(&["resource"]).into_iter().collect(),
+        };
+        let want = match want.trim() {
+            "warn" => "fail",
+            w => w,
+        };
+        for name in names {
+            let name = name.rsplit('/').next().unwrap_or(name);
+            let doc = resources.iter().flat_map(|p| &p.docs).find_map(|d| {
+                let root = d.root()?;
+                (root.str_at(&["kind"]) == Some(kind)
+                    && root.str_at(&["metadata", "name"]) == Some(name))
+                .then_some(root)
+            });
+            let Some(doc) = doc else {
+                out.unresolved += 1;
+                continue;
+            };
+            let verdicts = policy.evaluate(doc, "default");
+            let found = verdicts.iter().find(|(n, _)| {
+                let b = n
+                    .strip_prefix("autogen-cronjob-")
+                    .or_else(|| n.strip_prefix("autogen-"))
+                    .unwrap_or(n);
+                b == base
+            });
+            let autogen = found.is_some_and(|(n, _)| n.starts_with("autogen-"))
+                || (policy.family != Family::ValidateCel
+                    && shipshape::policy::kyverno::POD_CONTROLLERS.contains(&kind));
+            let (got, why) = match found.map(|(_, v)| v) {
+                None => ("skip", "does not apply".to_string()),
+                Some(Verdict::Pass) => ("pass", String::new()),
+                Some(Verdict::Fail { message, .. }) => ("fail", message.clone()),
+                Some(Verdict::Skip { reason }) => ("skip", reason.clone()),
+                Some(Verdict::Error { message }) => ("error", message.clone()),
+            };
+            if got == "skip" && undecidable(&why) {
+                *out.left_out.entry(why).or_default() += 1;
+                continue;
+            }
+            let tally = out.by_family.entry(policy.family).or_default();
+            tally.kept += 1;
+            tally.same += usize::from(got == want);
+            if autogen {
+                tally.autogen_kept += 1;
+                tally.autogen_same += usize::from(got == want);
+            }
+            if got != want {
+                out.mismatches.push(format!(
+                    "[{}] {rel} | {pol} | {rule} | {kind}/{name} | expected {want} | got {got}: {why}",
+                    family_name(policy.family)
+                ));
+            }
+        }
+    }
+}
+
+#[test]
+fn kyverno_policy_library_cel() {
+    let Some(root) = common::shared("corpus/kyverno__policies") else {
+        eprintln!("note: ../shared/corpus/kyverno__policies is absent; skipped");
+        return;
+    };
+    let mut tests = Vec::new();
+    find_tests(&root, &mut tests);
+    let mut out = Outcome::default();
+    for t in &tests {
+        replay(t, &root, &mut out);
+    }
+    println!(
+        "test files with CEL policies {} | resources not found {}",
+        out.tests, out.unresolved
+    );
+    println!("| family | kept | reproduced | share | pod controllers kept | reproduced |");
+    println!("|---|---|---|---|---|---|");
+    for (f, t) in &out.by_family {
+        println!(
+            "| {} | {} | {} | {:.3} | {} | {} |",
+            family_name(*f),
+            t.kept,
+            t.same,
+            t.same as f64 / t.kept.max(1) as f64,
+            t.autogen_kept,
+            t.autogen_same
+        );
+    }
+    println!("left out (undecidable offline): {:?}", out.left_out);
+    println!("compile errors: {}", out.compile_errors.len());
+    for e in out.compile_errors.iter().take(10) {
+        println!("  {e}");
+    }
+    println!("mismatches: {}", out.mismatches.len());
+    for m in out.mismatches.iter().take(40) {
+        println!("  {m}");
+    }
+    let floor = |f: Family, kept: usize, share: f64| {
+        let t = out.by_family.get(&f);
+        let (k, s) = t.map_or((0, 0), |t| (t.kept, t.same));
+        let got = s as f64 / k.max(1) as f64;
+        assert!(k >= kept, "{}: too few results kept: {k}", family_name(f));
+        assert!(got >= share, "{}: share {got:.3} fell below {share}", family_name(f));
+    };
+    floor(Family::ValidateCel, 0, 0.0);
+    floor(Family::ValidatingPolicy, 0, 0.0);
+}
