@@ -83,7 +83,11 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
             })
             .unwrap_or_default()
     };
-    let rel = test.strip_prefix(root).unwrap_or(test).display().to_string();
+    let rel = test
+        .strip_prefix(root)
+        .unwrap_or(test)
+        .display()
+        .to_string();
     let policy_texts = read("policies");
     let streams: Vec<_> = policy_texts
         .iter()
@@ -230,7 +234,11 @@ fn kyverno_policy_library_cel() {
         let (k, s) = t.map_or((0, 0), |t| (t.kept, t.same));
         let got = s as f64 / k.max(1) as f64;
         assert!(k >= kept, "{}: too few results kept: {k}", family_name(f));
-        assert!(got >= share, "{}: share {got:.3} fell below {share}", family_name(f));
+        assert!(
+            got >= share,
+            "{}: share {got:.3} fell below {share}",
+            family_name(f)
+        );
     };
     floor(Family::ValidateCel, 0, 0.0);
     floor(Family::ValidatingPolicy, 0, 0.0);

@@ -6,8 +6,7 @@
 use super::eval::{missing, request, run, Inputs, Target};
 use super::matching::{plural, read_selector, Constraints, ResourceRule};
 use super::program::{
-    compile_node, read_named, read_validations, CompileError, Program, VPOL_CRONJOBS,
-    VPOL_DEFAULTS,
+    compile_node, read_named, read_validations, CompileError, Program, VPOL_CRONJOBS, VPOL_DEFAULTS,
 };
 use crate::policy::kyverno::{Met, Resource, Verdict};
 use crate::yaml::NodeRef;
@@ -38,6 +37,8 @@ pub struct AdmissionPolicy {
     pub constraints: Constraints,
     pub program: Program,
     pub param_kind: bool,
+    /// Evaluation errors deny (a VAP whose `failurePolicy` is not `Ignore`).
+    errors_fail: bool,
     /// Why the policy is not decidable offline, if it is not.
     pub undecidable: Option<String>,
     autogen: Option<Autogen>,
@@ -74,7 +75,9 @@ impl AdmissionPolicy {
             .filter(|s| s.is_map())
             .ok_or_else(|| err(doc, "the policy has no `spec` map".into()))?;
         let constraints = match spec.get("matchConstraints") {
-            Some(m) => Constraints::read(m).map_err(|e| err(m, format!("matchConstraints: {e}")))?,
+            Some(m) => {
+                Constraints::read(m).map_err(|e| err(m, format!("matchConstraints: {e}")))?
+            }
             None => Constraints::default(),
         };
         let program = Program {
@@ -106,10 +109,14 @@ impl AdmissionPolicy {
             None
         };
         Ok(AdmissionPolicy {
-            name: doc.str_at(&["metadata", "name"]).unwrap_or_default().to_string(),
+            name: doc
+                .str_at(&["metadata", "name"])
+                .unwrap_or_default()
+                .to_string(),
             constraints,
             program,
             param_kind: spec.get("paramKind").is_some_and(|p| !p.is_null()),
+            errors_fail: !kyverno && spec.str_at(&["failurePolicy"]) != Some("Ignore"),
             undecidable,
             autogen,
         })
@@ -119,9 +126,7 @@ impl AdmissionPolicy {
     pub fn evaluate(&self, resource: NodeRef, inputs: &Inputs) -> Option<Verdict> {
         let mut r = Resource::read(resource);
         r.default_namespace(inputs.namespace);
-        let labels = inputs.namespace_object.map(|ns| {
-            Resource::read(ns).labels
-        });
+        let labels = inputs.namespace_object.map(|ns| Resource::read(ns).labels);
         let (program, template) = match self.constraints.meets(&r, labels.as_deref()) {
             Met::Yes => (&self.program, None),
             Met::Unknown(reason) => return Some(Verdict::Skip { reason }),
@@ -154,6 +159,7 @@ impl AdmissionPolicy {
             return Some(Verdict::Skip { reason });
         }
         let target = Target {
+            errors_fail: self.errors_fail,
             resource,
             template,
             request: request(&r, &plural(&r.kind)),

@@ -86,6 +86,10 @@ pub fn missing(program: &Program, inputs: &Inputs, has_param_kind: bool) -> Opti
 /// The resource's root and, for an auto-generated rule, its pod template:
 /// where a `fieldPath` is looked up, the template first.
 pub struct Target<'r, 't> {
+    /// A validation that fails to evaluate denies the request
+    /// (`failurePolicy: Fail` of a VAP and of Kyverno's `validate.cel`),
+    /// rather than being an error.
+    pub errors_fail: bool,
     pub resource: NodeRef<'r, 't>,
     pub template: Option<NodeRef<'r, 't>>,
     pub request: Value,
@@ -100,7 +104,10 @@ fn variables_value(vars: &HashMap<Key, Value>) -> Value {
 fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Budget) -> Result<bool, String> {
     match e.eval(ctx, budget)? {
         Value::Bool(b) => Ok(b),
-        other => Err(format!("the expression returned {:?}, not a bool", other.type_of())),
+        other => Err(format!(
+            "the expression returned {:?}, not a bool",
+            other.type_of()
+        )),
     }
 }
 
@@ -111,13 +118,11 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
         Err(message) => return Verdict::Error { message },
     };
     let optional = |n: Option<NodeRef>| n.map(to_value).transpose();
-    let (namespace_object, params) = match (
-        optional(inputs.namespace_object),
-        optional(inputs.params),
-    ) {
-        (Ok(ns), Ok(p)) => (ns.unwrap_or(Value::Null), p.unwrap_or(Value::Null)),
-        (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
-    };
+    let (namespace_object, params) =
+        match (optional(inputs.namespace_object), optional(inputs.params)) {
+            (Ok(ns), Ok(p)) => (ns.unwrap_or(Value::Null), p.unwrap_or(Value::Null)),
+            (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
+        };
     let budget = Arc::new(Budget::default());
     let mut ctx = context(
         vec![
@@ -161,9 +166,13 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
     for (i, v) in program.validations.iter().enumerate() {
         match eval_bool(&v.expr, &ctx, &budget) {
             Ok(true) => {}
-            Ok(false) => fails.push((
-                failure_span(v, target),
-                message(v, &ctx, &budget),
+            Ok(false) => fails.push((failure_span(v, target), message(v, &ctx, &budget))),
+            Err(e) if target.errors_fail => fails.push((
+                kind_span(target.resource),
+                format!(
+                    "expression '{}' resulted in error: {e}",
+                    v.expr.source.trim()
+                ),
             )),
             Err(e) => errors.push(format!("validations[{i}]: {e}")),
         }

@@ -466,6 +466,11 @@ fn rewrite(e: &mut IdedExpr) {
     let id = e.id;
     match &mut e.expr {
         Node::Call(c) => {
+            if c.func_name == "orValue" && c.args.len() == 1 {
+                if let Some(t) = c.target.as_deref_mut() {
+                    optionalize(t);
+                }
+            }
             if let Some(t) = c.target.as_deref_mut() {
                 rewrite(t);
             }
@@ -505,6 +510,36 @@ fn rewrite(e: &mut IdedExpr) {
                 rewrite(part);
             }
             charge_iterations(c, id);
+        }
+        _ => {}
+    }
+}
+
+/// Kyverno's `orValue` compatibility (`pkg/cel/compiler/env.go`): on a
+/// value that is not optional, `x.orValue(d)` is `x`, and `d` when `x`
+/// fails. The field selections and indexes leading to `x` become optional
+/// ones (`a.b.c` to `a.?b.?c`, `a[k]` to `a[?k]`), which gives both for the
+/// missing fields that are the common failure.
+fn optionalize(e: &mut IdedExpr) {
+    let id = e.id;
+    match &mut e.expr {
+        Node::Select(s) if !s.test => {
+            optionalize(&mut s.operand);
+            let operand = std::mem::take(&mut *s.operand);
+            let field = IdedExpr {
+                id,
+                expr: Node::Literal(LiteralValue::String(s.field.clone().into())),
+            };
+            *e = call("_?._", vec![operand, field], id);
+        }
+        Node::Call(c) if matches!(c.func_name.as_str(), "_?._" | "_[?_]") => {
+            if let Some(first) = c.args.first_mut() {
+                optionalize(first);
+            }
+        }
+        Node::Call(c) if c.func_name == "_[_]" && c.args.len() == 2 => {
+            optionalize(&mut c.args[0]);
+            c.func_name = "_[?_]".into();
         }
         _ => {}
     }

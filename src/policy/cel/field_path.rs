@@ -44,12 +44,10 @@ fn parse(path: &str) -> Option<Vec<Step>> {
 
 /// The node `path` names under `root`, if the path reads and the node exists.
 pub fn resolve<'d, 's>(root: NodeRef<'d, 's>, path: &str) -> Option<NodeRef<'d, 's>> {
-    parse(path)?
-        .iter()
-        .try_fold(root, |node, step| match step {
-            Step::Key(k) => node.get(k),
-            Step::Index(i) => node.items().nth(*i),
-        })
+    parse(path)?.iter().try_fold(root, |node, step| match step {
+        Step::Key(k) => node.get(k),
+        Step::Index(i) => node.items().nth(*i),
+    })
 }
 
 #[cfg(test)]

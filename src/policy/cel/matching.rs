@@ -63,7 +63,11 @@ pub fn read_selector(n: NodeRef) -> Result<Option<Selector>, String> {
             ));
         }
     }
-    for e in n.get("matchExpressions").into_iter().flat_map(|l| l.items()) {
+    for e in n
+        .get("matchExpressions")
+        .into_iter()
+        .flat_map(|l| l.items())
+    {
         let key = e.str_at(&["key"]).unwrap_or_default().to_string();
         let values = strings(e.get("values"), "values")?;
         let op = match e.str_at(&["operator"]) {
@@ -121,7 +125,9 @@ impl Constraints {
             if !r.namespace.is_empty() {
                 match ns_labels {
                     Some(labels) if !sel.matches(labels) => {
-                        return Met::No("the namespace selector does not select its namespace".into())
+                        return Met::No(
+                            "the namespace selector does not select its namespace".into(),
+                        )
                     }
                     Some(_) => {}
                     None => {
@@ -234,7 +240,8 @@ mod tests {
         assert_eq!(c.meets(&pod, None), Met::Yes);
         let skipped = resource("apiVersion: v1\nkind: Pod\nmetadata: {name: skipme}\n");
         assert!(matches!(c.meets(&skipped, None), Met::No(_)));
-        let system = resource("apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {tier: system}}\n");
+        let system =
+            resource("apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {tier: system}}\n");
         assert!(matches!(c.meets(&system, None), Met::No(_)));
         let deploy = resource("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n");
         assert!(matches!(c.meets(&deploy, None), Met::No(_)));
@@ -251,6 +258,10 @@ mod tests {
         assert_eq!(c.meets(&cm, Some(&labels)), Met::Yes);
         assert!(matches!(c.meets(&cm, Some(&[])), Met::No(_)));
         let ns = resource("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
-        assert_eq!(c.meets(&ns, None), Met::Yes, "cluster-scoped: not selected by namespace");
+        assert_eq!(
+            c.meets(&ns, None),
+            Met::Yes,
+            "cluster-scoped: not selected by namespace"
+        );
     }
 }

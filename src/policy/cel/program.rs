@@ -210,8 +210,14 @@ pub const VPOL_DEFAULTS: [(&str, &str); 4] = [
 ];
 pub const VPOL_CRONJOBS: [(&str, &str); 4] = [
     ("object.spec", "object.spec.jobTemplate.spec.template.spec"),
-    ("oldObject.spec", "oldObject.spec.jobTemplate.spec.template.spec"),
-    ("object.metadata", "object.spec.jobTemplate.spec.template.metadata"),
+    (
+        "oldObject.spec",
+        "oldObject.spec.jobTemplate.spec.template.spec",
+    ),
+    (
+        "object.metadata",
+        "object.spec.jobTemplate.spec.template.metadata",
+    ),
     (
         "oldObject.metadata",
         "oldObject.spec.jobTemplate.spec.template.metadata",
@@ -230,6 +236,9 @@ mod tests {
         let out = rewrite_source("object.metadata.namespaces", &VPOL_DEFAULTS, true);
         assert_eq!(out, "object.spec.template.metadata.namespaces");
         let out = rewrite_source("object.metadata.namespace", &VPOL_CRONJOBS, false);
-        assert_eq!(out, "object.spec.jobTemplate.spec.template.metadata.namespace");
+        assert_eq!(
+            out,
+            "object.spec.jobTemplate.spec.template.metadata.namespace"
+        );
     }
 }

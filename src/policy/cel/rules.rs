@@ -19,8 +19,14 @@ const POD_REPLACEMENTS: [(&str, &str); 4] = [
 ];
 const CRONJOB_REPLACEMENTS: [(&str, &str); 4] = [
     ("object.spec", "object.spec.jobTemplate.spec.template.spec"),
-    ("oldObject.spec", "oldObject.spec.jobTemplate.spec.template.spec"),
-    ("object.metadata", "object.spec.jobTemplate.spec.template.metadata"),
+    (
+        "oldObject.spec",
+        "oldObject.spec.jobTemplate.spec.template.spec",
+    ),
+    (
+        "object.metadata",
+        "object.spec.jobTemplate.spec.template.metadata",
+    ),
     (
         "oldObject.metadata",
         "oldObject.spec.jobTemplate.spec.template.metadata",
@@ -55,19 +61,27 @@ pub struct CelRules {
     pub name: String,
     namespace: Option<String>,
     autogen: Vec<String>,
+    /// `spec.failurePolicy` is not `Ignore`: evaluation errors deny.
+    errors_fail: bool,
     pub rules: Vec<CelRule>,
 }
 
 /// Whether `doc` is a Kyverno policy with a `validate.cel` rule.
 pub fn has_cel_rules(doc: NodeRef) -> bool {
     matches!(doc.str_at(&["kind"]), Some("ClusterPolicy" | "Policy"))
-        && doc.str_at(&["apiVersion"]).is_some_and(|a| a.starts_with("kyverno.io/"))
+        && doc
+            .str_at(&["apiVersion"])
+            .is_some_and(|a| a.starts_with("kyverno.io/"))
         && doc
             .path(&["spec", "rules"])
             .is_some_and(|l| l.items().any(|r| r.path(&["validate", "cel"]).is_some()))
 }
 
-fn read_rule(n: NodeRef, i: usize, base: &crate::policy::kyverno::Rule) -> Result<CelRule, CompileError> {
+fn read_rule(
+    n: NodeRef,
+    i: usize,
+    base: &crate::policy::kyverno::Rule,
+) -> Result<CelRule, CompileError> {
     let cel = n.path(&["validate", "cel"]).unwrap_or(n);
     let what = |k: &str| format!("rules[{i}] ({}) {k}", base.name);
     let program = Program {
@@ -110,7 +124,10 @@ impl CelRules {
             message,
         })?;
         let mut rules = Vec::new();
-        let nodes = doc.path(&["spec", "rules"]).into_iter().flat_map(|l| l.items());
+        let nodes = doc
+            .path(&["spec", "rules"])
+            .into_iter()
+            .flat_map(|l| l.items());
         for (i, (n, base)) in nodes.zip(&policy.rules).enumerate() {
             if n.path(&["validate", "cel"]).is_some() {
                 rules.push(read_rule(n, i, base)?);
@@ -120,6 +137,7 @@ impl CelRules {
             name: policy.name.clone(),
             namespace: policy.namespace.clone(),
             autogen: policy.autogen.clone(),
+            errors_fail: doc.str_at(&["spec", "failurePolicy"]) != Some("Ignore"),
             rules,
         })
     }
@@ -157,6 +175,7 @@ impl CelRules {
                     Some(reason) => Verdict::Skip { reason },
                     None => {
                         let target = Target {
+                            errors_fail: self.errors_fail,
                             resource,
                             template,
                             request: request(&r, &plural(&r.kind)),
