@@ -257,11 +257,22 @@ mod tests {
         let labels = [("team".to_string(), "a".to_string())];
         assert_eq!(c.meets(&cm, Some(&labels)), Met::Yes);
         assert!(matches!(c.meets(&cm, Some(&[])), Met::No(_)));
-        let ns = resource("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        let role = resource(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: a}\n",
+        );
+        assert_eq!(
+            c.meets(&role, None),
+            Met::Yes,
+            "cluster-scoped: not selected"
+        );
+        let ns =
+            resource("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: a}}\n");
         assert_eq!(
             c.meets(&ns, None),
             Met::Yes,
-            "cluster-scoped: not selected by namespace"
+            "a Namespace by its own labels"
         );
+        let ns = resource("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        assert!(matches!(c.meets(&ns, None), Met::No(_)));
     }
 }
