@@ -144,9 +144,15 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
                 }
             }
             Err(e) => {
-                return Verdict::Error {
-                    message: format!("match condition `{}`: {e}", c.name),
-                }
+                let message = format!("match condition `{}`: {e}", c.name);
+                return if target.errors_fail {
+                    Verdict::Fail {
+                        at: kind_span(target.resource),
+                        message,
+                    }
+                } else {
+                    Verdict::Error { message }
+                };
             }
         }
     }

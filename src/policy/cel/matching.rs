@@ -235,7 +235,7 @@ mod tests {
         let src = "resourceRules:\n  - apiGroups: ['']\n    apiVersions: [v1]\n    resources: [pods]\n    operations: [CREATE, UPDATE]\nexcludeResourceRules:\n  - apiGroups: ['']\n    apiVersions: [v1]\n    resources: [pods]\n    resourceNames: [skipme]\nobjectSelector:\n  matchExpressions:\n    - {key: tier, operator: NotIn, values: [system]}\n";
         let ps = parse_stream(src, &Limits::default());
         let c = Constraints::read(ps.docs[0].root().unwrap()).unwrap();
-        assert!(c.pods_only() == false, "an object selector stops autogen");
+        assert!(!c.pods_only(), "an object selector stops autogen");
         let pod = resource("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n");
         assert_eq!(c.meets(&pod, None), Met::Yes);
         let skipped = resource("apiVersion: v1\nkind: Pod\nmetadata: {name: skipme}\n");

@@ -49,7 +49,7 @@ pub enum Family {
 
 #[derive(Debug, Clone)]
 enum Body {
-    Admission(admission::AdmissionPolicy),
+    Admission(Box<admission::AdmissionPolicy>),
     Rules(rules::CelRules),
 }
 
@@ -72,7 +72,7 @@ pub fn compile(doc: NodeRef) -> Result<Option<CelPolicy>, CompileError> {
             } else {
                 Family::ValidatingAdmissionPolicy
             },
-            body: Body::Admission(p),
+            body: Body::Admission(Box::new(p)),
         }));
     }
     if rules::has_cel_rules(doc) {
