@@ -20,7 +20,10 @@
 //! literals) is constant-time per AST node, and every AST node runs at most
 //! once per charged iteration. Once the budget is spent, every charging
 //! function fails, so loops stop at their next iteration, and the
-//! evaluation is an error whatever its value. The AST itself is bounded by
+//! evaluation is an error whatever its value. Each evaluation first charges
+//! its AST's size, and all the expressions of one policy on one resource
+//! share [`TOTAL_COST_LIMIT`] (Kubernetes' per-request budget), so a policy
+//! of many cheap expressions is bounded too. The AST itself is bounded by
 //! [`MAX_SOURCE`] bytes and the parser's nesting limit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +38,9 @@ use crate::yaml::Span;
 
 /// Cost units one expression evaluation may spend (Kubernetes' per-call limit).
 pub const COST_LIMIT: u64 = 1_000_000;
+/// Cost units all the expressions of one policy may spend on one resource
+/// (Kubernetes' per-request runtime budget).
+pub const TOTAL_COST_LIMIT: u64 = 10_000_000;
 /// Longest expression source compiled.
 pub const MAX_SOURCE: usize = 64 * 1024;
 /// Longest string `replace` may build.
@@ -81,37 +87,52 @@ pub struct Expr {
     /// Where the expression is written in the policy document.
     pub span: Span,
     pub uses: Uses,
+    /// AST nodes: what one evaluation charges before it starts.
+    weight: u64,
     ast: IdedExpr,
 }
 
-/// The cost counter of one evaluation.
+/// The cost counter of one evaluation of a policy on a resource: each
+/// expression may spend [`COST_LIMIT`], all of them [`TOTAL_COST_LIMIT`].
 #[derive(Debug, Default)]
 pub struct Budget {
+    /// Spent by the expression being evaluated.
     used: AtomicU64,
+    /// Spent by the expressions evaluated before it.
+    total: AtomicU64,
+}
+
+fn over_budget() -> String {
+    format!(
+        "the expression exceeded its cost budget ({COST_LIMIT} units, {TOTAL_COST_LIMIT} for the policy)"
+    )
 }
 
 impl Budget {
+    /// Starts the next expression.
     pub fn reset(&self) {
-        self.used.store(0, Ordering::Relaxed);
+        let used = self.used.swap(0, Ordering::Relaxed);
+        self.total.fetch_add(used, Ordering::Relaxed);
     }
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Relaxed)
     }
     fn left(&self) -> u64 {
-        COST_LIMIT.saturating_sub(self.used())
+        let total = self.total.load(Ordering::Relaxed);
+        COST_LIMIT
+            .saturating_sub(self.used())
+            .min(TOTAL_COST_LIMIT.saturating_sub(total.saturating_add(self.used())))
     }
     fn charge(&self, units: u64) -> Result<(), ExecutionError> {
-        let before = self.used.fetch_add(units, Ordering::Relaxed);
-        if before.saturating_add(units) > COST_LIMIT {
-            return Err(ExecutionError::function_error(
-                "cost",
-                format!("the expression exceeded its cost budget of {COST_LIMIT} units"),
-            ));
+        self.used.fetch_add(units, Ordering::Relaxed);
+        if self.exhausted() {
+            return Err(ExecutionError::function_error("cost", over_budget()));
         }
         Ok(())
     }
     pub fn exhausted(&self) -> bool {
-        self.used() > COST_LIMIT
+        let (used, total) = (self.used(), self.total.load(Ordering::Relaxed));
+        used > COST_LIMIT || total.saturating_add(used) > TOTAL_COST_LIMIT
     }
 }
 
@@ -179,6 +200,7 @@ impl Expr {
             source: source.to_string(),
             span,
             uses,
+            weight: count_nodes(&ast).max(1) as u64,
             ast,
         })
     }
@@ -187,11 +209,10 @@ impl Expr {
     /// is reset first.
     pub fn eval(&self, ctx: &Context, budget: &Budget) -> Result<Value, String> {
         budget.reset();
+        budget.charge(self.weight).map_err(|e| e.to_string())?;
         let out = Value::resolve(&self.ast, ctx);
         if budget.exhausted() {
-            return Err(format!(
-                "the expression exceeded its cost budget of {COST_LIMIT} units"
-            ));
+            return Err(over_budget());
         }
         out.map_err(|e| e.to_string())
     }
@@ -659,6 +680,23 @@ mod tests {
         assert!(err.contains("cost budget"), "{err}");
         let err = eval("'aaaaaaaaaaaaaaaa'.replace('', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb').replace('', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb').replace('', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb')").unwrap_err();
         assert!(err.contains("exceed"), "{err}");
+    }
+
+    #[test]
+    fn many_expressions_share_one_budget() {
+        let e = Expr::compile("[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, true))))", Span::default()).unwrap();
+        let budget = Arc::new(Budget::default());
+        let ctx = context(Vec::new(), &budget);
+        let mut ok = 0;
+        while e.eval(&ctx, &budget).is_ok() {
+            ok += 1;
+            assert!(ok < 1000, "never stopped");
+        }
+        assert!(
+            ok > 5,
+            "each run is well under the per-expression limit: {ok}"
+        );
+        assert!(e.eval(&ctx, &budget).unwrap_err().contains("cost budget"));
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod rules;
 mod value;
 
 pub use eval::Inputs;
-pub use expr::{COST_LIMIT, MAX_SOURCE, MAX_STRING};
+pub use expr::{COST_LIMIT, MAX_SOURCE, MAX_STRING, TOTAL_COST_LIMIT};
 pub use program::CompileError;
 pub use value::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 
