@@ -240,6 +240,7 @@ pub fn context(vars: Vec<(&str, Value)>, budget: &Arc<Budget>) -> Context<'stati
     let _ = ctx.add_function("@replace", replace);
     let _ = ctx.add_function("sum", sum);
     let _ = ctx.add_function("isSorted", is_sorted);
+    super::k8s::register(&mut ctx);
     ctx
 }
 
@@ -639,6 +640,14 @@ mod tests {
             "has({'a': 1}.a) && !has({'a': 1}.b)",
             "duration('8h') > duration('1h')",
             "timestamp('2024-01-01T00:00:00Z') < timestamp('2025-01-01T00:00:00Z')",
+            "quantity('1Gi').isGreaterThan(quantity('1000M')) && quantity('500m').compareTo(quantity('0.5')) == 0",
+            "quantity('1Ki').asInteger() == 1024 && quantity('1').add(1).asInteger() == 2 && quantity('2').sub(quantity('3')).sign() == -1",
+            "isQuantity('1Mi') && !isQuantity('1Q') && quantity('1.5').asApproximateFloat() == 1.5 && !quantity('1.5').isInteger()",
+            "quantity('1') == quantity('1000m')",
+            "'abc123def45'.find('[0-9]+') == '123' && 'abc123def45'.findAll('[0-9]+') == ['123', '45'] && 'a1b2c3'.findAll('[0-9]', 2) == ['1', '2']",
+            "[3, 1, 2].min() == 1 && [3, 1, 2].max() == 3 && ['b', 'a'].min() == 'a'",
+            "cidr('10.0.0.0/8').containsIP(ip('10.1.2.3')) && cidr('10.0.0.0/8').containsIP('10.1.2.3') && !cidr('10.0.0.0/8').containsCIDR('11.0.0.0/16')",
+            "isIP('::1') && !isIP('1.2.3') && ip('::1').family() == 6 && ip('127.0.0.1').isLoopback() && cidr('10.0.0.0/8').prefixLength() == 8 && isCIDR('10.0.0.0/8')",
             "string(1) + '/' + string(true) == '1/true'",
             "size('abc') == 3 && size([1]) == 1",
         ] {

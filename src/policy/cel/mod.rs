@@ -13,7 +13,8 @@
 //! labels) is a `Skip` saying so, never a guess.
 //!
 //! `expr` holds one expression and the evaluation bound (see there);
-//! `value` turns YAML nodes into CEL values; `program` the expressions of a
+//! `value` turns YAML nodes into CEL values; `k8s` holds Kubernetes' CEL
+//! libraries (`quantity`, regex `find`, list `min`/`max`, `ip`/`cidr`); `program` the expressions of a
 //! policy and Kyverno's autogen rewrite; `eval` runs a program on a
 //! resource; `matching` reads `matchConstraints`; `field_path` resolves a
 //! validation's `fieldPath`; `admission` and `rules` read the policy kinds.
@@ -23,6 +24,7 @@ mod admission;
 mod eval;
 mod expr;
 mod field_path;
+mod k8s;
 mod matching;
 mod program;
 mod rules;
