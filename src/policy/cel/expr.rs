@@ -12,7 +12,7 @@
 //!   `in`, `+`, `contains`, `matches`, `join`, `split`, ...) charges its
 //!   size: a string one unit per 16 bytes, a list or map one per element,
 //!   deeply, counted only up to what is left of the budget;
-//! - `replace` is ours: it refuses an output larger than [`MAX_STRING`]
+//! - `replace` is ours: it refuses an output larger than [`super::k8s::MAX_STRING`]
 //!   before building it (the only function whose output outgrows its
 //!   charged inputs by more than their sum).
 //!
@@ -29,11 +29,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use cel::common::ast::{CallExpr, ComprehensionExpr, Expr as Node, IdedExpr, LiteralValue};
-use cel::extractors::{Arguments, This};
+use cel::common::ast::{ComprehensionExpr, Expr as Node, IdedExpr, LiteralValue};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
 use cel::{Context, Env, ExecutionError, Value};
 
+use super::rewrite;
+pub use super::rewrite::Uses;
 use crate::yaml::Span;
 
 /// Cost units one expression evaluation may spend (Kubernetes' per-call limit).
@@ -43,42 +44,8 @@ pub const COST_LIMIT: u64 = 1_000_000;
 pub const TOTAL_COST_LIMIT: u64 = 10_000_000;
 /// Longest expression source compiled.
 pub const MAX_SOURCE: usize = 64 * 1024;
-/// Longest string `replace` may build.
-pub const MAX_STRING: usize = 4 * 1024 * 1024;
 /// Deepest expression nesting the parser accepts.
 const MAX_NESTING: u16 = 64;
-
-/// Free variables that name Kyverno or Kubernetes libraries needing the
-/// cluster, a registry or the network.
-const CLUSTER_LIBS: [&str; 8] = [
-    "authorizer",
-    "resource",
-    "http",
-    "globalContext",
-    "image",
-    "imageData",
-    "gctx",
-    "x509",
-];
-/// Global functions of Kyverno's libraries we do not offer.
-const KYVERNO_FUNCTIONS: [&str; 6] = [
-    "parseServiceAccount",
-    "parseImageReference",
-    "image",
-    "now",
-    "jsonpatch",
-    "base64",
-];
-
-/// What an expression reads that the offline context may lack.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Uses {
-    /// Why it needs the cluster (a library of Kyverno's or `authorizer`).
-    pub cluster: Option<String>,
-    pub namespace_object: bool,
-    pub params: bool,
-    pub user_info: bool,
-}
 
 /// A compiled expression: owned, `Send + Sync`.
 #[derive(Debug, Clone)]
@@ -194,13 +161,13 @@ impl Expr {
         let mut ast = parser.parse(source).map_err(|e| e.to_string())?;
         let mut uses = Uses::default();
         let mut bound = Vec::new();
-        scan(&ast, &mut bound, &mut uses);
-        rewrite(&mut ast);
+        rewrite::scan(&ast, &mut bound, &mut uses);
+        rewrite::rewrite(&mut ast);
         Ok(Expr {
             source: source.to_string(),
             span,
             uses,
-            weight: count_nodes(&ast).max(1) as u64,
+            weight: rewrite::count_nodes(&ast).max(1) as u64,
             ast,
         })
     }
@@ -237,9 +204,6 @@ pub fn context(vars: Vec<(&str, Value)>, budget: &Arc<Budget>) -> Context<'stati
         b.charge(1 + size_up_to(&v, b.left()))?;
         Ok(v)
     });
-    let _ = ctx.add_function("@replace", replace);
-    let _ = ctx.add_function("sum", sum);
-    let _ = ctx.add_function("isSorted", is_sorted);
     super::k8s::register(&mut ctx);
     ctx
 }
@@ -268,337 +232,6 @@ fn size_up_to(v: &Value, limit: u64) -> u64 {
         }
     }
     n
-}
-
-/// `s.replace(old, new[, n])`, refusing an output over [`MAX_STRING`].
-fn replace(
-    This(s): This<Arc<String>>,
-    Arguments(args): Arguments,
-) -> Result<Value, ExecutionError> {
-    let text = |i: usize| match args.get(i) {
-        Some(Value::String(s)) => Ok(Arc::clone(s)),
-        _ => Err(ExecutionError::function_error(
-            "replace",
-            "expects (string, string[, int])",
-        )),
-    };
-    let (old, new) = (text(0)?, text(1)?);
-    let n = match args.get(2) {
-        Some(Value::Int(n)) => *n,
-        _ => -1,
-    };
-    let count = if old.is_empty() {
-        s.chars().count() + 1
-    } else {
-        s.matches(old.as_str()).count()
-    };
-    let count = if n >= 0 { count.min(n as usize) } else { count };
-    let grown = s.len() + count.saturating_mul(new.len());
-    if grown > MAX_STRING {
-        return Err(ExecutionError::function_error(
-            "replace",
-            format!("the result would exceed {MAX_STRING} bytes"),
-        ));
-    }
-    Ok(Value::String(Arc::new(if n >= 0 {
-        s.replacen(old.as_str(), &new, n as usize)
-    } else {
-        s.replace(old.as_str(), &new)
-    })))
-}
-
-/// Kubernetes' `list.sum()`: ints, uints or doubles.
-fn sum(This(list): This<Arc<Vec<Value>>>) -> Result<Value, ExecutionError> {
-    let mut acc = match list.first() {
-        Some(Value::Float(_)) => Value::Float(0.0),
-        Some(Value::UInt(_)) => Value::UInt(0),
-        _ => Value::Int(0),
-    };
-    for v in list.iter() {
-        acc = match (&acc, v) {
-            (Value::Int(a), Value::Int(b)) => Value::Int(
-                a.checked_add(*b)
-                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
-            ),
-            (Value::UInt(a), Value::UInt(b)) => Value::UInt(
-                a.checked_add(*b)
-                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
-            ),
-            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-            _ => {
-                return Err(ExecutionError::function_error(
-                    "sum",
-                    "mixed or non-numeric list",
-                ))
-            }
-        };
-    }
-    Ok(acc)
-}
-
-/// Kubernetes' `list.isSorted()`.
-fn is_sorted(This(list): This<Arc<Vec<Value>>>) -> Result<Value, ExecutionError> {
-    for w in list.windows(2) {
-        match w[0].partial_cmp(&w[1]) {
-            Some(std::cmp::Ordering::Greater) => return Ok(Value::Bool(false)),
-            Some(_) => {}
-            None => return Err(ExecutionError::function_error("isSorted", "incomparable")),
-        }
-    }
-    Ok(Value::Bool(true))
-}
-
-/// Records what `e` reads that the offline context may lack. `bound` holds
-/// the comprehension variables in scope.
-fn scan(e: &IdedExpr, bound: &mut Vec<String>, uses: &mut Uses) {
-    let free = |name: &str, bound: &Vec<String>| !bound.iter().any(|b| b == name);
-    match &e.expr {
-        Node::Ident(name) if free(name, bound) => match name.as_str() {
-            "namespaceObject" => uses.namespace_object = true,
-            "params" => uses.params = true,
-            n if CLUSTER_LIBS.contains(&n) && uses.cluster.is_none() => {
-                uses.cluster = Some(format!("uses `{n}`, which needs the cluster"));
-            }
-            _ => {}
-        },
-        Node::Ident(_) | Node::Literal(_) | Node::Unspecified => {}
-        Node::Select(s) => {
-            if s.field == "userInfo"
-                && matches!(&s.operand.expr, Node::Ident(n) if n == "request" && free(n, bound))
-            {
-                uses.user_info = true;
-            }
-            scan(&s.operand, bound, uses);
-        }
-        Node::Call(c) => {
-            if c.target.is_none()
-                && KYVERNO_FUNCTIONS.contains(&c.func_name.as_str())
-                && uses.cluster.is_none()
-            {
-                uses.cluster = Some(format!(
-                    "uses `{}`, a Kyverno library function not available offline",
-                    c.func_name
-                ));
-            }
-            if let Some(t) = &c.target {
-                scan(t, bound, uses);
-            }
-            c.args.iter().for_each(|a| scan(a, bound, uses));
-        }
-        Node::List(l) => l.elements.iter().for_each(|a| scan(a, bound, uses)),
-        Node::Map(m) => {
-            for entry in &m.entries {
-                if let cel::common::ast::EntryExpr::MapEntry(me) = &entry.expr {
-                    scan(&me.key, bound, uses);
-                    scan(&me.value, bound, uses);
-                }
-            }
-        }
-        Node::Struct(s) => {
-            for entry in &s.entries {
-                if let cel::common::ast::EntryExpr::StructField(f) = &entry.expr {
-                    scan(&f.value, bound, uses);
-                }
-            }
-        }
-        Node::Comprehension(c) => {
-            scan(&c.iter_range, bound, uses);
-            scan(&c.accu_init, bound, uses);
-            let depth = bound.len();
-            bound.push(c.iter_var.clone());
-            bound.extend(c.iter_var2.clone());
-            bound.push(c.accu_var.clone());
-            for part in [&c.loop_cond, &c.loop_step, &c.result] {
-                scan(part, bound, uses);
-            }
-            bound.truncate(depth);
-        }
-    }
-}
-
-/// Functions whose arguments are not charged: constant-time ones.
-const UNCHARGED: [&str; 9] = [
-    "_&&_",
-    "_||_",
-    "!_",
-    "_?_:_",
-    "@not_strictly_false",
-    "_[_]",
-    "_[?_]",
-    "_?._",
-    "@step",
-];
-
-fn call(name: &str, args: Vec<IdedExpr>, id: u64) -> IdedExpr {
-    IdedExpr {
-        id,
-        expr: Node::Call(CallExpr {
-            func_name: name.into(),
-            target: None,
-            args,
-        }),
-    }
-}
-
-fn is_constant(e: &IdedExpr) -> bool {
-    matches!(e.expr, Node::Literal(_))
-}
-
-fn is_accumulator(e: &IdedExpr) -> bool {
-    matches!(&e.expr, Node::Ident(n) if n.starts_with('@'))
-}
-
-/// `e` wrapped in `@sized(e)` unless constant.
-fn sized(e: IdedExpr) -> IdedExpr {
-    if is_constant(&e) {
-        return e;
-    }
-    let id = e.id;
-    call("@sized", vec![e], id)
-}
-
-fn count_nodes(e: &IdedExpr) -> i64 {
-    let mut n = 1;
-    match &e.expr {
-        Node::Call(c) => {
-            n += c.target.as_deref().map_or(0, count_nodes);
-            n += c.args.iter().map(count_nodes).sum::<i64>();
-        }
-        Node::Select(s) => n += count_nodes(&s.operand),
-        Node::List(l) => n += l.elements.iter().map(count_nodes).sum::<i64>(),
-        Node::Comprehension(c) => {
-            n += [
-                &c.iter_range,
-                &c.accu_init,
-                &c.loop_cond,
-                &c.loop_step,
-                &c.result,
-            ]
-            .into_iter()
-            .map(count_nodes)
-            .sum::<i64>()
-        }
-        _ => n += 1,
-    }
-    n
-}
-
-/// Rewrites `e` to charge the budget (see the module docs).
-fn rewrite(e: &mut IdedExpr) {
-    let id = e.id;
-    match &mut e.expr {
-        Node::Call(c) => {
-            if c.func_name == "orValue" && c.args.len() == 1 {
-                if let Some(t) = c.target.as_deref_mut() {
-                    optionalize(t);
-                }
-            }
-            if let Some(t) = c.target.as_deref_mut() {
-                rewrite(t);
-            }
-            c.args.iter_mut().for_each(rewrite);
-            if c.func_name == "replace" && c.target.is_some() {
-                c.func_name = "@replace".into();
-            }
-            // `@result + [x]`: the accumulator of `map`/`filter`, whose
-            // iterations are charged; left in the shape `cel` appends in place.
-            let append = c.func_name == "_+_" && c.args.first().is_some_and(is_accumulator);
-            if !UNCHARGED.contains(&c.func_name.as_str()) && !append {
-                if let Some(t) = c.target.take() {
-                    c.target = Some(Box::new(sized(*t)));
-                }
-                let args = std::mem::take(&mut c.args);
-                c.args = args.into_iter().map(sized).collect();
-            }
-        }
-        Node::Select(s) => rewrite(&mut s.operand),
-        Node::List(l) => l.elements.iter_mut().for_each(rewrite),
-        Node::Map(m) => {
-            for entry in &mut m.entries {
-                if let cel::common::ast::EntryExpr::MapEntry(me) = &mut entry.expr {
-                    rewrite(&mut me.key);
-                    rewrite(&mut me.value);
-                }
-            }
-        }
-        Node::Comprehension(c) => {
-            for part in [
-                &mut c.iter_range,
-                &mut c.accu_init,
-                &mut c.loop_cond,
-                &mut c.loop_step,
-                &mut c.result,
-            ] {
-                rewrite(part);
-            }
-            charge_iterations(c, id);
-        }
-        _ => {}
-    }
-}
-
-/// Kyverno's `orValue` compatibility (`pkg/cel/compiler/env.go`): on a
-/// value that is not optional, `x.orValue(d)` is `x`, and `d` when `x`
-/// fails. The field selections and indexes leading to `x` become optional
-/// ones (`a.b.c` to `a.?b.?c`, `a[k]` to `a[?k]`), which gives both for the
-/// missing fields that are the common failure.
-fn optionalize(e: &mut IdedExpr) {
-    let id = e.id;
-    match &mut e.expr {
-        Node::Select(s) if !s.test => {
-            optionalize(&mut s.operand);
-            let operand = std::mem::take(&mut *s.operand);
-            let field = IdedExpr {
-                id,
-                expr: Node::Literal(LiteralValue::String(s.field.clone().into())),
-            };
-            *e = call("_?._", vec![operand, field], id);
-        }
-        Node::Call(c) if matches!(c.func_name.as_str(), "_?._" | "_[?_]") => {
-            if let Some(first) = c.args.first_mut() {
-                optionalize(first);
-            }
-        }
-        Node::Call(c) if c.func_name == "_[_]" && c.args.len() == 2 => {
-            optionalize(&mut c.args[0]);
-            c.func_name = "_[?_]".into();
-        }
-        _ => {}
-    }
-}
-
-/// Makes every iteration of `c` charge its body's size: on the guard or the
-/// appended element of a `map`/`filter` (keeping the shape `cel` runs in
-/// place), else on the loop condition.
-fn charge_iterations(c: &mut ComprehensionExpr, id: u64) {
-    let weight = count_nodes(&c.loop_step) + count_nodes(&c.loop_cond);
-    let step = |e: IdedExpr| {
-        let w = IdedExpr {
-            id,
-            expr: Node::Literal(LiteralValue::Int(weight.into())),
-        };
-        call("@step", vec![e, w], id)
-    };
-    let literal_cond = matches!(c.loop_cond.expr, Node::Literal(_));
-    if literal_cond && matches!(&c.result.expr, Node::Ident(n) if *n == c.accu_var) {
-        if let Node::Call(outer) = &mut c.loop_step.expr {
-            let slot = match (outer.func_name.as_str(), outer.args.as_mut_slice()) {
-                ("_?_:_", [guard, _, _]) => Some(guard),
-                ("_+_", [_, list]) => match &mut list.expr {
-                    Node::List(l) if l.elements.len() == 1 => l.elements.first_mut(),
-                    _ => None,
-                },
-                _ => None,
-            };
-            if let Some(slot) = slot {
-                let inner = std::mem::take(slot);
-                *slot = step(inner);
-                return;
-            }
-        }
-    }
-    let cond = std::mem::take(&mut c.loop_cond);
-    c.loop_cond = step(cond);
 }
 
 #[cfg(test)]

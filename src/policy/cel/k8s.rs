@@ -81,8 +81,14 @@ pub fn register(ctx: &mut Context) {
     let _ = ctx.add_function("max", |This(l): This<Arc<Vec<Value>>>| {
         extreme(&l, Ordering::Greater)
     });
+    let _ = ctx.add_function("@replace", replace);
+    let _ = ctx.add_function("sum", sum);
+    let _ = ctx.add_function("isSorted", is_sorted);
     register_net(ctx);
 }
+
+/// Longest string `replace` may build.
+pub const MAX_STRING: usize = 4 * 1024 * 1024;
 
 /// A quantity, exactly, in units of 10^-9 (Kubernetes rounds finer values up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -348,6 +354,84 @@ fn register_net(ctx: &mut Context) {
         let c = net_of(&c, "prefixLength", true)?;
         Ok(Value::Int(i64::from(c.prefix.unwrap_or(0))))
     });
+}
+
+/// `s.replace(old, new[, n])`, refusing an output over [`MAX_STRING`].
+fn replace(
+    This(s): This<Arc<String>>,
+    Arguments(args): Arguments,
+) -> Result<Value, ExecutionError> {
+    let text = |i: usize| match args.get(i) {
+        Some(Value::String(s)) => Ok(Arc::clone(s)),
+        _ => Err(ExecutionError::function_error(
+            "replace",
+            "expects (string, string[, int])",
+        )),
+    };
+    let (old, new) = (text(0)?, text(1)?);
+    let n = match args.get(2) {
+        Some(Value::Int(n)) => *n,
+        _ => -1,
+    };
+    let count = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old.as_str()).count()
+    };
+    let count = if n >= 0 { count.min(n as usize) } else { count };
+    let grown = s.len() + count.saturating_mul(new.len());
+    if grown > MAX_STRING {
+        return Err(ExecutionError::function_error(
+            "replace",
+            format!("the result would exceed {MAX_STRING} bytes"),
+        ));
+    }
+    Ok(Value::String(Arc::new(if n >= 0 {
+        s.replacen(old.as_str(), &new, n as usize)
+    } else {
+        s.replace(old.as_str(), &new)
+    })))
+}
+
+/// Kubernetes' `list.sum()`: ints, uints or doubles.
+fn sum(This(list): This<Arc<Vec<Value>>>) -> Result<Value, ExecutionError> {
+    let mut acc = match list.first() {
+        Some(Value::Float(_)) => Value::Float(0.0),
+        Some(Value::UInt(_)) => Value::UInt(0),
+        _ => Value::Int(0),
+    };
+    for v in list.iter() {
+        acc = match (&acc, v) {
+            (Value::Int(a), Value::Int(b)) => Value::Int(
+                a.checked_add(*b)
+                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
+            ),
+            (Value::UInt(a), Value::UInt(b)) => Value::UInt(
+                a.checked_add(*b)
+                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
+            ),
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            _ => {
+                return Err(ExecutionError::function_error(
+                    "sum",
+                    "mixed or non-numeric list",
+                ))
+            }
+        };
+    }
+    Ok(acc)
+}
+
+/// Kubernetes' `list.isSorted()`.
+fn is_sorted(This(list): This<Arc<Vec<Value>>>) -> Result<Value, ExecutionError> {
+    for w in list.windows(2) {
+        match w[0].partial_cmp(&w[1]) {
+            Some(std::cmp::Ordering::Greater) => return Ok(Value::Bool(false)),
+            Some(_) => {}
+            None => return Err(ExecutionError::function_error("isSorted", "incomparable")),
+        }
+    }
+    Ok(Value::Bool(true))
 }
 
 #[cfg(test)]

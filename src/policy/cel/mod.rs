@@ -12,7 +12,8 @@
 //! that were not given, a namespace selector without the namespace's
 //! labels) is a `Skip` saying so, never a guess.
 //!
-//! `expr` holds one expression and the evaluation bound (see there);
+//! `expr` holds one expression and the evaluation bound (see there),
+//! `rewrite` the AST rewrite that enforces it;
 //! `value` turns YAML nodes into CEL values; `k8s` holds Kubernetes' CEL
 //! libraries (`quantity`, regex `find`, list `min`/`max`, `ip`/`cidr`); `program` the expressions of a
 //! policy and Kyverno's autogen rewrite; `eval` runs a program on a
@@ -27,11 +28,13 @@ mod field_path;
 mod k8s;
 mod matching;
 mod program;
+mod rewrite;
 mod rules;
 mod value;
 
 pub use eval::Inputs;
-pub use expr::{COST_LIMIT, MAX_SOURCE, MAX_STRING, TOTAL_COST_LIMIT};
+pub use expr::{COST_LIMIT, MAX_SOURCE, TOTAL_COST_LIMIT};
+pub use k8s::MAX_STRING;
 pub use program::CompileError;
 pub use value::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 
