@@ -155,7 +155,7 @@ impl AdmissionPolicy {
                 reason: reason.clone(),
             });
         }
-        if let Some(reason) = missing(program, inputs, self.param_kind) {
+        if let Some(reason) = missing(program, inputs, &r, self.param_kind) {
             return Some(Verdict::Skip { reason });
         }
         let target = Target {

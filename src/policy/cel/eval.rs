@@ -65,8 +65,14 @@ pub fn request(r: &Resource, plural: &str) -> Value {
     ])
 }
 
-/// Why the program cannot be judged offline with these inputs, if so.
-pub fn missing(program: &Program, inputs: &Inputs, has_param_kind: bool) -> Option<String> {
+/// Why the program cannot be judged offline with these inputs, if so. A
+/// cluster-scoped resource (`r.namespace` empty) has a null `namespaceObject`.
+pub fn missing(
+    program: &Program,
+    inputs: &Inputs,
+    r: &Resource,
+    has_param_kind: bool,
+) -> Option<String> {
     let uses = program.uses();
     if let Some(why) = uses.cluster {
         return Some(why);
@@ -74,7 +80,7 @@ pub fn missing(program: &Program, inputs: &Inputs, has_param_kind: bool) -> Opti
     if uses.user_info {
         return Some("reads `request.userInfo`: depends on who makes the request".into());
     }
-    if uses.namespace_object && inputs.namespace_object.is_none() {
+    if uses.namespace_object && inputs.namespace_object.is_none() && !r.namespace.is_empty() {
         return Some("reads `namespaceObject`, which was not given".into());
     }
     if (uses.params || has_param_kind) && inputs.params.is_none() {

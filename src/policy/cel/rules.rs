@@ -171,7 +171,7 @@ impl CelRules {
                 None => Verdict::Error {
                     message: "the auto-generated rule does not compile".into(),
                 },
-                Some(p) => match missing(p, inputs, rule.param_kind) {
+                Some(p) => match missing(p, inputs, &r, rule.param_kind) {
                     Some(reason) => Verdict::Skip { reason },
                     None => {
                         let target = Target {
