@@ -9,12 +9,14 @@ use std::sync::Arc;
 use cel::objects::{Key, Map};
 use cel::Value;
 
-use super::expr::{context, Budget, Expr};
+use super::expr::{with_context, Budget, Expr};
 use super::field_path;
 use super::program::{Program, Validation};
-use super::value::{map_of, string, to_value};
+use super::value::{map_of, string, to_val};
 use crate::policy::kyverno::{Resource, Verdict};
 use crate::yaml::{unquoted_span, NodeRef, Span};
+use cel::common::types::CelNull;
+use cel::common::value::Val;
 
 /// What the offline evaluation is given beyond the resource.
 #[derive(Debug, Clone, Copy, Default)]
@@ -107,7 +109,7 @@ fn variables_value(vars: &HashMap<Key, Value>) -> Value {
     })
 }
 
-fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Budget) -> Result<bool, String> {
+fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Arc<Budget>) -> Result<bool, String> {
     match e.eval(ctx, budget)? {
         Value::Bool(b) => Ok(b),
         other => Err(format!(
@@ -119,30 +121,38 @@ fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Budget) -> Result<bool, Stri
 
 /// Runs `program` on the target; `inputs` were checked with [`missing`].
 pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
-    let object = match to_value(target.resource) {
+    let object = match to_val(target.resource) {
         Ok(v) => v,
         Err(message) => return Verdict::Error { message },
     };
-    let optional = |n: Option<NodeRef>| n.map(to_value).transpose();
+    let optional = |n: Option<NodeRef>| -> Result<Box<dyn Val>, String> {
+        match n {
+            Some(n) => to_val(n),
+            None => Ok(Box::new(CelNull)),
+        }
+    };
     let (namespace_object, params) =
         match (optional(inputs.namespace_object), optional(inputs.params)) {
-            (Ok(ns), Ok(p)) => (ns.unwrap_or(Value::Null), p.unwrap_or(Value::Null)),
+            (Ok(ns), Ok(p)) => (ns, p),
             (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
         };
+    with_context(|ctx| {
+        ctx.add_variable_as_val("object", object);
+        ctx.add_variable_as_val("oldObject", Box::new(CelNull));
+        ctx.add_variable_from_value("request", target.request.clone());
+        ctx.add_variable_as_val("namespaceObject", namespace_object);
+        ctx.add_variable_as_val("params", params);
+        ctx.add_variable_from_value("variables", map_of([]));
+        judge(program, target, ctx)
+    })
+}
+
+/// Match conditions, variables and validations in `ctx`, which holds the
+/// inputs.
+fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict {
     let budget = Arc::new(Budget::default());
-    let mut ctx = context(
-        vec![
-            ("object", object),
-            ("oldObject", Value::Null),
-            ("request", target.request.clone()),
-            ("namespaceObject", namespace_object),
-            ("params", params),
-            ("variables", map_of([])),
-        ],
-        &budget,
-    );
     for c in &program.conditions {
-        match eval_bool(&c.expr, &ctx, &budget) {
+        match eval_bool(&c.expr, ctx, &budget) {
             Ok(true) => {}
             Ok(false) => {
                 return Verdict::Skip {
@@ -165,7 +175,7 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
     let mut vars = HashMap::new();
     let mut var_errors = Vec::new();
     for v in &program.variables {
-        match v.expr.eval(&ctx, &budget) {
+        match v.expr.eval(ctx, &budget) {
             Ok(value) => {
                 vars.insert(Key::String(Arc::new(v.name.clone())), value);
                 ctx.add_variable_from_value("variables", variables_value(&vars));
@@ -176,9 +186,9 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
     let mut fails: Vec<(Span, String)> = Vec::new();
     let mut errors = Vec::new();
     for (i, v) in program.validations.iter().enumerate() {
-        match eval_bool(&v.expr, &ctx, &budget) {
+        match eval_bool(&v.expr, ctx, &budget) {
             Ok(true) => {}
-            Ok(false) => fails.push((failure_span(v, target), message(v, &ctx, &budget))),
+            Ok(false) => fails.push((failure_span(v, target), message(v, ctx, &budget))),
             Err(e) if target.errors_fail => fails.push((
                 kind_span(target.resource),
                 format!(
@@ -220,7 +230,7 @@ fn failure_span(v: &Validation, target: &Target) -> Span {
 }
 
 /// `messageExpression`, else `message`, else Kubernetes' default.
-fn message(v: &Validation, ctx: &cel::Context, budget: &Budget) -> String {
+fn message(v: &Validation, ctx: &cel::Context, budget: &Arc<Budget>) -> String {
     if let Some(m) = &v.message_expr {
         if let Ok(Value::String(s)) = m.eval(ctx, budget) {
             if !s.trim().is_empty() {

@@ -26,8 +26,12 @@
 //! of many cheap expressions is bounded too. The AST itself is bounded by
 //! [`MAX_SOURCE`] bytes and the parser's nesting limit.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+
+use cel::common::types::{CelBytes, CelInt, CelList, CelMap, CelString, DYN_TYPE, INT_TYPE};
+use cel::common::value::{CowVal, Val};
 
 use cel::common::ast::{ComprehensionExpr, Expr as Node, IdedExpr, LiteralValue};
 use cel::parser::{Macro, MacroExprHelper, ParseError};
@@ -112,6 +116,8 @@ pub(super) fn env() -> &'static Arc<Env> {
         // Neither can fail on a fresh environment: the names are new.
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_macro(Macro::receiver("bind", 3, bind_macro));
+        let _ = env.add_overload("@step", "@step_dyn_int", vec![DYN_TYPE, INT_TYPE], step);
+        let _ = env.add_overload("@sized", "@sized_dyn", vec![DYN_TYPE], sized);
         Arc::new(env)
     })
 }
@@ -172,9 +178,9 @@ impl Expr {
         })
     }
 
-    /// Evaluates against `ctx` (made by [`context`] with `budget`), which
-    /// is reset first.
-    pub fn eval(&self, ctx: &Context, budget: &Budget) -> Result<Value, String> {
+    /// Evaluates against `ctx` (made by [`context`]), charging `budget`.
+    pub fn eval(&self, ctx: &Context, budget: &Arc<Budget>) -> Result<Value, String> {
+        let _installed = Installed::new(budget);
         budget.reset();
         budget.charge(self.weight).map_err(|e| e.to_string())?;
         let out = Value::resolve(&self.ast, ctx);
@@ -185,50 +191,107 @@ impl Expr {
     }
 }
 
-/// A context holding `vars` and the charging functions bound to `budget`.
-pub fn context(vars: Vec<(&str, Value)>, budget: &Arc<Budget>) -> Context<'static, 'static> {
+/// A context holding `vars` and the Kubernetes libraries; its expressions
+/// charge the budget [`Expr::eval`] is given.
+pub fn context(vars: Vec<(&str, Value)>) -> Context<'static, 'static> {
     let mut ctx = Context::with_env(Arc::clone(env()));
     for (name, value) in vars {
         ctx.add_variable_from_value(name, value);
     }
-    let b = Arc::clone(budget);
-    let _ = ctx.add_function(
-        "@step",
-        move |v: Value, w: i64| -> Result<Value, ExecutionError> {
-            b.charge(w.max(1) as u64)?;
-            Ok(v)
-        },
-    );
-    let b = Arc::clone(budget);
-    let _ = ctx.add_function("@sized", move |v: Value| -> Result<Value, ExecutionError> {
-        b.charge(1 + size_up_to(&v, b.left()))?;
-        Ok(v)
-    });
     super::k8s::register(&mut ctx);
     ctx
 }
 
+thread_local! {
+    /// A context kept for the next evaluation on this thread: making one
+    /// registers every library function again.
+    static SPARE: RefCell<Option<Context<'static, 'static>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with a context of this thread's (its variables are whatever the
+/// last user set: `f` sets every one it reads).
+pub fn with_context<R>(f: impl FnOnce(&mut Context<'static, 'static>) -> R) -> R {
+    let mut ctx = SPARE
+        .with(|s| s.borrow_mut().take())
+        .unwrap_or_else(|| context(Vec::new()));
+    let out = f(&mut ctx);
+    SPARE.with(|s| *s.borrow_mut() = Some(ctx));
+    out
+}
+
+thread_local! {
+    /// The budget of the evaluation running on this thread: what `@step`
+    /// and `@sized` charge (an evaluation runs on one thread, start to end).
+    static CURRENT: RefCell<Option<Arc<Budget>>> = const { RefCell::new(None) };
+}
+
+/// Installs a budget on this thread while alive; restores the previous one.
+struct Installed(Option<Arc<Budget>>);
+
+impl Installed {
+    fn new(budget: &Arc<Budget>) -> Installed {
+        Installed(CURRENT.with(|c| c.replace(Some(Arc::clone(budget)))))
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+/// Charges the current budget `units(what is left)`.
+fn charge_current(units: impl FnOnce(u64) -> u64) -> Result<(), ExecutionError> {
+    CURRENT.with(|c| match &*c.borrow() {
+        Some(b) => b.charge(units(b.left())),
+        None => Err(ExecutionError::function_error(
+            "cost",
+            "evaluated outside a budget",
+        )),
+    })
+}
+
+/// `@step(v, weight)`: charges one iteration, hands `v` back unchanged.
+fn step<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let weight = args
+        .get(1)
+        .and_then(|w| w.downcast_ref::<CelInt>())
+        .map_or(1, |w| *w.inner());
+    charge_current(|_| weight.max(1) as u64)?;
+    args.truncate(1);
+    args.pop()
+        .ok_or_else(ExecutionError::missing_argument_or_target)
+}
+
+/// `@sized(v)`: charges `v`'s size, hands it back without copying it.
+fn sized<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let v = args
+        .pop()
+        .ok_or_else(ExecutionError::missing_argument_or_target)?;
+    charge_current(|left| 1 + size_up_to(v.as_ref(), left))?;
+    Ok(v)
+}
+
 /// The size a value is charged: one unit per 16 bytes of a string, one per
 /// element of a list or map (deeply), counted up to `limit`.
-fn size_up_to(v: &Value, limit: u64) -> u64 {
+fn size_up_to(v: &dyn Val, limit: u64) -> u64 {
     let mut stack = vec![v];
     let mut n = 0u64;
     while let Some(v) = stack.pop() {
         if n > limit {
             break;
         }
-        match v {
-            Value::String(s) => n += s.len() as u64 / 16,
-            Value::Bytes(b) => n += b.len() as u64 / 16,
-            Value::List(l) => {
-                n += l.len() as u64;
-                stack.extend(l.iter());
-            }
-            Value::Map(m) => {
-                n += m.map.len() as u64;
-                stack.extend(m.map.values());
-            }
-            _ => {}
+        if let Some(s) = v.downcast_ref::<CelString>() {
+            n += s.inner().len() as u64 / 16;
+        } else if let Some(b) = v.downcast_ref::<CelBytes>() {
+            n += b.inner().len() as u64 / 16;
+        } else if let Some(l) = v.downcast_ref::<CelList>() {
+            n += l.inner().len() as u64;
+            stack.extend(l.inner().iter().map(|b| b.as_ref()));
+        } else if let Some(m) = v.downcast_ref::<CelMap>() {
+            n += m.inner().len() as u64;
+            stack.extend(m.inner().values().map(|b| b.as_ref()));
         }
     }
     n
@@ -241,7 +304,7 @@ mod tests {
     fn eval_with(src: &str, vars: Vec<(&str, Value)>) -> Result<Value, String> {
         let e = Expr::compile(src, Span::default())?;
         let budget = Arc::new(Budget::default());
-        let ctx = context(vars, &budget);
+        let ctx = context(vars);
         e.eval(&ctx, &budget)
     }
 
@@ -328,7 +391,7 @@ mod tests {
     fn many_expressions_share_one_budget() {
         let e = Expr::compile("[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, true))))", Span::default()).unwrap();
         let budget = Arc::new(Budget::default());
-        let ctx = context(Vec::new(), &budget);
+        let ctx = context(Vec::new());
         let mut ok = 0;
         while e.eval(&ctx, &budget).is_ok() {
             ok += 1;

@@ -6,6 +6,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+};
+use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::Value;
 
@@ -18,12 +22,19 @@ pub const MAX_VALUE_NODES: usize = 200_000;
 pub const MAX_VALUE_DEPTH: usize = 128;
 
 /// `node` as a CEL value, or why it is too large to be one.
+#[cfg(test)]
 pub fn to_value(node: NodeRef) -> Result<Value, String> {
+    let val = to_val(node)?;
+    Value::try_from(val.as_ref()).map_err(|e| e.to_string())
+}
+
+/// `node` as the runtime's own value, built directly (no `Value` between).
+pub fn to_val(node: NodeRef) -> Result<Box<dyn Val>, String> {
     let mut count = 0;
     convert(node, 0, &mut count)
 }
 
-fn convert(node: NodeRef, depth: usize, count: &mut usize) -> Result<Value, String> {
+fn convert(node: NodeRef, depth: usize, count: &mut usize) -> Result<Box<dyn Val>, String> {
     *count += 1;
     if *count > MAX_VALUE_NODES {
         return Err(format!(
@@ -36,18 +47,18 @@ fn convert(node: NodeRef, depth: usize, count: &mut usize) -> Result<Value, Stri
         ));
     }
     Ok(match leaf(node) {
-        Leaf::Null => Value::Null,
-        Leaf::Bool(b) => Value::Bool(b),
-        Leaf::Int(i) => Value::Int(i),
-        Leaf::Float(f) => Value::Float(f),
-        Leaf::Str(s) => Value::String(Arc::new(s.to_string())),
+        Leaf::Null => Box::new(CelNull),
+        Leaf::Bool(b) => Box::new(CelBool::from(b)),
+        Leaf::Int(i) => Box::new(CelInt::from(i)),
+        Leaf::Float(f) => Box::new(CelDouble::from(f)),
+        Leaf::Str(s) => Box::new(CelString::from(s.to_string())),
         Leaf::Seq => {
             let items = node
                 .resolve()
                 .items()
                 .map(|i| convert(i, depth + 1, count))
                 .collect::<Result<Vec<_>, _>>()?;
-            Value::List(Arc::new(items))
+            Box::new(CelList::from(items))
         }
         Leaf::Map => {
             let mut map = HashMap::new();
@@ -55,9 +66,9 @@ fn convert(node: NodeRef, depth: usize, count: &mut usize) -> Result<Value, Stri
                 let key = k.resolve().as_str().unwrap_or_default().to_string();
                 let value = convert(v, depth + 1, count)?;
                 // The first of duplicate keys wins, as on lookup in the tree.
-                map.entry(Key::String(Arc::new(key))).or_insert(value);
+                map.entry(CelMapKey::from(key)).or_insert(value);
             }
-            Value::Map(Map { map: Arc::new(map) })
+            Box::new(CelMap::from(map))
         }
     })
 }
