@@ -50,6 +50,12 @@ pub const TOTAL_COST_LIMIT: u64 = 10_000_000;
 pub const MAX_SOURCE: usize = 64 * 1024;
 /// Deepest expression nesting the parser accepts.
 const MAX_NESTING: u16 = 64;
+/// Deepest AST evaluated: the parser's limit does not see left-deep chains
+/// (`a.b.c...`, `1 + 1 + ...`), which evaluation recurses through.
+pub const MAX_DEPTH: usize = 128;
+/// The parser's stack: it recurses through such chains too, so it runs on
+/// a thread of its own with room for the longest source.
+const PARSER_STACK: usize = 64 * 1024 * 1024;
 
 /// A compiled expression: owned, `Send + Sync`.
 #[derive(Debug, Clone)]
@@ -157,14 +163,85 @@ fn bind_macro(
     )))))
 }
 
+/// Parses `source` on a thread with a stack deep enough for any source of
+/// [`MAX_SOURCE`] bytes.
+fn parse(source: &str) -> Result<IdedExpr, String> {
+    let run = || {
+        env()
+            .parser()
+            .max_recursion_depth(MAX_NESTING)
+            .parse(source)
+            .map_err(|e| e.to_string())
+    };
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("cel-parse".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(s, run)
+            .map_err(|e| format!("cannot start the CEL parser: {e}"))?
+            .join()
+            .unwrap_or_else(|_| Err("the CEL parser failed".into()))
+    })
+}
+
+/// The depth of an AST, measured without recursion.
+fn depth(e: &IdedExpr) -> usize {
+    let mut stack = vec![(e, 1)];
+    let mut max = 0;
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.expr {
+            Node::Call(c) => {
+                stack.extend(c.target.as_deref().map(|t| (t, d + 1)));
+                stack.extend(c.args.iter().map(|a| (a, d + 1)));
+            }
+            Node::Select(s) => stack.push((&s.operand, d + 1)),
+            Node::List(l) => stack.extend(l.elements.iter().map(|a| (a, d + 1))),
+            Node::Map(m) => {
+                for entry in &m.entries {
+                    if let cel::common::ast::EntryExpr::MapEntry(me) = &entry.expr {
+                        stack.push((&me.key, d + 1));
+                        stack.push((&me.value, d + 1));
+                    }
+                }
+            }
+            Node::Struct(st) => {
+                for entry in &st.entries {
+                    if let cel::common::ast::EntryExpr::StructField(f) = &entry.expr {
+                        stack.push((&f.value, d + 1));
+                    }
+                }
+            }
+            Node::Comprehension(c) => {
+                for part in [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ] {
+                    stack.push((part, d + 1));
+                }
+            }
+            Node::Ident(_) | Node::Literal(_) | Node::Unspecified => {}
+        }
+    }
+    max
+}
+
 impl Expr {
     /// Parses and rewrites `source`; `Err` is the parser's message.
     pub fn compile(source: &str, span: Span) -> Result<Expr, String> {
         if source.len() > MAX_SOURCE {
             return Err(format!("the expression is longer than {MAX_SOURCE} bytes"));
         }
-        let parser = env().parser().max_recursion_depth(MAX_NESTING);
-        let mut ast = parser.parse(source).map_err(|e| e.to_string())?;
+        let mut ast = parse(source)?;
+        let depth = depth(&ast);
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "the expression nests {depth} levels deep, more than {MAX_DEPTH}"
+            ));
+        }
         let mut uses = Uses::default();
         let mut bound = Vec::new();
         rewrite::scan(&ast, &mut bound, &mut uses);
@@ -434,5 +511,39 @@ mod tests {
     fn compiled_expressions_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Expr>();
+    }
+}
+#[cfg(test)]
+mod deep_tests {
+    use super::*;
+
+    /// Left-deep chains the parser's own limit lets through, at the
+    /// longest a source may be and just under [`MAX_DEPTH`]: refused or
+    /// evaluated, never a stack overflow (this runs on a test thread's
+    /// 2 MiB stack, as rayon's workers have).
+    #[test]
+    fn deep_chains_do_not_overflow_the_stack() {
+        for n in [MAX_DEPTH - 10, MAX_SOURCE / 4] {
+            for src in [
+                format!("x{}", ".a".repeat(n)),
+                format!("1{}", " + 1".repeat(n)),
+                format!("x{}", "[0]".repeat(n)),
+                format!("true{}", " && true".repeat(n)),
+                format!("{}1", "-".repeat(n)),
+                format!("{}true", "!".repeat(n)),
+                format!("{}1{}", "[".repeat(n), "]".repeat(n)),
+                format!("{}1{}", "size(".repeat(n), ")".repeat(n)),
+            ] {
+                let src: String = src.chars().take(MAX_SOURCE).collect();
+                let Ok(e) = Expr::compile(&src, Span::default()) else {
+                    continue;
+                };
+                let budget = Arc::new(Budget::default());
+                let ctx = context(vec![("x", Value::Null)]);
+                let _ = e.eval(&ctx, &budget);
+            }
+        }
+        let err = Expr::compile(&format!("x{}", ".a".repeat(1000)), Span::default()).unwrap_err();
+        assert!(err.contains("levels deep"), "{err}");
     }
 }
