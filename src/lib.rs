@@ -5,7 +5,7 @@
 //! (Kubernetes objects, workflows, kustomizations, image references);
 //! `script` analyses the shell scripts of workflow steps; `schema` validates
 //! documents against bundled and repository schemas; `policy` runs policies
-//! (Kyverno patterns) against documents; `index` takes the
+//! (Kyverno patterns, CEL policies) against documents; `index` takes the
 //! facts cross-file rules need; `rules` check; `report` resolves positions
 //! and what a finding shows of a file; `output` renders. `engine`
 //! orchestrates the phases; `cli` is on top. `finding` (what rules report)
@@ -29,7 +29,7 @@ pub mod finding;
 pub mod config;
 // 7. Manifest validation: bundled schemas, CRDs, the validator.
 pub mod schema;
-// 8. Policies run offline: Kyverno's validate patterns.
+// 8. Policies run offline: Kyverno's validate patterns, CEL policies.
 pub mod policy;
 // 9. The repository index: facts from every file.
 pub mod index;

@@ -5,11 +5,16 @@
 //! wildcards, operators and skip/fail rules, each failure pointing at the
 //! resource node that did not match) and the reading of a policy document
 //! into rules, with which rules apply to a resource (match, exclude,
-//! auto-generated pod controller rules). `set` is a run's policies compiled
-//! once: the built-in sets of `rules/` (`builtin`) and the user's files,
-//! each rule registered as a rule (`meta`: id, severity, documentation).
+//! auto-generated pod controller rules). `cel` compiles CEL policies
+//! (Kubernetes' ValidatingAdmissionPolicy, Kyverno's ValidatingPolicy and
+//! `validate.cel` rules) once into owned, thread-safe programs and judges
+//! resources with them, every evaluation bounded. `set` is a run's
+//! policies compiled once: the built-in sets of `rules/` (`builtin`) and
+//! the user's files, each rule registered as a rule (`meta`: id, severity,
+//! documentation).
 
 pub mod builtin;
+pub mod cel;
 pub mod kyverno;
 pub mod meta;
 pub mod set;

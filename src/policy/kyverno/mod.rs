@@ -17,8 +17,11 @@ mod policy;
 mod scalar;
 mod value;
 
-pub use filter::{Block, Filter, Met, Resource, Selector, SelectorOp};
+pub use filter::{names_kind, Block, Filter, Gen, Met, Resource, Selector, SelectorOp};
 pub use policy::{Applies, Check, Policy, Rule, POD_CONTROLLERS};
+// A resource node as the JSON Kyverno reads: `policy::cel` types its values so.
+pub(crate) use scalar::Leaf;
+pub(crate) use value::leaf;
 
 use crate::yaml::{NodeRef, Span};
 use pattern::{Here, Walk, Why};

@@ -1,0 +1,245 @@
+//! One program run against one resource: the offline context (`object`,
+//! `request` as a CREATE, `oldObject` null, `namespaceObject` and `params`
+//! when given), match conditions, variables in order, validations; the
+//! verdict in Kyverno's terms, a failure at the most specific node.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::Value;
+
+use super::expr::{with_context, Budget, Expr};
+use super::field_path;
+use super::program::{Program, Validation};
+use super::value::{map_of, string, to_val};
+use crate::policy::kyverno::{Resource, Verdict};
+use crate::yaml::{unquoted_span, NodeRef, Span};
+use cel::common::types::CelNull;
+use cel::common::value::Val;
+
+/// What the offline evaluation is given beyond the resource.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'r, 't> {
+    /// The namespace a namespaced resource that names none is deployed to.
+    pub namespace: &'r str,
+    /// The resource's Namespace object, when known.
+    pub namespace_object: Option<NodeRef<'r, 't>>,
+    /// The policy's parameter object, when known.
+    pub params: Option<NodeRef<'r, 't>>,
+}
+
+/// Where a failure points when no field path resolves: the resource's
+/// `kind` value, else the resource.
+pub fn kind_span(resource: NodeRef) -> Span {
+    resource
+        .get("kind")
+        .map(unquoted_span)
+        .unwrap_or_else(|| resource.span())
+}
+
+/// `request` as the API server builds it for a CREATE of `r`.
+pub fn request(r: &Resource, plural: &str) -> Value {
+    let (group, version) = match r.api_version.split_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", r.api_version.as_str()),
+    };
+    let gvk = map_of([
+        ("group", string(group)),
+        ("version", string(version)),
+        ("kind", string(&r.kind)),
+    ]);
+    let gvr = map_of([
+        ("group", string(group)),
+        ("version", string(version)),
+        ("resource", string(plural)),
+    ]);
+    map_of([
+        ("operation", string("CREATE")),
+        ("kind", gvk.clone()),
+        ("requestKind", gvk),
+        ("resource", gvr.clone()),
+        ("requestResource", gvr),
+        ("name", string(&r.name)),
+        ("namespace", string(&r.namespace)),
+        ("userInfo", map_of([])),
+        ("dryRun", Value::Bool(false)),
+    ])
+}
+
+/// Why the program cannot be judged offline with these inputs, if so. A
+/// cluster-scoped resource (`r.namespace` empty) has a null `namespaceObject`.
+pub fn missing(
+    program: &Program,
+    inputs: &Inputs,
+    r: &Resource,
+    has_param_kind: bool,
+) -> Option<String> {
+    let uses = program.uses();
+    if let Some(why) = uses.cluster {
+        return Some(why);
+    }
+    if uses.user_info {
+        return Some("reads `request.userInfo`: depends on who makes the request".into());
+    }
+    if uses.namespace_object && inputs.namespace_object.is_none() && !r.namespace.is_empty() {
+        return Some("reads `namespaceObject`, which was not given".into());
+    }
+    if (uses.params || has_param_kind) && inputs.params.is_none() {
+        return Some("needs `params` (paramKind), which were not given".into());
+    }
+    None
+}
+
+/// The resource's root and, for an auto-generated rule, its pod template:
+/// where a `fieldPath` is looked up, the template first.
+pub struct Target<'r, 't> {
+    /// A validation that fails to evaluate denies the request
+    /// (`failurePolicy: Fail` of a VAP and of Kyverno's `validate.cel`),
+    /// rather than being an error.
+    pub errors_fail: bool,
+    pub resource: NodeRef<'r, 't>,
+    pub template: Option<NodeRef<'r, 't>>,
+    pub request: Value,
+}
+
+fn variables_value(vars: &HashMap<Key, Value>) -> Value {
+    Value::Map(Map {
+        map: Arc::new(vars.clone()),
+    })
+}
+
+fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Arc<Budget>) -> Result<bool, String> {
+    match e.eval(ctx, budget)? {
+        Value::Bool(b) => Ok(b),
+        other => Err(format!(
+            "the expression returned {:?}, not a bool",
+            other.type_of()
+        )),
+    }
+}
+
+/// Runs `program` on the target; `inputs` were checked with [`missing`].
+pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
+    let object = match to_val(target.resource) {
+        Ok(v) => v,
+        Err(message) => return Verdict::Error { message },
+    };
+    let optional = |n: Option<NodeRef>| -> Result<Box<dyn Val>, String> {
+        match n {
+            Some(n) => to_val(n),
+            None => Ok(Box::new(CelNull)),
+        }
+    };
+    let (namespace_object, params) =
+        match (optional(inputs.namespace_object), optional(inputs.params)) {
+            (Ok(ns), Ok(p)) => (ns, p),
+            (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
+        };
+    with_context(|ctx| {
+        ctx.add_variable_as_val("object", object);
+        ctx.add_variable_as_val("oldObject", Box::new(CelNull));
+        ctx.add_variable_from_value("request", target.request.clone());
+        ctx.add_variable_as_val("namespaceObject", namespace_object);
+        ctx.add_variable_as_val("params", params);
+        ctx.add_variable_from_value("variables", map_of([]));
+        judge(program, target, ctx)
+    })
+}
+
+/// Match conditions, variables and validations in `ctx`, which holds the
+/// inputs.
+fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict {
+    let budget = Arc::new(Budget::default());
+    for c in &program.conditions {
+        match eval_bool(&c.expr, ctx, &budget) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Verdict::Skip {
+                    reason: format!("match condition `{}` is false", c.name),
+                }
+            }
+            Err(e) => {
+                let message = format!("match condition `{}`: {e}", c.name);
+                return if target.errors_fail {
+                    Verdict::Fail {
+                        at: kind_span(target.resource),
+                        message,
+                    }
+                } else {
+                    Verdict::Error { message }
+                };
+            }
+        }
+    }
+    let mut vars = HashMap::new();
+    let mut var_errors = Vec::new();
+    for v in &program.variables {
+        match v.expr.eval(ctx, &budget) {
+            Ok(value) => {
+                vars.insert(Key::String(Arc::new(v.name.clone())), value);
+                ctx.add_variable_from_value("variables", variables_value(&vars));
+            }
+            Err(e) => var_errors.push(format!("variable `{}`: {e}", v.name)),
+        }
+    }
+    let mut fails: Vec<(Span, String)> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, v) in program.validations.iter().enumerate() {
+        match eval_bool(&v.expr, ctx, &budget) {
+            Ok(true) => {}
+            Ok(false) => fails.push((failure_span(v, target), message(v, ctx, &budget))),
+            Err(e) if target.errors_fail => fails.push((
+                kind_span(target.resource),
+                format!(
+                    "expression '{}' resulted in error: {e}",
+                    v.expr.source.trim()
+                ),
+            )),
+            Err(e) => errors.push(format!("validations[{i}]: {e}")),
+        }
+    }
+    if let Some((at, _)) = fails.first() {
+        let message = fails
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Verdict::Fail { at: *at, message };
+    }
+    if !errors.is_empty() {
+        errors.extend(var_errors);
+        return Verdict::Error {
+            message: errors.join("; "),
+        };
+    }
+    Verdict::Pass
+}
+
+/// The `fieldPath` node (under the pod template first), else the `kind`.
+fn failure_span(v: &Validation, target: &Target) -> Span {
+    let path = v.field_path.as_deref();
+    path.and_then(|p| {
+        target
+            .template
+            .and_then(|t| field_path::resolve(t, p))
+            .or_else(|| field_path::resolve(target.resource, p))
+    })
+    .map(|n| n.span())
+    .unwrap_or_else(|| kind_span(target.resource))
+}
+
+/// `messageExpression`, else `message`, else Kubernetes' default.
+fn message(v: &Validation, ctx: &cel::Context, budget: &Arc<Budget>) -> String {
+    if let Some(m) = &v.message_expr {
+        if let Ok(Value::String(s)) = m.eval(ctx, budget) {
+            if !s.trim().is_empty() {
+                return s.to_string();
+            }
+        }
+    }
+    match &v.message {
+        Some(m) if !m.trim().is_empty() => m.clone(),
+        _ => format!("failed expression: {}", v.expr.source.trim()),
+    }
+}
