@@ -134,6 +134,7 @@ rule_snapshots! {
     rule_policies_pass_builtin => "rules/policies/pass-builtin",
     rule_policies_fail_user => "rules/policies/fail-user",
     rule_policies_broken => "rules/policies/broken",
+    rule_policies_fail_cel => "rules/policies/fail-cel",
 }
 
 #[test]

@@ -372,7 +372,7 @@ static POLICIES: &[Key] = &[
     },
     Key {
         name: "paths",
-        doc: "Files and folders of the team's own policies (Kyverno `ClusterPolicy`/`Policy` with `validate.pattern` or `anyPattern`), relative to the config file's directory. Each rule is a rule `policy-name/rule-name`.",
+        doc: "Files and folders of the team's own policies, relative to the config file's directory: Kubernetes ValidatingAdmissionPolicy (rule id `<policy>/vap`), Kyverno ValidatingPolicy (`<policy>/vpol`), and Kyverno ClusterPolicy/Policy `validate.pattern`, `anyPattern` and `validate.cel` rules (`<policy>/<rule>`).",
         kind: Kind::List {
             item: Item::Text,
             get: |c| c.policies.paths.clone(),

@@ -9,6 +9,7 @@ use super::builtin::Builtin;
 use super::kyverno::{Policy, Rule};
 use crate::finding::rule_meta::registry::{self, Defined};
 use crate::finding::{RuleMeta, Severity};
+use crate::yaml::Span;
 
 /// Where a policy was read from.
 #[derive(Debug, Clone)]
@@ -78,46 +79,76 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
-/// Registers the rule's metadata; `text` is the policy file's.
-pub fn register(policy: &Policy, rule: &Rule, origin: &Origin, text: &str) -> &'static RuleMeta {
-    let id = format!("{}/{}", clean_id(&policy.name), clean_id(&rule.name));
-    let ann = |k: &str| {
-        policy
-            .annotations
-            .iter()
-            .find(|(a, _)| a == k)
-            .map(|(_, v)| v.as_str())
-    };
-    let title = ann("policies.kyverno.io/title");
-    let summary = one_line(title.or(rule.message.as_deref()).unwrap_or("a policy rule"));
-    let mut doc = format!("# {id}\n\n{summary}.\n");
-    if let Some(d) = ann("policies.kyverno.io/description") {
-        doc.push_str(&format!("\n## Why\n\n{}\n", printable(d.trim())));
+/// What a policy rule's metadata is made of, whatever the policy's format.
+pub struct Describe<'a> {
+    pub policy: &'a str,
+    pub rule: &'a str,
+    /// The policy's kind as the documentation names it ("Kyverno ClusterPolicy").
+    pub kind: &'a str,
+    pub annotations: &'a [(String, String)],
+    /// The rule's own message, if it has a fixed one.
+    pub message: Option<&'a str>,
+    /// The rule's extent in `text` (its YAML is the documentation's example).
+    pub span: Span,
+    /// A rule written for Pods also judges pod controllers.
+    pub autogen: bool,
+}
+
+impl<'a> Describe<'a> {
+    /// A Kyverno pattern rule.
+    pub fn kyverno(policy: &'a Policy, rule: &'a Rule) -> Self {
+        Describe {
+            policy: &policy.name,
+            rule: &rule.name,
+            kind: if policy.namespace.is_some() {
+                "Kyverno Policy"
+            } else {
+                "Kyverno ClusterPolicy"
+            },
+            annotations: &policy.annotations,
+            message: rule.message.as_deref(),
+            span: rule.span,
+            autogen: !policy.autogen.is_empty(),
+        }
     }
-    if let Some(r) = ann("shipshape.dev/remediation") {
+
+    /// An annotation's value.
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.annotations
+            .iter()
+            .find(|(a, _)| a == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Registers the rule's metadata; `text` is the policy file's.
+pub fn register(d: &Describe, origin: &Origin, text: &str) -> &'static RuleMeta {
+    let id = format!("{}/{}", clean_id(d.policy), clean_id(d.rule));
+    let title = d.annotation("policies.kyverno.io/title");
+    let summary = one_line(title.or(d.message).unwrap_or("a policy rule"));
+    let mut doc = format!("# {id}\n\n{summary}.\n");
+    if let Some(why) = d.annotation("policies.kyverno.io/description") {
+        doc.push_str(&format!("\n## Why\n\n{}\n", printable(why.trim())));
+    }
+    if let Some(r) = d.annotation("shipshape.dev/remediation") {
         doc.push_str(&format!("\n## How to fix\n\n{}\n", printable(r.trim())));
     }
     doc.push_str(&format!(
-        "\n## Policy\n\nRule `{}` of the Kyverno {} `{}`, from {}.",
-        clean_id(&rule.name),
-        if policy.namespace.is_some() {
-            "Policy"
-        } else {
-            "ClusterPolicy"
-        },
-        clean_id(&policy.name),
+        "\n## Policy\n\nRule `{}` of the {} `{}`, from {}.",
+        clean_id(d.rule),
+        d.kind,
+        clean_id(d.policy),
         origin.describe()
     ));
-    if !policy.autogen.is_empty() {
+    if d.autogen {
         doc.push_str(" A rule written for Pods also judges the pod template of pod controllers, as Kyverno's auto-generated rules do.");
     }
     doc.push_str(" Suppress one finding with `# shipshape: ignore[");
     doc.push_str(&id);
     doc.push_str("]`, or set the rule's level under `rules:` in the config.\n");
-    let start = text[..rule.span.start as usize]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let end = (rule.span.end as usize).min(text.len());
+    let from = (d.span.start as usize).min(text.len());
+    let start = text[..from].rfind('\n').map_or(0, |i| i + 1);
+    let end = (d.span.end as usize).min(text.len());
     if let Some(body) = text.get(start..end) {
         doc.push_str(&format!(
             "\n## Example\n\nThe rule as written:\n\n```yaml\n{}\n```\n",
@@ -127,7 +158,7 @@ pub fn register(policy: &Policy, rule: &Rule, origin: &Origin, text: &str) -> &'
     let doc: String = doc.lines().map(|l| format!(" {l}\n")).collect();
     registry::register(Defined {
         id: &id,
-        severity: severity(ann("policies.kyverno.io/severity")),
+        severity: severity(d.annotation("policies.kyverno.io/severity")),
         category: "policy",
         summary: &summary,
         doc: &doc,

@@ -18,6 +18,7 @@ pub mod cel;
 pub mod kyverno;
 pub mod meta;
 pub mod set;
+mod skip;
 
 pub use meta::Origin;
 pub use set::{PolicySet, Problem, Violation};

@@ -8,8 +8,10 @@
 use std::sync::{Arc, OnceLock};
 
 use super::builtin::{self, Builtin};
+use super::cel::{self, CelPolicy, Family};
 use super::kyverno::{validate_any_pattern, validate_pattern, Applies, Check, Policy, Verdict};
-use super::meta::{self, Origin};
+use super::meta::{self, Describe, Origin};
+use super::skip::{explain, not_run_kind};
 use crate::finding::{RuleMeta, Severity};
 use crate::yaml::{parse_stream, Limits, NodeRef, Span};
 
@@ -26,14 +28,24 @@ pub struct Problem {
     pub syntax: bool,
 }
 
-/// One policy, compiled, with the rule metadata of each of its rules
-/// (`None` for a rule that is not run).
-#[derive(Debug)]
+/// A policy in one of the formats run.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// Kyverno `validate.pattern` / `anyPattern` rules.
+    Kyverno(Policy),
+    /// A ValidatingAdmissionPolicy, a ValidatingPolicy, or the
+    /// `validate.cel` rules of a Kyverno policy.
+    Cel(CelPolicy),
+}
+
+/// One policy, compiled, with each rule's name and metadata (`None` for a
+/// rule that is not run), in the policy's order.
+#[derive(Debug, Clone)]
 pub struct Compiled {
-    pub policy: Policy,
+    pub body: Body,
     /// `shipshape.dev/remediation`, one line.
     pub help: Option<Arc<str>>,
-    pub metas: Vec<Option<&'static RuleMeta>>,
+    pub rules: Vec<(String, Option<&'static RuleMeta>)>,
     pub origin: Origin,
 }
 
@@ -78,7 +90,7 @@ fn builtins() -> &'static [(Arc<Compiled>, &'static Builtin)] {
 pub fn builtin_metas() -> Vec<&'static RuleMeta> {
     builtins()
         .iter()
-        .flat_map(|(c, _)| c.metas.iter().flatten().copied())
+        .flat_map(|(c, _)| c.rules.iter().filter_map(|(_, m)| *m))
         .collect()
 }
 
@@ -116,31 +128,49 @@ impl PolicySet {
         let mut policies = 0;
         for doc in &parsed.docs {
             let Some(root) = doc.root() else { continue };
+            let at_kind = root.get("kind").map(|k| k.span());
             if let Some(why) = not_run_kind(root) {
                 policies += 1;
-                let at = root.get("kind").map(|k| k.span());
-                self.problem(&origin, at, why, Severity::Info);
+                self.problem(&origin, at_kind, why, Severity::Info);
                 continue;
             }
-            if !Policy::is_policy(root) {
+            let kyverno = Policy::is_policy(root);
+            // CEL rules: compiled by `cel`, so the Kyverno reading leaves them.
+            let cel_rules: Vec<String> = match cel::compile(root) {
+                Ok(Some(p)) => {
+                    let names = p.rule_names();
+                    self.compile_cel(p, root, &origin, text);
+                    names
+                }
+                Ok(None) => Vec::new(),
+                Err(e) => {
+                    let why = format!("policy not run: {}", e.message);
+                    self.problem(&origin, Some(e.at), why, Severity::Error);
+                    if !kyverno {
+                        policies += 1;
+                        continue;
+                    }
+                    vec![String::new()]
+                }
+            };
+            if !cel_rules.is_empty() && !kyverno {
+                policies += 1;
+                continue;
+            }
+            if !kyverno {
                 continue;
             }
             policies += 1;
             match Policy::read(root) {
-                Ok(policy) => self.compile(policy, &origin, text),
+                Ok(policy) => self.compile(policy, &origin, text, !cel_rules.is_empty()),
                 Err(why) => {
-                    let at = root.get("kind").map(|k| k.span());
-                    self.problem(
-                        &origin,
-                        at,
-                        format!("policy not run: {why}"),
-                        Severity::Error,
-                    );
+                    let why = format!("policy not run: {why}");
+                    self.problem(&origin, at_kind, why, Severity::Error);
                 }
             }
         }
         if policies == 0 && parsed.errors.is_empty() {
-            let why = "no Kyverno ClusterPolicy or Policy in this file".to_string();
+            let why = "no policy in this file (Kyverno ClusterPolicy, Policy or ValidatingPolicy, or a ValidatingAdmissionPolicy)".to_string();
             self.problem(&origin, None, why, Severity::Info);
         }
     }
@@ -155,10 +185,16 @@ impl PolicySet {
         });
     }
 
-    fn compile(&mut self, policy: Policy, origin: &Origin, text: &str) {
+    /// A Kyverno policy's pattern rules; `cel`: its `validate.cel` rules
+    /// are compiled apart (no note that they are not run here).
+    fn compile(&mut self, policy: Policy, origin: &Origin, text: &str, cel: bool) {
         let mut metas = Vec::with_capacity(policy.rules.len());
         for rule in &policy.rules {
             if let Check::Undecidable(why) = &rule.check {
+                if cel && why == "validate uses `cel`" {
+                    metas.push((rule.name.clone(), None));
+                    continue;
+                }
                 let message = format!(
                     "rule `{}` of policy `{}` is not run: {}",
                     meta::clean_id(&rule.name),
@@ -166,20 +202,66 @@ impl PolicySet {
                     explain(why)
                 );
                 self.problem(origin, Some(rule.why_at), message, Severity::Info);
-                metas.push(None);
+                metas.push((rule.name.clone(), None));
                 continue;
             }
-            metas.push(Some(meta::register(&policy, rule, origin, text)));
+            let meta = meta::register(&Describe::kyverno(&policy, rule), origin, text);
+            metas.push((rule.name.clone(), Some(meta)));
         }
-        let help = policy
-            .annotations
-            .iter()
-            .find(|(k, _)| k == "shipshape.dev/remediation")
-            .map(|(_, v)| Arc::from(meta::one_line(v)));
+        let help = remediation(&policy.annotations);
         self.compiled.push(Arc::new(Compiled {
             help,
-            policy,
-            metas,
+            body: Body::Kyverno(policy),
+            rules: metas,
+            origin: origin.clone(),
+        }));
+    }
+
+    /// A CEL policy: one rule for an admission policy (`<policy>/vap` or
+    /// `<policy>/vpol`), one per `validate.cel` rule of a Kyverno policy.
+    fn compile_cel(&mut self, p: CelPolicy, root: NodeRef, origin: &Origin, text: &str) {
+        let annotations = annotations(root);
+        let (kind, id_rule) = match p.family {
+            Family::ValidatingAdmissionPolicy => ("ValidatingAdmissionPolicy", Some("vap")),
+            Family::ValidatingPolicy => ("Kyverno ValidatingPolicy", Some("vpol")),
+            Family::ValidateCel => ("Kyverno ClusterPolicy (`validate.cel`)", None),
+        };
+        let rules_node = root.path(&["spec", "rules"]);
+        let rules = p
+            .rule_names()
+            .into_iter()
+            .map(|name| {
+                let node = match id_rule {
+                    Some(_) => root.path(&["spec", "validations"]),
+                    None => rules_node
+                        .into_iter()
+                        .flat_map(|l| l.items())
+                        .find(|r| r.str_at(&["name"]) == Some(name.as_str())),
+                };
+                let message = match id_rule {
+                    Some(_) => root
+                        .path(&["spec", "validations"])
+                        .and_then(|l| l.items().next())
+                        .and_then(|v| v.str_at(&["message"])),
+                    None => node.and_then(|n| n.str_at(&["validate", "message"])),
+                };
+                let d = Describe {
+                    policy: &p.name,
+                    rule: id_rule.unwrap_or(&name),
+                    kind,
+                    annotations: &annotations,
+                    message,
+                    span: node.map_or(root.span(), |n| n.span()),
+                    autogen: p.family != Family::ValidatingAdmissionPolicy,
+                };
+                let meta = meta::register(&d, origin, text);
+                (name, Some(meta))
+            })
+            .collect();
+        self.compiled.push(Arc::new(Compiled {
+            help: remediation(&annotations),
+            body: Body::Cel(p),
+            rules,
             origin: origin.clone(),
         }));
     }
@@ -187,20 +269,16 @@ impl PolicySet {
     /// Keeps only the rules `keep` says run (the config turns some off).
     pub fn retain_rules(&mut self, keep: impl Fn(&RuleMeta) -> bool) {
         for c in &mut self.compiled {
-            if c.metas.iter().flatten().any(|m| !keep(m)) {
-                let metas = c.metas.iter().map(|m| m.filter(|m| keep(m))).collect();
-                let policy = c.policy.clone();
-                let origin = c.origin.clone();
-                *c = Arc::new(Compiled {
-                    help: c.help.clone(),
-                    policy,
-                    metas,
-                    origin,
-                });
+            if c.rules.iter().any(|(_, m)| m.is_some_and(|m| !keep(m))) {
+                let mut kept = Compiled::clone(c);
+                for (_, m) in &mut kept.rules {
+                    *m = m.filter(|m| keep(m));
+                }
+                *c = Arc::new(kept);
             }
         }
         self.compiled
-            .retain(|c| c.metas.iter().any(Option::is_some));
+            .retain(|c| c.rules.iter().any(|(_, m)| m.is_some()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -211,37 +289,39 @@ impl PolicySet {
     pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
         self.compiled
             .iter()
-            .flat_map(|c| c.metas.iter().flatten().copied())
+            .flat_map(|c| c.rules.iter().filter_map(|(_, m)| *m))
     }
 
     /// Judges one resource document (a namespaced resource naming no
     /// namespace is in `default`, as Kyverno's CLI reads it).
     pub fn check(&self, doc: NodeRef, out: &mut Vec<Violation>) {
         let secret_like = doc.str_at(&["kind"]).is_some_and(|k| k.contains("Secret"));
+        let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
         for c in &self.compiled {
-            for (rule, meta) in c.policy.rules.iter().zip(&c.metas) {
-                let Some(meta) = *meta else { continue };
-                let (at, name) = match c.policy.applies(rule, doc) {
-                    Applies::Yes { at: Some(at), rule } => (at, rule),
-                    // A pod controller with no pod template, or a rule that
-                    // depends on the cluster: not judged.
-                    Applies::Yes { at: None, .. } | Applies::No(_) | Applies::Unknown(_) => {
-                        continue
-                    }
+            let mut judged = Vec::new();
+            match &c.body {
+                Body::Kyverno(policy) => kyverno_verdicts(policy, &c.rules, doc, &mut judged),
+                Body::Cel(p) => cel_verdicts(p, &c.rules, doc, &mut judged),
+            }
+            for (i, name, verdict) in judged {
+                let (rule, Some(meta)) = &c.rules[i] else {
+                    continue;
                 };
-                let verdict = match &rule.check {
-                    Check::Pattern(p) => validate_pattern(at, p),
-                    Check::AnyPattern(list) => validate_any_pattern(at, list),
-                    Check::Undecidable(_) => continue,
+                let generated = (name != *rule).then_some(name);
+                let said = match &c.body {
+                    Body::Kyverno(p) => p.rules[i].message.as_deref(),
+                    Body::Cel(_) => None,
                 };
-                let generated = (name != rule.name).then_some(name);
-                let said = rule.message.as_deref().unwrap_or("the policy rule failed");
-                let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
                 let (at, message, error) = match verdict {
                     Verdict::Pass | Verdict::Skip { .. } => continue,
                     // Values of a Secret-like object are never quoted.
-                    Verdict::Fail { at, .. } if secret_like => (at, said.to_string(), false),
-                    Verdict::Fail { at, message } => (at, format!("{said}: {message}"), false),
+                    Verdict::Fail { at, message } if secret_like => {
+                        (at, said.unwrap_or(&message).to_string(), false)
+                    }
+                    Verdict::Fail { at, message } => match said {
+                        Some(said) => (at, format!("{said}: {message}"), false),
+                        None => (at, message, false),
+                    },
                     Verdict::Error { message } => (
                         kind_at,
                         format!("the policy could not decide this object: {message}"),
@@ -272,53 +352,71 @@ impl PolicySet {
     }
 }
 
-/// Policy kinds that are recognised but not run offline, and why.
-fn not_run_kind(doc: NodeRef) -> Option<String> {
-    let kind = doc.str_at(&["kind"])?;
-    let api = doc.str_at(&["apiVersion"]).unwrap_or_default();
-    let group = api.split('/').next().unwrap_or_default();
-    let why = match (group, kind) {
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy")
-        | ("policies.kyverno.io", "ValidatingPolicy") => "CEL policies are not run yet",
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding") => return None,
-        ("admissionregistration.k8s.io", "MutatingAdmissionPolicy")
-        | ("policies.kyverno.io", "MutatingPolicy") => {
-            "mutating policies change objects at admission; nothing to check offline"
+/// Each running pattern rule's verdict on `doc`: (rule index, the rule's
+/// name as Kyverno reports it, verdict).
+fn kyverno_verdicts(
+    policy: &Policy,
+    rules: &[(String, Option<&'static RuleMeta>)],
+    doc: NodeRef,
+    out: &mut Vec<(usize, String, Verdict)>,
+) {
+    for (i, (rule, (_, meta))) in policy.rules.iter().zip(rules).enumerate() {
+        if meta.is_none() {
+            continue;
         }
-        ("policies.kyverno.io", "GeneratingPolicy") => {
-            "generating policies create objects in the cluster; nothing to check offline"
-        }
-        ("policies.kyverno.io", "ImageValidatingPolicy") => {
-            "image verification needs the registry (network), which shipshape never reaches"
-        }
-        ("policies.kyverno.io", "DeletingPolicy")
-        | ("kyverno.io", "CleanupPolicy" | "ClusterCleanupPolicy") => {
-            "cleanup policies act on the cluster; nothing to check offline"
-        }
-        _ => return None,
-    };
-    Some(format!("{kind} not run: {why}"))
+        let (at, name) = match policy.applies(rule, doc) {
+            Applies::Yes { at: Some(at), rule } => (at, rule),
+            // A pod controller with no pod template, or a rule that
+            // depends on the cluster: not judged.
+            Applies::Yes { at: None, .. } | Applies::No(_) | Applies::Unknown(_) => continue,
+        };
+        let verdict = match &rule.check {
+            Check::Pattern(p) => validate_pattern(at, p),
+            Check::AnyPattern(list) => validate_any_pattern(at, list),
+            Check::Undecidable(_) => continue,
+        };
+        out.push((i, name, verdict));
+    }
 }
 
-/// Why a rule is not run, in the user's terms.
-fn explain(why: &str) -> String {
-    let said = match why {
-        "rule uses `mutate`" => {
-            "a mutate rule changes objects at admission; nothing to check offline"
+/// Each running CEL rule's verdict on `doc`.
+fn cel_verdicts(
+    p: &CelPolicy,
+    rules: &[(String, Option<&'static RuleMeta>)],
+    doc: NodeRef,
+    out: &mut Vec<(usize, String, Verdict)>,
+) {
+    if rules.iter().all(|(_, m)| m.is_none()) {
+        return;
+    }
+    for (name, verdict) in p.evaluate(doc, "default") {
+        let base = name
+            .strip_prefix("autogen-cronjob-")
+            .or_else(|| name.strip_prefix("autogen-"))
+            .unwrap_or(&name);
+        let found = rules
+            .iter()
+            .position(|(r, _)| *r == name)
+            .or_else(|| rules.iter().position(|(r, _)| r == base));
+        if let Some(i) = found.filter(|&i| rules[i].1.is_some()) {
+            out.push((i, name, verdict));
         }
-        "rule uses `generate`" => {
-            "a generate rule creates objects in the cluster; nothing to check offline"
-        }
-        "rule uses `verifyImages`" => {
-            "image verification needs the registry (network), which shipshape never reaches"
-        }
-        "rule uses `context`" => "its `context` reads the cluster or external data",
-        "rule uses `preconditions`" => "`preconditions` are not supported yet",
-        "validate uses `deny`" => "`deny` conditions are not supported yet",
-        "validate uses `foreach`" => "`foreach` is not supported yet",
-        "validate uses `cel`" => "`validate.cel` is not supported yet",
-        "validate uses `podSecurity`" => "`podSecurity` is not supported yet",
-        _ => return why.to_string(),
-    };
-    said.to_string()
+    }
+}
+
+/// `metadata.annotations` with string values.
+fn annotations(root: NodeRef) -> Vec<(String, String)> {
+    root.path(&["metadata", "annotations"])
+        .into_iter()
+        .flat_map(|m| m.entries())
+        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+        .collect()
+}
+
+/// The policy's remediation, one line.
+fn remediation(annotations: &[(String, String)]) -> Option<Arc<str>> {
+    annotations
+        .iter()
+        .find(|(k, _)| k == "shipshape.dev/remediation")
+        .map(|(_, v)| Arc::from(meta::one_line(v)))
 }

@@ -252,8 +252,9 @@ crate::declare_rule! {
     /// # invalid-policy
     ///
     /// A policy file of `policies.paths` that cannot be used: YAML that does
-    /// not parse, a Kyverno policy whose `spec.rules` cannot be read, a
-    /// folder or file that cannot be read. Reported at its place in the
+    /// not parse, a Kyverno policy whose `spec.rules` cannot be read, a CEL
+    /// expression that does not compile (at the expression), a folder or
+    /// file that cannot be read. Reported at its place in the
     /// policy file; every other policy and file is still checked.
     ///
     /// ## Why
@@ -287,8 +288,8 @@ crate::declare_rule! {
     /// A policy rule shipshape recognises but does not run offline, and why:
     /// mutate and generate rules (they act at admission or in the cluster),
     /// `verifyImages` and image validating policies (they need the
-    /// registry), rules whose `context` reads the cluster, and the forms not
-    /// supported yet (`deny`, `preconditions`, `foreach`, CEL). Reported
+    /// registry), rules whose `context` reads the cluster, and the Kyverno
+    /// forms not supported yet (`deny`, `preconditions`, `foreach`). Reported
     /// once per rule at its place in the policy file, never as a pass.
     ///
     /// ## Why
