@@ -22,6 +22,11 @@ pub const SETS: [&str; 3] = [
 pub static FILES: &[Builtin] = &[
     Builtin {
         set: "pod-security-baseline",
+        file: "disallow-capabilities.yaml",
+        text: include_str!("../../rules/pod-security-baseline/disallow-capabilities.yaml"),
+    },
+    Builtin {
+        set: "pod-security-baseline",
         file: "disallow-host-namespaces.yaml",
         text: include_str!("../../rules/pod-security-baseline/disallow-host-namespaces.yaml"),
     },
@@ -66,11 +71,19 @@ pub static FILES: &[Builtin] = &[
         text: include_str!("../../rules/pod-security-baseline/restrict-seccomp.yaml"),
     },
     Builtin {
+        set: "pod-security-baseline",
+        file: "restrict-sysctls.yaml",
+        text: include_str!("../../rules/pod-security-baseline/restrict-sysctls.yaml"),
+    },
+    Builtin {
         set: "pod-security-restricted",
         file: "disallow-privilege-escalation.yaml",
-        text: include_str!(
-            "../../rules/pod-security-restricted/disallow-privilege-escalation.yaml"
-        ),
+        text: include_str!("../../rules/pod-security-restricted/disallow-privilege-escalation.yaml"),
+    },
+    Builtin {
+        set: "pod-security-restricted",
+        file: "require-drop-all-capabilities.yaml",
+        text: include_str!("../../rules/pod-security-restricted/require-drop-all-capabilities.yaml"),
     },
     Builtin {
         set: "pod-security-restricted",
@@ -86,6 +99,11 @@ pub static FILES: &[Builtin] = &[
         set: "pod-security-restricted",
         file: "require-seccomp.yaml",
         text: include_str!("../../rules/pod-security-restricted/require-seccomp.yaml"),
+    },
+    Builtin {
+        set: "pod-security-restricted",
+        file: "restrict-volume-types.yaml",
+        text: include_str!("../../rules/pod-security-restricted/restrict-volume-types.yaml"),
     },
     Builtin {
         set: "best-practices",
