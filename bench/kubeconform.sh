@@ -7,6 +7,8 @@
 #   kubeconform -strict (offline Kubernetes schemas, ../shared/peers)
 #   shipshape, every rule, schemas on (the default), JSON output
 #   shipshape, schema-violation and deprecated-api off, JSON output
+#   shipshape, no policies (`policies.sets: []`), and every built-in
+#   policy set on: the cost of the policies (issue 16)
 # Prints each run and the medians; wall time and peak RSS from /usr/bin/time.
 #
 #   bench/kubeconform.sh            ROUNDS=7 SHARED=../shared BENCH_DIR=/tmp/shipshape-bench
@@ -31,13 +33,19 @@ if [ ! -d "$SET" ]; then
 fi
 NOSCHEMA="$BENCH_DIR/no-schemas.yaml"
 printf 'rules:\n  schema-violation: off\n  deprecated-api: off\n' > "$NOSCHEMA"
+NOPOLICIES="$BENCH_DIR/no-policies.yaml"
+printf 'policies:\n  sets: []\n' > "$NOPOLICIES"
+ALLPOLICIES="$BENCH_DIR/all-policies.yaml"
+printf 'policies:\n  sets: [pod-security-baseline, pod-security-restricted, best-practices]\n' > "$ALLPOLICIES"
 
 declare -A CMD=(
   [kubeconform]="$PEERS/kubeconform -strict -summary -output json -kubernetes-version $KV -schema-location $PEERS/schemas -ignore-missing-schemas $SET"
   [shipshape]="$SS check --no-config --no-cache --format json $SET"
   [shipshape-no-schemas]="$SS check --config $NOSCHEMA --no-cache --format json $SET"
+  [shipshape-no-policies]="$SS check --config $NOPOLICIES --no-cache --format json $SET"
+  [shipshape-all-policies]="$SS check --config $ALLPOLICIES --no-cache --format json $SET"
 )
-ORDER=(kubeconform shipshape shipshape-no-schemas)
+ORDER=(kubeconform shipshape shipshape-no-schemas shipshape-no-policies shipshape-all-policies)
 OUT="$BENCH_DIR/kubeconform-runs.txt"
 : > "$OUT"
 echo "files: $(find "$SET" -type f | wc -l), bytes: $(du -sb "$SET" | cut -f1)"

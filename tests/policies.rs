@@ -35,6 +35,21 @@ fn every_file_of_rules_is_embedded_and_compiles_cleanly() {
     assert!(problems.is_empty(), "{problems:#?}");
     // Every file holds at least one rule that runs, and the sets agree with the config's.
     assert!(builtin_metas().len() >= FILES.len());
+    // The metadata read without compiling CEL is the compiled policies'.
+    let mut set = shipshape::policy::PolicySet::default();
+    set.add_builtin_sets(&SETS.map(String::from));
+    let mut compiled: Vec<&str> = set.metas().map(|m| m.id).collect();
+    let mut outlined: Vec<&str> = builtin_metas().iter().map(|m| m.id).collect();
+    compiled.sort_unstable();
+    outlined.sort_unstable();
+    assert_eq!(compiled, outlined);
+    for m in set.metas() {
+        assert!(
+            builtin_metas().iter().any(|o| std::ptr::eq(*o, m)),
+            "{}",
+            m.id
+        );
+    }
     assert_eq!(SETS.as_slice(), shipshape::config::POLICY_SETS);
 }
 

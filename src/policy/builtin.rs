@@ -78,12 +78,16 @@ pub static FILES: &[Builtin] = &[
     Builtin {
         set: "pod-security-restricted",
         file: "disallow-privilege-escalation.yaml",
-        text: include_str!("../../rules/pod-security-restricted/disallow-privilege-escalation.yaml"),
+        text: include_str!(
+            "../../rules/pod-security-restricted/disallow-privilege-escalation.yaml"
+        ),
     },
     Builtin {
         set: "pod-security-restricted",
         file: "require-drop-all-capabilities.yaml",
-        text: include_str!("../../rules/pod-security-restricted/require-drop-all-capabilities.yaml"),
+        text: include_str!(
+            "../../rules/pod-security-restricted/require-drop-all-capabilities.yaml"
+        ),
     },
     Builtin {
         set: "pod-security-restricted",

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::builtin::{self, Builtin};
+use super::builtin;
 use super::cel::{self, CelPolicy, Family};
 use super::kyverno::{validate_any_pattern, validate_pattern, Applies, Check, Policy, Verdict};
 use super::meta::{self, Describe, Origin};
@@ -36,6 +36,31 @@ pub enum Body {
     /// A ValidatingAdmissionPolicy, a ValidatingPolicy, or the
     /// `validate.cel` rules of a Kyverno policy.
     Cel(CelPolicy),
+    /// A built-in CEL policy, compiled when first needed: a run whose
+    /// results all come from the cache never parses its CEL.
+    Lazy(LazyCel),
+}
+
+/// A built-in file's CEL policy document, compiled on first use.
+#[derive(Debug, Clone)]
+pub struct LazyCel {
+    text: &'static str,
+    /// The document's index in the file.
+    doc: usize,
+    cel: OnceLock<Option<CelPolicy>>,
+}
+
+impl LazyCel {
+    /// The compiled policy (built-in files compile cleanly: a test says so).
+    fn get(&self) -> Option<&CelPolicy> {
+        self.cel
+            .get_or_init(|| {
+                let parsed = parse_stream(self.text, &Limits::default());
+                let root = parsed.docs.get(self.doc)?.root()?;
+                cel::compile(root).ok().flatten()
+            })
+            .as_ref()
+    }
 }
 
 /// One policy, compiled, with each rule's name and metadata (`None` for a
@@ -70,27 +95,33 @@ pub struct Violation {
 pub struct PolicySet {
     compiled: Vec<Arc<Compiled>>,
     pub problems: Vec<Problem>,
+    /// The text being read is a built-in file's: its CEL policies are
+    /// compiled on first use ([`LazyCel`]).
+    lazy: Option<&'static str>,
 }
 
-/// Every built-in policy, compiled once per process.
-fn builtins() -> &'static [(Arc<Compiled>, &'static Builtin)] {
-    static ALL: OnceLock<Vec<(Arc<Compiled>, &'static Builtin)>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut all = Vec::new();
-        for b in builtin::FILES {
-            let mut set = PolicySet::default();
-            set.add_text(Origin::Builtin(b), b.text, &Limits::default());
-            all.extend(set.compiled.into_iter().map(|c| (c, b)));
-        }
-        all
+/// A built-in policy file, compiled once per process, when first asked for
+/// (a run compiles only the sets it runs: parsing CEL is not free).
+fn builtin_file(i: usize) -> &'static [Arc<Compiled>] {
+    static FILES: OnceLock<Vec<OnceLock<Vec<Arc<Compiled>>>>> = OnceLock::new();
+    let files = FILES.get_or_init(|| builtin::FILES.iter().map(|_| OnceLock::new()).collect());
+    files[i].get_or_init(|| {
+        let b = &builtin::FILES[i];
+        let mut set = PolicySet {
+            lazy: Some(b.text),
+            ..PolicySet::default()
+        };
+        set.add_text(Origin::Builtin(b), b.text, &Limits::default());
+        set.compiled
     })
 }
 
-/// The metadata of every built-in policy rule, by set then file.
+/// The metadata of every built-in policy rule, by set then file
+/// (`shipshape rules`, the config's rule ids); no CEL is compiled for it.
 pub fn builtin_metas() -> Vec<&'static RuleMeta> {
-    builtins()
-        .iter()
-        .flat_map(|(c, _)| c.rules.iter().filter_map(|(_, m)| *m))
+    (0..builtin::FILES.len())
+        .flat_map(builtin_file)
+        .flat_map(|c| c.rules.iter().filter_map(|(_, m)| *m))
         .collect()
 }
 
@@ -108,9 +139,9 @@ pub fn builtin_problems() -> Vec<Problem> {
 impl PolicySet {
     /// Adds the built-in policies of `sets`.
     pub fn add_builtin_sets(&mut self, sets: &[String]) {
-        for (c, b) in builtins() {
+        for (i, b) in builtin::FILES.iter().enumerate() {
             if sets.iter().any(|s| s == b.set) {
-                self.compiled.push(c.clone());
+                self.compiled.extend(builtin_file(i).iter().cloned());
             }
         }
     }
@@ -126,7 +157,7 @@ impl PolicySet {
             }
         }
         let mut policies = 0;
-        for doc in &parsed.docs {
+        for (index, doc) in parsed.docs.iter().enumerate() {
             let Some(root) = doc.root() else { continue };
             let at_kind = root.get("kind").map(|k| k.span());
             if let Some(why) = not_run_kind(root) {
@@ -135,8 +166,31 @@ impl PolicySet {
                 continue;
             }
             let kyverno = Policy::is_policy(root);
+            if let Some(text) = self.lazy {
+                if let Some((name, family, names)) = cel_outline(root) {
+                    let rules = register_cel(&name, family, &names, root, &origin, text);
+                    self.compiled.push(Arc::new(Compiled {
+                        help: remediation(&annotations(root)),
+                        body: Body::Lazy(LazyCel {
+                            text,
+                            doc: index,
+                            cel: OnceLock::new(),
+                        }),
+                        rules,
+                        origin: origin.clone(),
+                    }));
+                    if !kyverno {
+                        policies += 1;
+                        continue;
+                    }
+                }
+            }
             // CEL rules: compiled by `cel`, so the Kyverno reading leaves them.
-            let cel_rules: Vec<String> = match cel::compile(root) {
+            let compiled = match self.lazy {
+                Some(_) => Ok(None),
+                None => cel::compile(root),
+            };
+            let cel_rules: Vec<String> = match compiled {
                 Ok(Some(p)) => {
                     let names = p.rule_names();
                     self.compile_cel(p, root, &origin, text);
@@ -162,7 +216,10 @@ impl PolicySet {
             }
             policies += 1;
             match Policy::read(root) {
-                Ok(policy) => self.compile(policy, &origin, text, !cel_rules.is_empty()),
+                Ok(policy) => {
+                    let cel = !cel_rules.is_empty() || self.lazy.is_some();
+                    self.compile(policy, &origin, text, cel)
+                }
                 Err(why) => {
                     let why = format!("policy not run: {why}");
                     self.problem(&origin, at_kind, why, Severity::Error);
@@ -220,46 +277,9 @@ impl PolicySet {
     /// A CEL policy: one rule for an admission policy (`<policy>/vap` or
     /// `<policy>/vpol`), one per `validate.cel` rule of a Kyverno policy.
     fn compile_cel(&mut self, p: CelPolicy, root: NodeRef, origin: &Origin, text: &str) {
-        let annotations = annotations(root);
-        let (kind, id_rule) = match p.family {
-            Family::ValidatingAdmissionPolicy => ("ValidatingAdmissionPolicy", Some("vap")),
-            Family::ValidatingPolicy => ("Kyverno ValidatingPolicy", Some("vpol")),
-            Family::ValidateCel => ("Kyverno ClusterPolicy (`validate.cel`)", None),
-        };
-        let rules_node = root.path(&["spec", "rules"]);
-        let rules = p
-            .rule_names()
-            .into_iter()
-            .map(|name| {
-                let node = match id_rule {
-                    Some(_) => root.path(&["spec", "validations"]),
-                    None => rules_node
-                        .into_iter()
-                        .flat_map(|l| l.items())
-                        .find(|r| r.str_at(&["name"]) == Some(name.as_str())),
-                };
-                let message = match id_rule {
-                    Some(_) => root
-                        .path(&["spec", "validations"])
-                        .and_then(|l| l.items().next())
-                        .and_then(|v| v.str_at(&["message"])),
-                    None => node.and_then(|n| n.str_at(&["validate", "message"])),
-                };
-                let d = Describe {
-                    policy: &p.name,
-                    rule: id_rule.unwrap_or(&name),
-                    kind,
-                    annotations: &annotations,
-                    message,
-                    span: node.map_or(root.span(), |n| n.span()),
-                    autogen: p.family != Family::ValidatingAdmissionPolicy,
-                };
-                let meta = meta::register(&d, origin, text);
-                (name, Some(meta))
-            })
-            .collect();
+        let rules = register_cel(&p.name, p.family, &p.rule_names(), root, origin, text);
         self.compiled.push(Arc::new(Compiled {
-            help: remediation(&annotations),
+            help: remediation(&annotations(root)),
             body: Body::Cel(p),
             rules,
             origin: origin.clone(),
@@ -302,6 +322,11 @@ impl PolicySet {
             match &c.body {
                 Body::Kyverno(policy) => kyverno_verdicts(policy, &c.rules, doc, &mut judged),
                 Body::Cel(p) => cel_verdicts(p, &c.rules, doc, &mut judged),
+                Body::Lazy(l) => {
+                    if let Some(p) = l.get() {
+                        cel_verdicts(p, &c.rules, doc, &mut judged)
+                    }
+                }
             }
             for (i, name, verdict) in judged {
                 let (rule, Some(meta)) = &c.rules[i] else {
@@ -310,7 +335,7 @@ impl PolicySet {
                 let generated = (name != *rule).then_some(name);
                 let said = match &c.body {
                     Body::Kyverno(p) => p.rules[i].message.as_deref(),
-                    Body::Cel(_) => None,
+                    Body::Cel(_) | Body::Lazy(_) => None,
                 };
                 let (at, message, error) = match verdict {
                     Verdict::Pass | Verdict::Skip { .. } => continue,
@@ -419,4 +444,81 @@ fn remediation(annotations: &[(String, String)]) -> Option<Arc<str>> {
         .iter()
         .find(|(k, _)| k == "shipshape.dev/remediation")
         .map(|(_, v)| Arc::from(meta::one_line(v)))
+}
+
+/// A CEL policy's name, family and rule names, read without compiling it.
+fn cel_outline(root: NodeRef) -> Option<(String, Family, Vec<String>)> {
+    let kind = root.str_at(&["kind"])?;
+    let group = root.str_at(&["apiVersion"])?.split('/').next()?;
+    let name = root
+        .str_at(&["metadata", "name"])
+        .unwrap_or_default()
+        .to_string();
+    let family = match (group, kind) {
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy") => {
+            Family::ValidatingAdmissionPolicy
+        }
+        ("policies.kyverno.io", "ValidatingPolicy") => Family::ValidatingPolicy,
+        _ if Policy::is_policy(root) => {
+            let names: Vec<String> = root
+                .path(&["spec", "rules"])
+                .into_iter()
+                .flat_map(|l| l.items())
+                .filter(|r| r.path(&["validate", "cel"]).is_some())
+                .filter_map(|r| r.str_at(&["name"]).map(str::to_string))
+                .collect();
+            return (!names.is_empty()).then_some((name, Family::ValidateCel, names));
+        }
+        _ => return None,
+    };
+    Some((name.clone(), family, vec![name]))
+}
+
+/// Registers a CEL policy's rules: one for an admission policy
+/// (`<policy>/vap` or `<policy>/vpol`), one per `validate.cel` rule of a
+/// Kyverno policy.
+fn register_cel(
+    policy: &str,
+    family: Family,
+    names: &[String],
+    root: NodeRef,
+    origin: &Origin,
+    text: &str,
+) -> Vec<(String, Option<&'static RuleMeta>)> {
+    let annotations = annotations(root);
+    let (kind, id_rule) = match family {
+        Family::ValidatingAdmissionPolicy => ("ValidatingAdmissionPolicy", Some("vap")),
+        Family::ValidatingPolicy => ("Kyverno ValidatingPolicy", Some("vpol")),
+        Family::ValidateCel => ("Kyverno ClusterPolicy (`validate.cel`)", None),
+    };
+    let rules_node = root.path(&["spec", "rules"]);
+    let validations = root.path(&["spec", "validations"]);
+    names
+        .iter()
+        .map(|name| {
+            let node = match id_rule {
+                Some(_) => validations,
+                None => rules_node
+                    .into_iter()
+                    .flat_map(|l| l.items())
+                    .find(|r| r.str_at(&["name"]) == Some(name.as_str())),
+            };
+            let message = match id_rule {
+                Some(_) => validations
+                    .and_then(|l| l.items().next())
+                    .and_then(|v| v.str_at(&["message"])),
+                None => node.and_then(|n| n.str_at(&["validate", "message"])),
+            };
+            let d = Describe {
+                policy,
+                rule: id_rule.unwrap_or(name),
+                kind,
+                annotations: &annotations,
+                message,
+                span: node.map_or(root.span(), |n| n.span()),
+                autogen: family != Family::ValidatingAdmissionPolicy,
+            };
+            (name.clone(), Some(meta::register(&d, origin, text)))
+        })
+        .collect()
 }
