@@ -9,7 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use super::builtin;
 use super::cel::{self, CelPolicy, Family};
-use super::kyverno::{validate_any_pattern, validate_pattern, Applies, Check, Policy, Verdict};
+use super::kyverno::{
+    validate_any_pattern, validate_pattern, Applies, Check, Policy, Resource, Verdict,
+    POD_CONTROLLERS,
+};
 use super::meta::{self, Describe, Origin};
 use super::skip::{explain, not_run_kind};
 use crate::finding::{RuleMeta, Severity};
@@ -68,6 +71,9 @@ impl LazyCel {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub body: Body,
+    /// The resources (plural, lower case) it can judge; `None`: any. A
+    /// pre-check: most objects meet few policies.
+    pub resources: Option<Vec<String>>,
     /// `shipshape.dev/remediation`, one line.
     pub help: Option<Arc<str>>,
     pub rules: Vec<(String, Option<&'static RuleMeta>)>,
@@ -170,6 +176,7 @@ impl PolicySet {
                 if let Some((name, family, names)) = cel_outline(root) {
                     let rules = register_cel(&name, family, &names, root, &origin, text);
                     self.compiled.push(Arc::new(Compiled {
+                        resources: resources_of(root),
                         help: remediation(&annotations(root)),
                         body: Body::Lazy(LazyCel {
                             text,
@@ -267,6 +274,7 @@ impl PolicySet {
         }
         let help = remediation(&policy.annotations);
         self.compiled.push(Arc::new(Compiled {
+            resources: kyverno_resources(&policy),
             help,
             body: Body::Kyverno(policy),
             rules: metas,
@@ -279,6 +287,7 @@ impl PolicySet {
     fn compile_cel(&mut self, p: CelPolicy, root: NodeRef, origin: &Origin, text: &str) {
         let rules = register_cel(&p.name, p.family, &p.rule_names(), root, origin, text);
         self.compiled.push(Arc::new(Compiled {
+            resources: resources_of(root),
             help: remediation(&annotations(root)),
             body: Body::Cel(p),
             rules,
@@ -315,12 +324,25 @@ impl PolicySet {
     /// Judges one resource document (a namespaced resource naming no
     /// namespace is in `default`, as Kyverno's CLI reads it).
     pub fn check(&self, doc: NodeRef, out: &mut Vec<Violation>) {
-        let secret_like = doc.str_at(&["kind"]).is_some_and(|k| k.contains("Secret"));
+        let kind = doc.str_at(&["kind"]).unwrap_or_default();
+        let secret_like = kind.contains("Secret");
         let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
+        let plural = cel::plural(kind);
+        let mut resource: Option<Resource> = None;
         for c in &self.compiled {
+            if c.resources.as_ref().is_some_and(|r| !r.contains(&plural)) {
+                continue;
+            }
             let mut judged = Vec::new();
             match &c.body {
-                Body::Kyverno(policy) => kyverno_verdicts(policy, &c.rules, doc, &mut judged),
+                Body::Kyverno(policy) => {
+                    let r = resource.get_or_insert_with(|| {
+                        let mut r = Resource::read(doc);
+                        r.default_namespace("default");
+                        r
+                    });
+                    kyverno_verdicts(policy, &c.rules, (doc, r), &mut judged)
+                }
                 Body::Cel(p) => cel_verdicts(p, &c.rules, doc, &mut judged),
                 Body::Lazy(l) => {
                     if let Some(p) = l.get() {
@@ -382,14 +404,14 @@ impl PolicySet {
 fn kyverno_verdicts(
     policy: &Policy,
     rules: &[(String, Option<&'static RuleMeta>)],
-    doc: NodeRef,
+    (doc, resource): (NodeRef, &Resource),
     out: &mut Vec<(usize, String, Verdict)>,
 ) {
     for (i, (rule, (_, meta))) in policy.rules.iter().zip(rules).enumerate() {
         if meta.is_none() {
             continue;
         }
-        let (at, name) = match policy.applies(rule, doc) {
+        let (at, name) = match policy.applies_to(rule, doc, resource) {
             Applies::Yes { at: Some(at), rule } => (at, rule),
             // A pod controller with no pod template, or a rule that
             // depends on the cluster: not judged.
@@ -521,4 +543,60 @@ fn register_cel(
             (name.clone(), Some(meta::register(&d, origin, text)))
         })
         .collect()
+}
+
+/// The pod controllers' resources, which rules for Pods also judge.
+fn with_controllers(mut resources: Vec<String>) -> Vec<String> {
+    if resources.iter().any(|r| r == "pods") {
+        resources.extend(POD_CONTROLLERS.iter().map(|k| cel::plural(k)));
+    }
+    resources
+}
+
+/// A Kyverno policy's kinds, as resources (`None`: any, or not simply
+/// named: wildcards, `group/version/Kind`, subresources, a filter with no
+/// kinds).
+fn kyverno_resources(policy: &Policy) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for rule in &policy.rules {
+        let filters: Vec<_> = rule.matches.iter().flat_map(|b| b.filters()).collect();
+        if filters.is_empty() && rule.matches.is_some() {
+            return None;
+        }
+        for f in filters {
+            if f.kinds.is_empty() {
+                return None;
+            }
+            for k in &f.kinds {
+                if k.contains(['*', '?', '/']) {
+                    return None;
+                }
+                out.push(cel::plural(k));
+            }
+        }
+    }
+    Some(with_controllers(out))
+}
+
+/// A CEL policy's resources, from `matchConstraints.resourceRules`, or
+/// its rules' `match` kinds for `validate.cel` (`None`: any).
+fn resources_of(root: NodeRef) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    if let Some(rules) = root.path(&["spec", "matchConstraints", "resourceRules"]) {
+        for rule in rules.items() {
+            let list = rule.get("resources")?;
+            for r in list.items() {
+                let r = r.as_str()?;
+                if r.contains(['*', '/']) {
+                    return None;
+                }
+                out.push(r.to_ascii_lowercase());
+            }
+        }
+        return Some(with_controllers(out));
+    }
+    match Policy::read(root) {
+        Ok(p) if Policy::is_policy(root) => kyverno_resources(&p),
+        _ => None,
+    }
 }

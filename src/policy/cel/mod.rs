@@ -35,6 +35,7 @@ mod value;
 pub use eval::Inputs;
 pub use expr::{COST_LIMIT, MAX_SOURCE, TOTAL_COST_LIMIT};
 pub use k8s::MAX_STRING;
+pub use matching::plural;
 pub use program::CompileError;
 pub use value::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 

@@ -342,6 +342,17 @@ impl Policy {
     ) -> Applies<'r, 't> {
         let mut r = Resource::read(doc);
         r.default_namespace(namespace);
+        self.applies_to(rule, doc, &r)
+    }
+
+    /// `applies_in` with the resource already read (a run reads it once
+    /// for every rule of every policy).
+    pub fn applies_to<'r, 't>(
+        &self,
+        rule: &Rule,
+        doc: NodeRef<'r, 't>,
+        r: &Resource,
+    ) -> Applies<'r, 't> {
         if let Some(ns) = &self.namespace {
             if *ns != r.namespace {
                 return Applies::No("policy and resource namespaces differ".into());

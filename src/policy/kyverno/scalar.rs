@@ -248,6 +248,13 @@ fn go_float_e(f: f64) -> String {
 /// `*` matches any run of characters, `?` exactly one; an empty pattern
 /// matches only the empty string.
 pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
+    // The common cases, without allocating: no wildcard, or `*` alone.
+    if pattern == "*" {
+        return true;
+    }
+    if !has_wildcard(pattern) {
+        return pattern == text;
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
