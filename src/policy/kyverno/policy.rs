@@ -361,7 +361,7 @@ impl Policy {
         let Some(matches) = &rule.matches else {
             return Applies::Unknown("the rule's match block could not be read".into());
         };
-        let direct = rule_meets(matches, rule.exclude.as_ref(), &r, Gen::Direct);
+        let direct = rule_meets(matches, rule.exclude.as_ref(), r, Gen::Direct);
         let reason = match direct {
             Met::Yes => {
                 return Applies::Yes {
@@ -399,7 +399,7 @@ impl Policy {
                 format!("autogen-{}", rule.name),
             )
         };
-        match rule_meets(matches, rule.exclude.as_ref(), &r, gen) {
+        match rule_meets(matches, rule.exclude.as_ref(), r, gen) {
             Met::Yes => Applies::Yes {
                 at: doc.path(path),
                 rule: name,
