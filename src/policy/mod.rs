@@ -15,6 +15,7 @@
 
 pub mod builtin;
 pub mod cel;
+mod kinds;
 pub mod kyverno;
 pub mod meta;
 pub mod set;

@@ -9,9 +9,9 @@ use std::sync::{Arc, OnceLock};
 
 use super::builtin;
 use super::cel::{self, CelPolicy, Family};
+use super::kinds::{kyverno_resources, resources_of};
 use super::kyverno::{
     validate_any_pattern, validate_pattern, Applies, Check, Policy, Resource, Verdict,
-    POD_CONTROLLERS,
 };
 use super::meta::{self, Describe, Origin};
 use super::skip::{explain, not_run_kind};
@@ -543,60 +543,4 @@ fn register_cel(
             (name.clone(), Some(meta::register(&d, origin, text)))
         })
         .collect()
-}
-
-/// The pod controllers' resources, which rules for Pods also judge.
-fn with_controllers(mut resources: Vec<String>) -> Vec<String> {
-    if resources.iter().any(|r| r == "pods") {
-        resources.extend(POD_CONTROLLERS.iter().map(|k| cel::plural(k)));
-    }
-    resources
-}
-
-/// A Kyverno policy's kinds, as resources (`None`: any, or not simply
-/// named: wildcards, `group/version/Kind`, subresources, a filter with no
-/// kinds).
-fn kyverno_resources(policy: &Policy) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    for rule in &policy.rules {
-        let filters: Vec<_> = rule.matches.iter().flat_map(|b| b.filters()).collect();
-        if filters.is_empty() && rule.matches.is_some() {
-            return None;
-        }
-        for f in filters {
-            if f.kinds.is_empty() {
-                return None;
-            }
-            for k in &f.kinds {
-                if k.contains(['*', '?', '/']) {
-                    return None;
-                }
-                out.push(cel::plural(k));
-            }
-        }
-    }
-    Some(with_controllers(out))
-}
-
-/// A CEL policy's resources, from `matchConstraints.resourceRules`, or
-/// its rules' `match` kinds for `validate.cel` (`None`: any).
-fn resources_of(root: NodeRef) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    if let Some(rules) = root.path(&["spec", "matchConstraints", "resourceRules"]) {
-        for rule in rules.items() {
-            let list = rule.get("resources")?;
-            for r in list.items() {
-                let r = r.as_str()?;
-                if r.contains(['*', '/']) {
-                    return None;
-                }
-                out.push(r.to_ascii_lowercase());
-            }
-        }
-        return Some(with_controllers(out));
-    }
-    match Policy::read(root) {
-        Ok(p) if Policy::is_policy(root) => kyverno_resources(&p),
-        _ => None,
-    }
 }
