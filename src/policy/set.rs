@@ -11,7 +11,8 @@ use super::builtin;
 use super::cel::{self, CelPolicy, Family};
 use super::kinds::{kyverno_resources, resources_of};
 use super::kyverno::{
-    validate_any_pattern, validate_pattern, Applies, Check, Policy, Resource, Verdict,
+    annotations, generated_from, validate_any_pattern, validate_pattern, Applies, Check, Policy,
+    Resource, Verdict,
 };
 use super::meta::{self, Describe, Origin};
 use super::skip::{explain, not_run_kind};
@@ -437,10 +438,7 @@ fn cel_verdicts(
         return;
     }
     for (name, verdict) in p.evaluate(doc, "default") {
-        let base = name
-            .strip_prefix("autogen-cronjob-")
-            .or_else(|| name.strip_prefix("autogen-"))
-            .unwrap_or(&name);
+        let base = generated_from(&name).unwrap_or(&name);
         let found = rules
             .iter()
             .position(|(r, _)| *r == name)
@@ -449,15 +447,6 @@ fn cel_verdicts(
             out.push((i, name, verdict));
         }
     }
-}
-
-/// `metadata.annotations` with string values.
-fn annotations(root: NodeRef) -> Vec<(String, String)> {
-    root.path(&["metadata", "annotations"])
-        .into_iter()
-        .flat_map(|m| m.entries())
-        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
-        .collect()
 }
 
 /// The policy's remediation, one line.

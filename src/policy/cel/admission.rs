@@ -6,7 +6,8 @@
 use super::eval::{missing, request, run, Inputs, Target};
 use super::matching::{plural, read_selector, Constraints, ResourceRule};
 use super::program::{
-    compile_node, read_named, read_validations, CompileError, Program, VPOL_CRONJOBS, VPOL_DEFAULTS,
+    compile_node, read_named, read_validations, CompileError, Program, CRONJOB_TEMPLATE,
+    POD_TEMPLATE,
 };
 use crate::policy::kyverno::{Met, Resource, Verdict};
 use crate::yaml::NodeRef;
@@ -225,7 +226,7 @@ fn autogen(spec: NodeRef, constraints: &Constraints, program: &Program) -> Optio
             namespace_selector,
             object_selector: None,
         },
-        defaults: program.rewritten(&VPOL_DEFAULTS, true),
-        cronjobs: program.rewritten(&VPOL_CRONJOBS, true),
+        defaults: program.rewritten(&POD_TEMPLATE, true),
+        cronjobs: program.rewritten(&CRONJOB_TEMPLATE, true),
     })
 }

@@ -5,6 +5,7 @@
 //! the resource's labels, and the namespace selector when the namespace's
 //! labels are known.
 
+use crate::policy::kyverno::strings as filter_strings;
 use crate::policy::kyverno::{Met, Resource, Selector, SelectorOp};
 use crate::yaml::NodeRef;
 
@@ -26,20 +27,9 @@ pub struct Constraints {
     pub object_selector: Option<Selector>,
 }
 
+/// An optional list of strings: absent or null is empty.
 fn strings(n: Option<NodeRef>, what: &str) -> Result<Vec<String>, String> {
-    let Some(n) = n.filter(|n| !n.is_null()) else {
-        return Ok(Vec::new());
-    };
-    if !n.is_seq() {
-        return Err(format!("`{what}` is not a list"));
-    }
-    n.items()
-        .map(|i| {
-            i.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| format!("`{what}` holds a non-scalar"))
-        })
-        .collect()
+    n.map_or(Ok(Vec::new()), |n| filter_strings(n, what))
 }
 
 fn read_rule(n: NodeRef) -> Result<ResourceRule, String> {
@@ -70,12 +60,9 @@ pub fn read_selector(n: NodeRef) -> Result<Option<Selector>, String> {
     {
         let key = e.str_at(&["key"]).unwrap_or_default().to_string();
         let values = strings(e.get("values"), "values")?;
-        let op = match e.str_at(&["operator"]) {
-            Some("In") => SelectorOp::In,
-            Some("NotIn") => SelectorOp::NotIn,
-            Some("Exists") => SelectorOp::Exists,
-            Some("DoesNotExist") => SelectorOp::DoesNotExist,
-            other => return Err(format!("unknown selector operator {other:?}")),
+        let other = e.str_at(&["operator"]);
+        let Some(op) = other.and_then(SelectorOp::parse) else {
+            return Err(format!("unknown selector operator {other:?}"));
         };
         sel.expressions.push((key, op, values));
     }

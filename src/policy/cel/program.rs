@@ -201,14 +201,16 @@ pub fn rewrite_source(src: &str, reps: &[(&str, &str)], protect_namespace: bool)
     out
 }
 
-/// Kyverno's replacements for ValidatingPolicy autogen (`pkg/cel/autogen`).
-pub const VPOL_DEFAULTS: [(&str, &str); 4] = [
+/// Kyverno's autogen replacements, the same for ValidatingPolicy
+/// (`pkg/cel/autogen`) and `validate.cel` rules (`pkg/autogen/v1`): a pod
+/// controller's template, then a CronJob's.
+pub const POD_TEMPLATE: [(&str, &str); 4] = [
     ("object.spec", "object.spec.template.spec"),
     ("oldObject.spec", "oldObject.spec.template.spec"),
     ("object.metadata", "object.spec.template.metadata"),
     ("oldObject.metadata", "oldObject.spec.template.metadata"),
 ];
-pub const VPOL_CRONJOBS: [(&str, &str); 4] = [
+pub const CRONJOB_TEMPLATE: [(&str, &str); 4] = [
     ("object.spec", "object.spec.jobTemplate.spec.template.spec"),
     (
         "oldObject.spec",
@@ -231,11 +233,11 @@ mod tests {
     #[test]
     fn autogen_rewrites_object_paths() {
         let src = "object.spec.containers.all(c, c.name != '') && object.metadata.namespace != 'x' && object.metadata.name != ''";
-        let out = rewrite_source(src, &VPOL_DEFAULTS, true);
+        let out = rewrite_source(src, &POD_TEMPLATE, true);
         assert_eq!(out, "object.spec.template.spec.containers.all(c, c.name != '') && object.metadata.namespace != 'x' && object.spec.template.metadata.name != ''");
-        let out = rewrite_source("object.metadata.namespaces", &VPOL_DEFAULTS, true);
+        let out = rewrite_source("object.metadata.namespaces", &POD_TEMPLATE, true);
         assert_eq!(out, "object.spec.template.metadata.namespaces");
-        let out = rewrite_source("object.metadata.namespace", &VPOL_CRONJOBS, false);
+        let out = rewrite_source("object.metadata.namespace", &CRONJOB_TEMPLATE, false);
         assert_eq!(
             out,
             "object.spec.jobTemplate.spec.template.metadata.namespace"

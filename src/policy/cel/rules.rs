@@ -7,31 +7,11 @@
 
 use super::eval::{missing, request, run, Inputs, Target};
 use super::matching::plural;
-use super::program::{read_named, read_validations, CompileError, Program};
-use crate::policy::kyverno::{names_kind, Block, Gen, Met, Policy, Resource, Verdict};
+use super::program::{
+    read_named, read_validations, CompileError, Program, CRONJOB_TEMPLATE, POD_TEMPLATE,
+};
+use crate::policy::kyverno::{names_kind, rule_meets, Block, Gen, Met, Policy, Resource, Verdict};
 use crate::yaml::NodeRef;
-
-const POD_REPLACEMENTS: [(&str, &str); 4] = [
-    ("object.spec", "object.spec.template.spec"),
-    ("oldObject.spec", "oldObject.spec.template.spec"),
-    ("object.metadata", "object.spec.template.metadata"),
-    ("oldObject.metadata", "oldObject.spec.template.metadata"),
-];
-const CRONJOB_REPLACEMENTS: [(&str, &str); 4] = [
-    ("object.spec", "object.spec.jobTemplate.spec.template.spec"),
-    (
-        "oldObject.spec",
-        "oldObject.spec.jobTemplate.spec.template.spec",
-    ),
-    (
-        "object.metadata",
-        "object.spec.jobTemplate.spec.template.metadata",
-    ),
-    (
-        "oldObject.metadata",
-        "oldObject.spec.jobTemplate.spec.template.metadata",
-    ),
-];
 
 /// Rule keys the offline evaluation understands.
 const RULE_KEYS: [&str; 7] = [
@@ -101,8 +81,8 @@ fn read_rule(
         name: base.name.clone(),
         matches: base.matches.clone(),
         exclude: base.exclude.clone(),
-        pod: program.rewritten(&POD_REPLACEMENTS, false),
-        cronjob: program.rewritten(&CRONJOB_REPLACEMENTS, false),
+        pod: program.rewritten(&POD_TEMPLATE, false),
+        cronjob: program.rewritten(&CRONJOB_TEMPLATE, false),
         param_kind: cel.get("paramKind").is_some_and(|p| !p.is_null()),
         program,
         undecidable,
@@ -198,7 +178,7 @@ impl CelRules {
         let Some(matches) = &rule.matches else {
             return Applies::Unknown("the rule's match block could not be read".into());
         };
-        match meets(matches, rule.exclude.as_ref(), r, Gen::Direct) {
+        match rule_meets(matches, rule.exclude.as_ref(), r, Gen::Direct) {
             Met::Yes => {
                 return Applies::Yes {
                     gen: Gen::Direct,
@@ -233,23 +213,10 @@ impl CelRules {
                 .unwrap_or("Deployment");
             (Gen::Controller(kind), format!("autogen-{}", rule.name))
         };
-        match meets(matches, rule.exclude.as_ref(), r, gen) {
+        match rule_meets(matches, rule.exclude.as_ref(), r, gen) {
             Met::Yes => Applies::Yes { gen, name },
             Met::Unknown(why) => Applies::Unknown(why),
             Met::No(_) => Applies::No,
         }
-    }
-}
-
-/// `match`, then `exclude` if it matched.
-fn meets(matches: &Block, exclude: Option<&Block>, r: &Resource, gen: Gen) -> Met {
-    match matches.matches(r, gen) {
-        Met::Yes => {}
-        other => return other,
-    }
-    match exclude.map(|e| e.excludes(r, gen)) {
-        Some(Met::Yes) => Met::No("excluded".into()),
-        Some(Met::Unknown(why)) => Met::Unknown(why),
-        _ => Met::Yes,
     }
 }

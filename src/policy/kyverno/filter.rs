@@ -128,6 +128,19 @@ pub enum SelectorOp {
     DoesNotExist,
 }
 
+impl SelectorOp {
+    /// A label selector's `operator`.
+    pub fn parse(s: &str) -> Option<SelectorOp> {
+        Some(match s {
+            "In" => SelectorOp::In,
+            "NotIn" => SelectorOp::NotIn,
+            "Exists" => SelectorOp::Exists,
+            "DoesNotExist" => SelectorOp::DoesNotExist,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selector {
     pub match_labels: Vec<(String, String)>,
@@ -171,7 +184,8 @@ pub enum Gen<'a> {
     CronJob,
 }
 
-fn strings(n: NodeRef, what: &str) -> Result<Vec<String>, String> {
+/// A list of strings (null: empty); `what` names it in the error.
+pub(crate) fn strings(n: NodeRef, what: &str) -> Result<Vec<String>, String> {
     if n.is_null() {
         return Ok(Vec::new());
     }
@@ -217,15 +231,10 @@ fn read_selector(n: NodeRef) -> Result<Selector, String> {
                         Some(vs) => strings(vs, "values")?,
                         None => Vec::new(),
                     };
-                    let op = match e.str_at(&["operator"]) {
-                        Some("In") => SelectorOp::In,
-                        Some("NotIn") => SelectorOp::NotIn,
-                        Some("Exists") => SelectorOp::Exists,
-                        Some("DoesNotExist") => SelectorOp::DoesNotExist,
-                        other => {
-                            sel.invalid = Some(format!("unknown operator {other:?}"));
-                            continue;
-                        }
+                    let other = e.str_at(&["operator"]);
+                    let Some(op) = other.and_then(SelectorOp::parse) else {
+                        sel.invalid = Some(format!("unknown operator {other:?}"));
+                        continue;
                     };
                     let needs_values = matches!(op, SelectorOp::In | SelectorOp::NotIn);
                     if needs_values == values.is_empty() {

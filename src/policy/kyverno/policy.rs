@@ -278,12 +278,7 @@ impl Policy {
                 .unwrap_or_default()
                 .to_string(),
             namespace,
-            annotations: doc
-                .path(&["metadata", "annotations"])
-                .into_iter()
-                .flat_map(|m| m.entries())
-                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
-                .collect(),
+            annotations: annotations(doc),
             rules,
             autogen: Vec::new(),
         };
@@ -411,9 +406,7 @@ impl Policy {
 
     /// The rule Kyverno names `name`, auto-generated names included.
     pub fn rule(&self, name: &str) -> Option<&Rule> {
-        let base = name
-            .strip_prefix("autogen-cronjob-")
-            .or_else(|| name.strip_prefix("autogen-"));
+        let base = generated_from(name);
         self.rules
             .iter()
             .find(|r| r.name == name)
@@ -421,8 +414,24 @@ impl Policy {
     }
 }
 
+/// A policy document's `metadata.annotations` with string values, in order.
+pub(crate) fn annotations(doc: NodeRef) -> Vec<(String, String)> {
+    doc.path(&["metadata", "annotations"])
+        .into_iter()
+        .flat_map(|m| m.entries())
+        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+        .collect()
+}
+
+/// The rule an auto-generated rule's name (`autogen-<rule>`,
+/// `autogen-cronjob-<rule>`) was made from.
+pub(crate) fn generated_from(name: &str) -> Option<&str> {
+    name.strip_prefix("autogen-cronjob-")
+        .or_else(|| name.strip_prefix("autogen-"))
+}
+
 /// `match`, then `exclude` if it matched.
-fn rule_meets(matches: &Block, exclude: Option<&Block>, r: &Resource, gen: Gen) -> Met {
+pub(crate) fn rule_meets(matches: &Block, exclude: Option<&Block>, r: &Resource, gen: Gen) -> Met {
     match matches.matches(r, gen) {
         Met::Yes => {}
         other => return other,
