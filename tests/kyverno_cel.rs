@@ -16,28 +16,16 @@
 //! written here, with the verdicts Kubernetes' admission semantics give.
 
 mod common;
+#[path = "common/kyverno_suite.rs"]
+mod kyverno_suite;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use kyverno_suite::{find_tests, listed_files};
 use shipshape::policy::cel::{compile, CelPolicy, Family};
 use shipshape::policy::kyverno::Verdict;
 use shipshape::yaml::{parse_stream, Limits};
-
-fn find_tests(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            find_tests(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "kyverno-test.yaml") {
-            out.push(p);
-        }
-    }
-}
 
 #[derive(Default)]
 struct Tally {
@@ -78,16 +66,7 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
     let Some(t) = parsed.docs.first().and_then(|d| d.root()) else {
         return;
     };
-    let read = |key: &str| -> Vec<String> {
-        t.get(key)
-            .map(|l| {
-                l.items()
-                    .filter_map(|i| i.as_str())
-                    .filter_map(|p| std::fs::read_to_string(dir.join(p)).ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let read = |key: &str| listed_files(t, dir, key);
     let rel = test
         .strip_prefix(root)
         .unwrap_or(test)

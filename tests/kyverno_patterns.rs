@@ -11,29 +11,17 @@
 //! the pod template and counted apart.
 
 mod common;
+#[path = "common/kyverno_suite.rs"]
+mod kyverno_suite;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use kyverno_suite::{find_tests, listed_files};
 use shipshape::policy::kyverno::{
     validate_any_pattern, validate_pattern, Applies, Check, Policy, Verdict,
 };
 use shipshape::yaml::{parse_stream, Limits};
-
-fn find_tests(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            find_tests(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "kyverno-test.yaml") {
-            out.push(p);
-        }
-    }
-}
 
 struct Outcome {
     /// Results on pod controllers for rules written for Pods, replayed on
@@ -60,16 +48,7 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
     let Some(t) = parsed.docs.first().and_then(|d| d.root()) else {
         return;
     };
-    let read = |key: &str| -> Vec<String> {
-        t.get(key)
-            .map(|l| {
-                l.items()
-                    .filter_map(|i| i.as_str())
-                    .filter_map(|p| std::fs::read_to_string(dir.join(p)).ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let read = |key: &str| listed_files(t, dir, key);
     let policy_texts = read("policies");
     let resource_texts = read("resources");
     let policy_streams: Vec<_> = policy_texts
