@@ -175,3 +175,42 @@ fn policy_findings_are_cached_and_a_policy_change_invalidates_the_cache() {
         "{after:?}"
     );
 }
+
+#[test]
+fn a_namespace_given_in_another_file_decides_and_is_read_again_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("rules/policies/effective-namespace"), dir.path());
+    let cache = dir.path().join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    let run = || {
+        let (v, _) = json(dir.path(), &["--cache-dir", cache_arg]);
+        triples(&v)
+    };
+    let rules = |t: &[(String, String, u64)]| {
+        let mut r: Vec<String> = t.iter().map(|(r, _, _)| r.clone()).collect();
+        r.sort();
+        r
+    };
+    let first = run();
+    assert_eq!(
+        rules(&first),
+        ["prod-team-label/team-label", "restricted-namespaces/vpol"],
+        "{first:?}"
+    );
+    assert!(first
+        .iter()
+        .all(|(_, f, _)| f.ends_with("shop/deployment.yaml")));
+    assert_eq!(run(), first, "warm run, same findings");
+    // Only the Kustomization changes: the Deployment's cached result must
+    // not keep its old namespace.
+    let k = dir.path().join("shop/kustomization.yaml");
+    let text = std::fs::read_to_string(&k).unwrap();
+    std::fs::write(&k, text.replace("shop-prod", "tools")).unwrap();
+    assert_eq!(rules(&run()), Vec::<String>::new());
+    // And the Namespace object's labels alone decide the CEL policy.
+    std::fs::write(&k, text).unwrap();
+    let ns = dir.path().join("cluster/namespaces.yaml");
+    let text = std::fs::read_to_string(&ns).unwrap();
+    std::fs::write(&ns, text.replace("tier: restricted", "tier: open")).unwrap();
+    assert_eq!(rules(&run()), ["prod-team-label/team-label"]);
+}

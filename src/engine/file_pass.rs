@@ -267,6 +267,7 @@ fn documents(
         findings: &mut r.report.findings,
         object: None,
         schema,
+        deferred: Vec::new(),
     };
     for doc in &parsed.docs {
         let Some(root) = doc.root() else { continue };
@@ -324,7 +325,7 @@ fn documents(
                         rule.check_object(&obj, &mut cx);
                     }
                     if let Some(set) = policies {
-                        crate::rules::policy::check(set, &obj, &mut cx);
+                        crate::rules::policy::check(set, &obj, crate::policy::Pass::File, &mut cx);
                     }
                     r.base.facts.objects.push(extract::object(id, &obj));
                     redact::object_secrets(&obj, &mut r.base.redact);
@@ -334,4 +335,5 @@ fn documents(
     }
     r.report.pending = std::mem::take(&mut cx.schema.pending);
     r.report.crds = std::mem::take(&mut cx.schema.crds);
+    r.report.deferred = std::mem::take(&mut cx.deferred);
 }

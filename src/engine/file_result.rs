@@ -9,6 +9,7 @@ use crate::finding::suppress::Suppression;
 use crate::finding::{wire, FileId, Finding};
 use crate::index::FileFacts;
 use crate::report::positions::{Position, PositionCache};
+use crate::rules::policy::DeferredObject;
 use crate::rules::PendingObject;
 use crate::schema::crd::CrdVersion;
 use crate::source::file::FileEntry;
@@ -45,6 +46,8 @@ pub(super) struct Report {
     pub suppressions: Vec<Suppression>,
     pub pending: Vec<PendingObject>,
     pub crds: Vec<CrdVersion>,
+    /// Objects some policy judges in the repository pass.
+    pub deferred: Vec<DeferredObject>,
 }
 
 impl FileResult {
@@ -89,6 +92,8 @@ pub(super) struct Pass1 {
     /// Custom resources and CRDs, for the repository pass.
     pub pending: Vec<(FileId, PendingObject)>,
     pub crds: Vec<(FileId, CrdVersion)>,
+    /// Objects some policy judges in the repository pass.
+    pub deferred: Vec<(FileId, DeferredObject)>,
     pub counts: Counts,
     pub bytes: u64,
     /// What the results cache makes of each file, for writing it.
@@ -116,6 +121,8 @@ impl Pass1 {
         self.pending
             .extend(report.pending.into_iter().map(|p| (id, p)));
         self.crds.extend(report.crds.into_iter().map(|c| (id, c)));
+        self.deferred
+            .extend(report.deferred.into_iter().map(|d| (id, d)));
         self.bytes += base.bytes;
         if f.focus {
             self.counts.documents += base.documents;
@@ -150,6 +157,7 @@ impl Pass1 {
         join(&mut self.suppressions, other.suppressions);
         join(&mut self.pending, other.pending);
         join(&mut self.crds, other.crds);
+        join(&mut self.deferred, other.deferred);
         join(&mut self.cache, other.cache);
         self.bytes += other.bytes;
         self.counts.documents += other.counts.documents;

@@ -30,7 +30,9 @@ mod files;
 mod finish;
 mod helm_values;
 mod policies;
+mod policy_pass;
 mod read;
+mod reparse;
 mod repo_pass;
 mod schemas;
 mod template;
@@ -186,7 +188,6 @@ pub fn run(opts: &Options) -> Run {
     files::index_problems(walked.index_problems, &mut files, &cwd, &mut findings);
     let mut positions = pass1.positions;
     positions.seal();
-    let redactions: HashMap<FileId, Vec<Span>> = pass1.redactions.into_iter().collect();
     let mut index = repo_pass::index(
         std::mem::take(&mut pass1.facts),
         &files,
@@ -210,7 +211,8 @@ pub fn run(opts: &Options) -> Run {
 
     // Pass 2: cross-file rules over the index.
     let t3 = Instant::now();
-    repo_pass::check(&index, cfg, &active, &mut findings);
+    let rules = (&active[..], (&policy_set, pass1.deferred, pool.as_ref()));
+    repo_pass::check(&index, (cfg, &files), rules, &mut findings);
     let repo_rules = t3.elapsed();
     findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
 
@@ -237,7 +239,7 @@ pub fn run(opts: &Options) -> Run {
         },
         index,
         positions,
-        redactions,
+        redactions: pass1.redactions.into_iter().collect(),
         pool,
         unchanged,
     }

@@ -5,10 +5,16 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use rayon::ThreadPool;
+
+use super::policy_pass;
 use crate::config::Config;
+use crate::finding::FileId;
 use crate::finding::Finding;
 use crate::index::repos::RepoName;
 use crate::index::{images, namespaces, FileFacts, RepoIndex};
+use crate::policy::PolicySet;
+use crate::rules::policy::DeferredObject;
 use crate::rules::{RepoCx, Rule};
 use crate::source::file::FileEntry;
 use crate::source::roots::{CanonicalDirs, RepoRoots};
@@ -57,13 +63,28 @@ pub(super) fn index(
     index
 }
 
-/// Runs the cross-file rules over the index.
+/// The run's policies, the objects left for this pass, the run's pool.
+pub(super) type Policies<'a> = (
+    &'a PolicySet,
+    Vec<(FileId, DeferredObject)>,
+    Option<&'a ThreadPool>,
+);
+
+/// Runs the cross-file rules over the index, and the policies left for it
+/// (those that read the effective namespace of an object; `policy_pass`).
 pub(super) fn check(
     index: &RepoIndex,
-    cfg: &Config,
-    active: &[&'static dyn Rule],
+    (cfg, files): (&Config, &[FileEntry]),
+    (active, (set, deferred, pool)): (&[&'static dyn Rule], Policies),
     findings: &mut Vec<Finding>,
 ) {
+    let run = policy_pass::Repository {
+        files,
+        index,
+        cfg,
+        set,
+    };
+    policy_pass::run(&run, deferred, pool, findings);
     let mut withdrawn = Vec::new();
     for rule in active {
         let mut cx = RepoCx {

@@ -6,12 +6,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
+use super::reparse::{for_objects, map_in_order, shifted};
 use crate::config::{Config, Level};
 use crate::finding::{FileId, Finding, Location};
 use crate::index::RepoIndex;
-use crate::model::k8s;
 use crate::rules::schema::schema_violation::{self, SchemaViolation};
 use crate::rules::{DocCx, PendingObject, SchemaCx};
 use crate::schema::compile::{compile, Compiled};
@@ -206,19 +204,6 @@ struct Repository<'a> {
     /// On the run's pool; without one, on this thread (rayon's global pool
     /// would start a thread per CPU for a handful of files).
     pub parallel: bool,
-}
-
-/// `f` over `items`, in order: in parallel when the run has a pool.
-fn map_in_order<T: Sync, R: Send>(
-    items: &[T],
-    parallel: bool,
-    f: impl Fn(&T) -> R + Sync + Send,
-) -> Vec<R> {
-    if parallel {
-        items.par_iter().map(f).collect()
-    } else {
-        items.iter().map(f).collect()
-    }
 }
 
 fn repository_crds(
@@ -430,61 +415,6 @@ fn read_crds(
     out
 }
 
-fn shifted(s: Span, by: u32) -> Span {
-    Span {
-        start: s.start + by,
-        end: s.end + by,
-    }
-}
-
-/// Calls `each` with every object of the documents at `docs` (and how far
-/// its spans are shifted from the file's), parsing each document's text on
-/// its own. When one does not parse alone, or `each` finds nothing in it,
-/// the whole file is parsed once and searched instead.
-fn for_objects(
-    text: &str,
-    docs: impl Iterator<Item = Span>,
-    cfg: &Config,
-    mut each: impl FnMut(&k8s::Object, u32) -> bool,
-) {
-    let mut docs: Vec<Span> = docs.collect();
-    docs.sort_unstable();
-    docs.dedup();
-    let mut whole = false;
-    for d in docs {
-        // To the end of the root's last line: an empty value's `key:` ends
-        // after the root node's span does.
-        let end = text
-            .get(d.end as usize..)
-            .and_then(|rest| rest.find('\n'))
-            .map_or(text.len(), |i| d.end as usize + i);
-        let Some(slice) = text.get(d.start as usize..end) else {
-            whole = true;
-            continue;
-        };
-        let parsed = yaml::parse_stream(slice, &cfg.limits.yaml);
-        let mut found = false;
-        if parsed.errors.is_empty() {
-            for doc in &parsed.docs {
-                let Some(root) = doc.root() else { continue };
-                for obj in k8s::objects(root) {
-                    found |= each(&obj, d.start);
-                }
-            }
-        }
-        whole |= !found;
-    }
-    if whole {
-        let parsed = yaml::parse_stream(text, &cfg.limits.yaml);
-        for doc in &parsed.docs {
-            let Some(root) = doc.root() else { continue };
-            for obj in k8s::objects(root) {
-                each(&obj, 0);
-            }
-        }
-    }
-}
-
 /// Validates a file's custom resources against the repository's CRDs,
 /// parsing only the documents that hold them.
 fn revalidate(
@@ -519,6 +449,7 @@ fn revalidate(
             findings: &mut found,
             object: None,
             schema: SchemaCx::new(catalog, fragment),
+            deferred: Vec::new(),
         };
         schema_violation::check_object_with(obj, schema, true, &mut cx);
         for mut finding in found {

@@ -18,8 +18,10 @@ pub mod cel;
 mod kinds;
 pub mod kyverno;
 pub mod meta;
+pub mod scope;
 pub mod set;
 mod skip;
 
 pub use meta::Origin;
-pub use set::{PolicySet, Problem, Violation};
+pub use scope::Needs;
+pub use set::{Pass, PolicySet, Problem, Violation};

@@ -15,6 +15,7 @@ use super::kyverno::{
     Resource, Verdict,
 };
 use super::meta::{self, Describe, Origin};
+use super::scope::Needs;
 use super::skip::{explain, not_run_kind};
 use crate::finding::{RuleMeta, Severity};
 use crate::yaml::{parse_stream, Limits, NodeRef, Span};
@@ -79,6 +80,8 @@ pub struct Compiled {
     pub help: Option<Arc<str>>,
     pub rules: Vec<(String, Option<&'static RuleMeta>)>,
     pub origin: Origin,
+    /// What it reads of a resource's namespace: when it can be judged.
+    pub needs: Needs,
 }
 
 /// A resource a policy rule judges failing (or could not decide).
@@ -95,6 +98,21 @@ pub struct Violation {
     pub error: bool,
     /// The policy's remediation (`shipshape.dev/remediation`).
     pub help: Option<Arc<str>>,
+}
+
+/// Which pass judges a resource. Policies that read nothing of the
+/// namespace judge each object in the file pass (`File`; a namespaced
+/// object naming no namespace is in `default`, as Kyverno's CLI reads it).
+/// Those that read it judge an object whose namespace comes from elsewhere
+/// in the repository pass (`Repo`), with its effective namespace (else
+/// `default`) and that namespace's object when the repository holds one.
+#[derive(Debug, Clone, Copy)]
+pub enum Pass<'r, 't> {
+    File,
+    Repo {
+        namespace: &'r str,
+        namespace_object: Option<NodeRef<'r, 't>>,
+    },
 }
 
 /// The policies of a run.
@@ -173,6 +191,7 @@ impl PolicySet {
                 continue;
             }
             let kyverno = Policy::is_policy(root);
+            let needs = Needs::of(root);
             if let Some(text) = self.lazy {
                 if let Some((name, family, names)) = cel_outline(root) {
                     let rules = register_cel(&name, family, &names, root, &origin, text);
@@ -186,6 +205,7 @@ impl PolicySet {
                         }),
                         rules,
                         origin: origin.clone(),
+                        needs,
                     }));
                     if !kyverno {
                         policies += 1;
@@ -201,7 +221,7 @@ impl PolicySet {
             let cel_rules: Vec<String> = match compiled {
                 Ok(Some(p)) => {
                     let names = p.rule_names();
-                    self.compile_cel(p, root, &origin, text);
+                    self.compile_cel(p, (root, needs), &origin, text);
                     names
                 }
                 Ok(None) => Vec::new(),
@@ -226,7 +246,7 @@ impl PolicySet {
             match Policy::read(root) {
                 Ok(policy) => {
                     let cel = !cel_rules.is_empty() || self.lazy.is_some();
-                    self.compile(policy, &origin, text, cel)
+                    self.compile((policy, needs), &origin, text, cel)
                 }
                 Err(why) => {
                     let why = format!("policy not run: {why}");
@@ -252,7 +272,13 @@ impl PolicySet {
 
     /// A Kyverno policy's pattern rules; `cel`: its `validate.cel` rules
     /// are compiled apart (no note that they are not run here).
-    fn compile(&mut self, policy: Policy, origin: &Origin, text: &str, cel: bool) {
+    fn compile(
+        &mut self,
+        (policy, needs): (Policy, Needs),
+        origin: &Origin,
+        text: &str,
+        cel: bool,
+    ) {
         let mut metas = Vec::with_capacity(policy.rules.len());
         for rule in &policy.rules {
             if let Check::Undecidable(why) = &rule.check {
@@ -280,12 +306,19 @@ impl PolicySet {
             body: Body::Kyverno(policy),
             rules: metas,
             origin: origin.clone(),
+            needs,
         }));
     }
 
     /// A CEL policy: one rule for an admission policy (`<policy>/vap` or
     /// `<policy>/vpol`), one per `validate.cel` rule of a Kyverno policy.
-    fn compile_cel(&mut self, p: CelPolicy, root: NodeRef, origin: &Origin, text: &str) {
+    fn compile_cel(
+        &mut self,
+        p: CelPolicy,
+        (root, needs): (NodeRef, Needs),
+        origin: &Origin,
+        text: &str,
+    ) {
         let rules = register_cel(&p.name, p.family, &p.rule_names(), root, origin, text);
         self.compiled.push(Arc::new(Compiled {
             resources: resources_of(root),
@@ -293,6 +326,7 @@ impl PolicySet {
             body: Body::Cel(p),
             rules,
             origin: origin.clone(),
+            needs,
         }));
     }
 
@@ -322,16 +356,34 @@ impl PolicySet {
             .flat_map(|c| c.rules.iter().filter_map(|(_, m)| *m))
     }
 
-    /// Judges one resource document (a namespaced resource naming no
-    /// namespace is in `default`, as Kyverno's CLI reads it).
-    pub fn check(&self, doc: NodeRef, out: &mut Vec<Violation>) {
+    /// Judges one resource document in `pass`; says whether some policy
+    /// was left for the repository pass (see [`Pass`]).
+    pub fn check(&self, doc: NodeRef, pass: Pass, out: &mut Vec<Violation>) -> bool {
         let kind = doc.str_at(&["kind"]).unwrap_or_default();
         let secret_like = kind.contains("Secret");
         let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
         let plural = cel::plural(kind);
+        let (namespace, namespace_object) = match pass {
+            Pass::File => ("default", None),
+            Pass::Repo {
+                namespace,
+                namespace_object,
+            } => (namespace, namespace_object),
+        };
+        let inputs = cel::Inputs {
+            namespace,
+            namespace_object,
+            params: None,
+        };
         let mut resource: Option<Resource> = None;
+        let mut deferred = false;
         for c in &self.compiled {
             if c.resources.as_ref().is_some_and(|r| !r.contains(&plural)) {
+                continue;
+            }
+            let late = c.needs.deferred(doc);
+            deferred |= late;
+            if late != matches!(pass, Pass::Repo { .. }) {
                 continue;
             }
             let mut judged = Vec::new();
@@ -339,15 +391,15 @@ impl PolicySet {
                 Body::Kyverno(policy) => {
                     let r = resource.get_or_insert_with(|| {
                         let mut r = Resource::read(doc);
-                        r.default_namespace("default");
+                        r.default_namespace(namespace);
                         r
                     });
                     kyverno_verdicts(policy, &c.rules, (doc, r), &mut judged)
                 }
-                Body::Cel(p) => cel_verdicts(p, &c.rules, doc, &mut judged),
+                Body::Cel(p) => cel_verdicts(p, &c.rules, (doc, &inputs), &mut judged),
                 Body::Lazy(l) => {
                     if let Some(p) = l.get() {
-                        cel_verdicts(p, &c.rules, doc, &mut judged)
+                        cel_verdicts(p, &c.rules, (doc, &inputs), &mut judged)
                     }
                 }
             }
@@ -386,6 +438,16 @@ impl PolicySet {
                 });
             }
         }
+        deferred
+    }
+
+    /// The most any policy reads of a resource's namespace.
+    pub fn needs(&self) -> Needs {
+        self.compiled
+            .iter()
+            .map(|c| c.needs)
+            .max()
+            .unwrap_or_default()
     }
 
     /// A fingerprint of what the set runs: the results cache is keyed by it.
@@ -431,13 +493,13 @@ fn kyverno_verdicts(
 fn cel_verdicts(
     p: &CelPolicy,
     rules: &[(String, Option<&'static RuleMeta>)],
-    doc: NodeRef,
+    (doc, inputs): (NodeRef, &cel::Inputs),
     out: &mut Vec<(usize, String, Verdict)>,
 ) {
     if rules.iter().all(|(_, m)| m.is_none()) {
         return;
     }
-    for (name, verdict) in p.evaluate(doc, "default") {
+    for (name, verdict) in p.evaluate_with(doc, inputs) {
         let base = generated_from(&name).unwrap_or(&name);
         let found = rules
             .iter()

@@ -28,6 +28,8 @@ pub struct DocCx<'a> {
     pub(crate) object: Option<((usize, u32), std::sync::Arc<crate::model::k8s::ObjectRef>)>,
     /// Schemas, and what validation leaves for the repository pass.
     pub schema: SchemaCx<'a>,
+    /// Objects some policy judges in the repository pass.
+    pub deferred: Vec<policy::DeferredObject>,
 }
 
 /// What the schema rules are given, and leave for the repository pass.

@@ -104,7 +104,7 @@ const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
     ("resource.k8s.io", &["DeviceClass"]),
 ];
 
-fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
+pub(crate) fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
     CLUSTER_SCOPED
         .iter()

@@ -17,7 +17,7 @@ mod policy;
 mod scalar;
 mod value;
 
-pub(crate) use filter::strings;
+pub(crate) use filter::{is_cluster_scoped, strings};
 pub use filter::{names_kind, Block, Filter, Gen, Met, Resource, Selector, SelectorOp};
 pub(crate) use policy::{annotations, generated_from, rule_meets};
 pub use policy::{Applies, Check, Policy, Rule, POD_CONTROLLERS};
