@@ -214,3 +214,46 @@ fn a_namespace_given_in_another_file_decides_and_is_read_again_when_it_changes()
     std::fs::write(&ns, text.replace("tier: restricted", "tier: open")).unwrap();
     assert_eq!(rules(&run()), ["prod-team-label/team-label"]);
 }
+
+#[test]
+fn policies_judge_the_images_renderings_deploy_and_follow_the_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("rules/policies/effective-images"), dir.path());
+    let cache = dir.path().join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    let run = || {
+        let (v, _) = json(dir.path(), &["--cache-dir", cache_arg]);
+        triples(&v)
+    };
+    let on_base = |t: &[(String, String, u64)]| {
+        let mut r: Vec<String> = t
+            .iter()
+            .filter(|(_, f, _)| f.ends_with("base/deployment.yaml"))
+            .map(|(r, _, _)| r.clone())
+            .collect();
+        r.sort();
+        r
+    };
+    let first = run();
+    assert_eq!(on_base(&first), ["team-images/acr-only"], "{first:?}");
+    assert_eq!(run(), first, "warm run, same findings");
+    // The dev overlay now pulls from the team's registry, pinned: nothing
+    // deployed from the base fails, though the base as written would.
+    let dev = dir.path().join("overlays/dev/kustomization.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap();
+    std::fs::write(
+        &dev,
+        text.replace("docker.io/library/nginx", "contoso.azurecr.io/web/nginx"),
+    )
+    .unwrap();
+    assert_eq!(on_base(&run()), Vec::<String>::new());
+    // With the overrides gone, the base is judged as written.
+    std::fs::write(&dev, text.replace("images:", "x-images:")).unwrap();
+    let prod = dir.path().join("overlays/prod/kustomization.yaml");
+    let p = std::fs::read_to_string(&prod).unwrap();
+    std::fs::write(&prod, p.replace("images:", "x-images:")).unwrap();
+    assert_eq!(
+        on_base(&run()),
+        ["team-images/acr-only", "team-images/no-latest"]
+    );
+}

@@ -136,6 +136,7 @@ rule_snapshots! {
     rule_policies_broken => "rules/policies/broken",
     rule_policies_fail_cel => "rules/policies/fail-cel",
     rule_policies_effective_namespace => "rules/policies/effective-namespace",
+    rule_policies_effective_images => "rules/policies/effective-images",
 }
 
 #[test]

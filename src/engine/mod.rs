@@ -31,6 +31,7 @@ mod finish;
 mod helm_values;
 mod policies;
 mod policy_pass;
+mod policy_render;
 mod read;
 mod reparse;
 mod repo_pass;
@@ -212,7 +213,7 @@ pub fn run(opts: &Options) -> Run {
     // Pass 2: cross-file rules over the index.
     let t3 = Instant::now();
     let rules = (&active[..], (&policy_set, pass1.deferred, pool.as_ref()));
-    repo_pass::check(&index, (cfg, &files), rules, &mut findings);
+    repo_pass::check(&index, (cfg, &files, &patches), rules, &mut findings);
     let repo_rules = t3.elapsed();
     findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
 

@@ -4,8 +4,9 @@
 //! CD Application, a Flux Kustomization) and the repository's Namespace
 //! objects. Only the documents the file pass named are parsed again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::policy_render::{self, Judged};
 use super::reparse::{for_objects, map_in_order, shifted};
 use crate::config::Config;
 use crate::finding::{FileId, Finding};
@@ -24,6 +25,8 @@ pub(super) struct Repository<'a> {
     pub index: &'a RepoIndex,
     pub cfg: &'a Config,
     pub set: &'a PolicySet,
+    /// Which files are Kustomize patches (partial objects: not judged).
+    pub patches: &'a [bool],
 }
 
 /// [`check`] on the run's pool, if it has one.
@@ -39,59 +42,108 @@ pub(super) fn run(
     }
 }
 
-/// Judges the deferred objects; their findings are added to `findings`.
+/// Judges the deferred objects and the objects renderings change; their
+/// findings are added to `findings`.
 fn check(
     run: &Repository,
     deferred: Vec<(FileId, DeferredObject)>,
     parallel: bool,
     findings: &mut Vec<Finding>,
 ) {
-    if deferred.is_empty() {
+    let judged = |f: FileId| {
+        let i = f as usize;
+        run.files.get(i).is_some_and(|e| e.focus) && !run.patches.get(i).copied().unwrap_or(false)
+    };
+    let rendered = match run.set.is_empty() {
+        true => BTreeMap::new(),
+        false => policy_render::rendered_objects(run.index, judged),
+    };
+    if deferred.is_empty() && rendered.is_empty() {
         return;
     }
     let mut by_file: BTreeMap<FileId, Vec<DeferredObject>> = BTreeMap::new();
     for (file, d) in deferred {
         by_file.entry(file).or_default().push(d);
     }
-    let object_at: HashMap<(FileId, Span), usize> = run
+    let object_at: HashMap<(FileId, Span), u32> = run
         .index
         .objects
         .iter()
         .enumerate()
         .filter(|(_, o)| by_file.contains_key(&o.file))
-        .map(|(i, o)| ((o.file, o.kind_span), i))
+        .map(|(i, o)| ((o.file, o.kind_span), i as u32))
         .collect();
-    let namespace_of = |file: FileId, d: &DeferredObject| -> String {
-        object_at
-            .get(&(file, d.kind_span))
-            .and_then(|&i| run.index.effective_ns.get(i).cloned().flatten())
-            .map_or_else(|| "default".to_string(), |e| e.value)
-    };
+    let object_of = |file: FileId, d: &DeferredObject| object_at.get(&(file, d.kind_span)).copied();
     // The Namespace objects of the namespaces met, read when some policy
     // reads them.
-    let mut texts: Vec<(String, FileId, Span, String)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     if run.set.needs() == Needs::Object {
-        let mut names: Vec<String> = by_file
+        let deferred = by_file
             .iter()
-            .flat_map(|(f, ds)| ds.iter().map(|d| namespace_of(*f, d)))
+            .flat_map(|(f, ds)| ds.iter().map(|d| object_of(*f, d)));
+        let changed = rendered.values().flatten().map(|r| Some(r.object));
+        names = deferred
+            .chain(changed)
+            .map(|o| namespace_name(run.index, o))
             .collect();
         names.sort();
         names.dedup();
-        for name in names {
-            if let Some((file, kind_span)) = namespace_object(run.index, &name) {
-                let entry = &run.files[file as usize];
-                if let Ok(t) = load_text(entry, run.cfg.limits.max_file_size) {
-                    texts.push((name, file, kind_span, t.text));
-                }
+    }
+    let texts = namespace_texts(run, names);
+    let parsed: Vec<_> = texts
+        .iter()
+        .map(|(_, _, t)| yaml::parse_stream(t, &run.cfg.limits.yaml))
+        .collect();
+    let namespaces = namespace_nodes(&texts, &parsed);
+    let namespace_of = |o: Option<u32>| {
+        let ns = namespace_name(run.index, o);
+        let object = namespaces.get(ns.as_str()).copied();
+        (ns, object)
+    };
+    let groups: Vec<_> = by_file.into_iter().collect();
+    let found: Vec<Vec<Finding>> = map_in_order(&groups, parallel, |(file, objs)| {
+        let judge = |d: &DeferredObject| namespace_of(object_of(*file, d));
+        judge_file(run, *file, objs, &judge)
+    });
+    findings.extend(found.into_iter().flatten());
+    let groups: Vec<_> = rendered.into_iter().collect();
+    let judged: Vec<Judged> = map_in_order(&groups, parallel, |(file, objs)| {
+        let of = |o: u32| namespace_of(Some(o));
+        policy_render::judge_file((run.files, run.cfg, run.set), *file, objs, &of)
+    });
+    let judged = groups.iter().map(|(f, _)| *f).zip(judged);
+    apply_renderings(run.set, judged, findings);
+}
+
+/// An object's effective namespace, else `default`.
+fn namespace_name(index: &RepoIndex, object: Option<u32>) -> String {
+    object
+        .and_then(|i| index.effective_ns.get(i as usize).cloned().flatten())
+        .map_or_else(|| "default".to_string(), |e| e.value)
+}
+
+/// The text of each named namespace's Namespace object's file, with the
+/// object's `kind` extent.
+fn namespace_texts(run: &Repository, names: Vec<String>) -> Vec<(String, Span, String)> {
+    let mut texts = Vec::new();
+    for name in names {
+        if let Some((file, kind_span)) = namespace_object(run.index, &name) {
+            let entry = &run.files[file as usize];
+            if let Ok(t) = load_text(entry, run.cfg.limits.max_file_size) {
+                texts.push((name, kind_span, t.text));
             }
         }
     }
-    let parsed: Vec<_> = texts
-        .iter()
-        .map(|(_, _, _, t)| yaml::parse_stream(t, &run.cfg.limits.yaml))
-        .collect();
-    let mut namespaces: HashMap<&str, NodeRef> = HashMap::new();
-    for ((name, _, kind_span, _), p) in texts.iter().zip(&parsed) {
+    texts
+}
+
+/// Each namespace's object node in the parsed texts.
+fn namespace_nodes<'p, 't>(
+    texts: &'p [(String, Span, String)],
+    parsed: &'p [yaml::ParsedStream<'t>],
+) -> HashMap<&'p str, NodeRef<'p, 't>> {
+    let mut namespaces = HashMap::new();
+    for ((name, kind_span, _), p) in texts.iter().zip(parsed) {
         let found = p
             .docs
             .iter()
@@ -102,16 +154,42 @@ fn check(
             namespaces.insert(name.as_str(), o.node);
         }
     }
-    let groups: Vec<_> = by_file.into_iter().collect();
-    let found: Vec<Vec<Finding>> = map_in_order(&groups, parallel, |(file, objs)| {
-        let judge = |d: &DeferredObject| {
-            let ns = namespace_of(*file, d);
-            let object = namespaces.get(ns.as_str()).copied();
-            (ns, object)
-        };
-        judge_file(run, *file, objs, &judge)
-    });
-    findings.extend(found.into_iter().flatten());
+    namespaces
+}
+
+/// Adds the renderings' findings (each once) and withdraws the policy
+/// findings of objects never deployed as written.
+fn apply_renderings(
+    set: &PolicySet,
+    judged: impl Iterator<Item = (FileId, Judged)>,
+    findings: &mut Vec<Finding>,
+) {
+    let ids: HashSet<&str> = set.metas().map(|m| m.id).collect();
+    let mut withdrawn: Vec<(FileId, Span)> = Vec::new();
+    let mut added = Vec::new();
+    for (file, j) in judged {
+        withdrawn.extend(j.withdrawn.into_iter().map(|s| (file, s)));
+        added.extend(j.findings);
+    }
+    let inside = |f: &Finding| {
+        withdrawn.iter().any(|(file, s)| {
+            f.primary.file == *file
+                && s.start <= f.primary.span.start
+                && f.primary.span.end <= s.end
+        })
+    };
+    findings.retain(|f| !(ids.contains(f.rule) && inside(f)));
+    let key = |f: &Finding| (f.rule, f.primary, f.message.to_string());
+    let mut seen: HashSet<_> = findings
+        .iter()
+        .filter(|f| ids.contains(f.rule))
+        .map(key)
+        .collect();
+    for f in added {
+        if seen.insert(key(&f)) {
+            findings.push(f);
+        }
+    }
 }
 
 /// The repository's Namespace object named `name`: the first in path order.

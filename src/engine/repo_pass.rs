@@ -74,7 +74,7 @@ pub(super) type Policies<'a> = (
 /// (those that read the effective namespace of an object; `policy_pass`).
 pub(super) fn check(
     index: &RepoIndex,
-    (cfg, files): (&Config, &[FileEntry]),
+    (cfg, files, patches): (&Config, &[FileEntry], &[bool]),
     (active, (set, deferred, pool)): (&[&'static dyn Rule], Policies),
     findings: &mut Vec<Finding>,
 ) {
@@ -83,6 +83,7 @@ pub(super) fn check(
         index,
         cfg,
         set,
+        patches,
     };
     policy_pass::run(&run, deferred, pool, findings);
     let mut withdrawn = Vec::new();

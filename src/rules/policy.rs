@@ -21,11 +21,12 @@ pub struct DeferredObject {
     pub kind_span: Span,
 }
 
-/// Runs every policy of `set` on `obj` in `pass`.
-pub fn check(set: &PolicySet, obj: &Object, pass: Pass, cx: &mut DocCx) {
+/// Runs every policy of `set` on `obj` in `pass`; says whether some
+/// policy left it for the repository pass.
+pub fn check(set: &PolicySet, obj: &Object, pass: Pass, cx: &mut DocCx) -> bool {
     // A Kustomize patch is part of an object: judged as rendered, not alone.
     if set.is_empty() || cx.schema.fragment {
-        return;
+        return false;
     }
     let mut violations = Vec::new();
     let deferred = set.check(obj.node, pass, &mut violations);
@@ -39,6 +40,7 @@ pub fn check(set: &PolicySet, obj: &Object, pass: Pass, cx: &mut DocCx) {
     for v in violations {
         report(v, obj, cx);
     }
+    deferred
 }
 
 fn report(v: Violation, obj: &Object, cx: &mut DocCx) {
