@@ -185,7 +185,6 @@ pub fn run(opts: &Options) -> Run {
     let t2 = Instant::now();
     let mut findings = std::mem::take(&mut pass1.findings);
     schemas::load_errors(schema_errors, &mut files, &cwd, &mut findings);
-    policies::problems(&mut policy_set, cfg, &mut files, &cwd, &mut findings);
     files::index_problems(walked.index_problems, &mut files, &cwd, &mut findings);
     let mut positions = pass1.positions;
     positions.seal();
@@ -214,6 +213,7 @@ pub fn run(opts: &Options) -> Run {
     let t3 = Instant::now();
     let rules = (&active[..], (&policy_set, pass1.deferred, pool.as_ref()));
     repo_pass::check(&index, (cfg, &files, &patches), rules, &mut findings);
+    policies::problems(&mut policy_set, cfg, &mut files, &cwd, &mut findings);
     let repo_rules = t3.elapsed();
     findings.retain(|f| files.get(f.primary.file as usize).is_some_and(|e| e.focus));
 

@@ -2,12 +2,15 @@
 //! turns on and the files of `policies.paths`, compiled once; and, after
 //! the pass, what could not be used, at its place in its policy file.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, Level};
 use crate::finding::{FileId, Finding, Location, Severity};
+use crate::policy::UNDECIDED_PREFIX;
 use crate::policy::{Origin, PolicySet, Problem};
 use crate::rules::engine::{InvalidPolicy, PolicyNotRun};
+use crate::rules::policy::UNDECIDED;
 use crate::source::file::{display_path, FileEntry};
 use crate::source::kind::FileKind;
 
@@ -118,12 +121,13 @@ pub(super) fn problems(
     cwd: &Path,
     findings: &mut Vec<Finding>,
 ) {
+    evaluation_errors(set, findings, files);
     for p in std::mem::take(&mut set.problems) {
         let Origin::File(path) = &p.origin else {
             continue;
         };
         let meta = match p.severity {
-            Severity::Error => &InvalidPolicy::META,
+            Severity::Error | Severity::Warning => &InvalidPolicy::META,
             _ => &PolicyNotRun::META,
         };
         if cfg.level(meta) == Level::Off {
@@ -157,8 +161,48 @@ pub(super) fn problems(
         };
         let help = match p.severity {
             Severity::Error => "fix the policy; every other policy still runs",
+            Severity::Warning => "the policy fails to evaluate where a field it reads is absent or of another type: guard it (`has()`, `?.`, `orValue`)",
             _ => "nothing to do unless you expected this rule to run",
         };
-        findings.push(Finding::new(meta, at, p.message).help(help));
+        let f = Finding::new(meta, at, p.message).help(help);
+        findings.push(match p.severity {
+            Severity::Warning => f.severity(Severity::Warning),
+            _ => f,
+        });
+    }
+}
+
+/// A problem, at the rule in its policy file, for each rule of a user's
+/// policy that errored on some object (the objects keep their info
+/// finding): a broken policy is fixed in the policy.
+fn evaluation_errors(set: &mut PolicySet, findings: &[Finding], files: &[FileEntry]) {
+    let mut errored: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
+    for f in findings {
+        if f.help.as_ref().is_some_and(|h| h.as_ref() == UNDECIDED) && f.rule.contains('/') {
+            errored.entry(f.rule).or_insert((0, f)).0 += 1;
+        }
+    }
+    for (id, (n, first)) in errored {
+        let Some((origin @ Origin::File(_), at)) = set.rule_site(id) else {
+            continue;
+        };
+        let origin = origin.clone();
+        let path = files
+            .get(first.primary.file as usize)
+            .map_or("?", |e| e.path.as_str());
+        let objects = if n == 1 { "object" } else { "objects" };
+        set.problems.push(Problem {
+            origin,
+            span: Some(at),
+            message: format!(
+                "rule `{id}` errored on {n} {objects} (the first in {path}): {}",
+                first
+                    .message
+                    .strip_prefix(UNDECIDED_PREFIX)
+                    .unwrap_or(&first.message)
+            ),
+            severity: Severity::Warning,
+            syntax: false,
+        });
     }
 }

@@ -9,7 +9,7 @@ use super::builtin::Builtin;
 use super::kyverno::{Policy, Rule};
 use crate::finding::rule_meta::registry::{self, Defined};
 use crate::finding::{RuleMeta, Severity};
-use crate::yaml::Span;
+use crate::yaml::{NodeRef, Span};
 
 /// Where a policy was read from.
 #[derive(Debug, Clone)]
@@ -163,6 +163,28 @@ pub fn register(d: &Describe, origin: &Origin, text: &str) -> &'static RuleMeta 
         summary: &summary,
         doc: &doc,
     })
+}
+
+/// Where each named rule of the policy document `doc` is in its file: a
+/// Kyverno rule's `name` value, else the policy's `metadata.name` value
+/// (an admission policy is one rule), else its `kind`.
+pub fn rule_sites(doc: NodeRef, names: &[String]) -> Vec<Span> {
+    let whole = doc
+        .path(&["metadata", "name"])
+        .or_else(|| doc.get("kind"))
+        .map_or(doc.span(), |n| n.span());
+    let rules = doc.path(&["spec", "rules"]);
+    names
+        .iter()
+        .map(|name| {
+            rules
+                .into_iter()
+                .flat_map(|l| l.items())
+                .filter_map(|r| r.get("name"))
+                .find(|n| n.as_str() == Some(name.as_str()))
+                .map_or(whole, |n| n.span())
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 
 pub mod builtin;
 pub mod cel;
+pub mod judge;
 mod kinds;
 pub mod kyverno;
 pub mod meta;
@@ -22,6 +23,7 @@ pub mod scope;
 pub mod set;
 mod skip;
 
+pub use judge::{Pass, Violation, UNDECIDED_PREFIX};
 pub use meta::Origin;
 pub use scope::Needs;
-pub use set::{Pass, PolicySet, Problem, Violation};
+pub use set::{PolicySet, Problem};

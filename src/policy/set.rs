@@ -10,10 +10,7 @@ use std::sync::{Arc, OnceLock};
 use super::builtin;
 use super::cel::{self, CelPolicy, Family};
 use super::kinds::{kyverno_resources, resources_of};
-use super::kyverno::{
-    annotations, generated_from, validate_any_pattern, validate_pattern, Applies, Check, Policy,
-    Resource, Verdict,
-};
+use super::kyverno::{annotations, Check, Policy};
 use super::meta::{self, Describe, Origin};
 use super::scope::Needs;
 use super::skip::{explain, not_run_kind};
@@ -57,7 +54,7 @@ pub struct LazyCel {
 
 impl LazyCel {
     /// The compiled policy (built-in files compile cleanly: a test says so).
-    fn get(&self) -> Option<&CelPolicy> {
+    pub(super) fn get(&self) -> Option<&CelPolicy> {
         self.cel
             .get_or_init(|| {
                 let parsed = parse_stream(self.text, &Limits::default());
@@ -82,43 +79,14 @@ pub struct Compiled {
     pub origin: Origin,
     /// What it reads of a resource's namespace: when it can be judged.
     pub needs: Needs,
-}
-
-/// A resource a policy rule judges failing (or could not decide).
-#[derive(Debug, Clone)]
-pub struct Violation {
-    pub rule: &'static RuleMeta,
-    /// The most specific resource node: the field that failed to match.
-    pub at: Span,
-    pub message: String,
-    /// The rule's name as Kyverno reports it (`autogen-<rule>` on a pod
-    /// controller), when it is not the rule's own.
-    pub generated: Option<String>,
-    /// The policy errored on this resource rather than failing it.
-    pub error: bool,
-    /// The policy's remediation (`shipshape.dev/remediation`).
-    pub help: Option<Arc<str>>,
-}
-
-/// Which pass judges a resource. Policies that read nothing of the
-/// namespace judge each object in the file pass (`File`; a namespaced
-/// object naming no namespace is in `default`, as Kyverno's CLI reads it).
-/// Those that read it judge an object whose namespace comes from elsewhere
-/// in the repository pass (`Repo`), with its effective namespace (else
-/// `default`) and that namespace's object when the repository holds one.
-#[derive(Debug, Clone, Copy)]
-pub enum Pass<'r, 't> {
-    File,
-    Repo {
-        namespace: &'r str,
-        namespace_object: Option<NodeRef<'r, 't>>,
-    },
+    /// Where each rule is in the policy's file (as `rules`).
+    pub sites: Vec<Span>,
 }
 
 /// The policies of a run.
 #[derive(Debug, Default)]
 pub struct PolicySet {
-    compiled: Vec<Arc<Compiled>>,
+    pub(super) compiled: Vec<Arc<Compiled>>,
     pub problems: Vec<Problem>,
     /// The text being read is a built-in file's: its CEL policies are
     /// compiled on first use ([`LazyCel`]).
@@ -196,6 +164,7 @@ impl PolicySet {
                 if let Some((name, family, names)) = cel_outline(root) {
                     let rules = register_cel(&name, family, &names, root, &origin, text);
                     self.compiled.push(Arc::new(Compiled {
+                        sites: meta::rule_sites(root, &names),
                         resources: resources_of(root),
                         help: remediation(&annotations(root)),
                         body: Body::Lazy(LazyCel {
@@ -301,6 +270,11 @@ impl PolicySet {
         }
         let help = remediation(&policy.annotations);
         self.compiled.push(Arc::new(Compiled {
+            sites: policy
+                .rules
+                .iter()
+                .map(|r| r.name_span.unwrap_or(r.span))
+                .collect(),
             resources: kyverno_resources(&policy),
             help,
             body: Body::Kyverno(policy),
@@ -319,8 +293,10 @@ impl PolicySet {
         origin: &Origin,
         text: &str,
     ) {
-        let rules = register_cel(&p.name, p.family, &p.rule_names(), root, origin, text);
+        let names = p.rule_names();
+        let rules = register_cel(&p.name, p.family, &names, root, origin, text);
         self.compiled.push(Arc::new(Compiled {
+            sites: meta::rule_sites(root, &names),
             resources: resources_of(root),
             help: remediation(&annotations(root)),
             body: Body::Cel(p),
@@ -356,89 +332,15 @@ impl PolicySet {
             .flat_map(|c| c.rules.iter().filter_map(|(_, m)| *m))
     }
 
-    /// Judges one resource document in `pass`; says whether some policy
-    /// was left for the repository pass (see [`Pass`]).
-    pub fn check(&self, doc: NodeRef, pass: Pass, out: &mut Vec<Violation>) -> bool {
-        let kind = doc.str_at(&["kind"]).unwrap_or_default();
-        let secret_like = kind.contains("Secret");
-        let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
-        let plural = cel::plural(kind);
-        let (namespace, namespace_object) = match pass {
-            Pass::File => ("default", None),
-            Pass::Repo {
-                namespace,
-                namespace_object,
-            } => (namespace, namespace_object),
-        };
-        let inputs = cel::Inputs {
-            namespace,
-            namespace_object,
-            params: None,
-        };
-        let mut resource: Option<Resource> = None;
-        let mut deferred = false;
-        for c in &self.compiled {
-            if c.resources.as_ref().is_some_and(|r| !r.contains(&plural)) {
-                continue;
-            }
-            let late = c.needs.deferred(doc);
-            deferred |= late;
-            if late != matches!(pass, Pass::Repo { .. }) {
-                continue;
-            }
-            let mut judged = Vec::new();
-            match &c.body {
-                Body::Kyverno(policy) => {
-                    let r = resource.get_or_insert_with(|| {
-                        let mut r = Resource::read(doc);
-                        r.default_namespace(namespace);
-                        r
-                    });
-                    kyverno_verdicts(policy, &c.rules, (doc, r), &mut judged)
-                }
-                Body::Cel(p) => cel_verdicts(p, &c.rules, (doc, &inputs), &mut judged),
-                Body::Lazy(l) => {
-                    if let Some(p) = l.get() {
-                        cel_verdicts(p, &c.rules, (doc, &inputs), &mut judged)
-                    }
-                }
-            }
-            for (i, name, verdict) in judged {
-                let (rule, Some(meta)) = &c.rules[i] else {
-                    continue;
-                };
-                let generated = (name != *rule).then_some(name);
-                let said = match &c.body {
-                    Body::Kyverno(p) => p.rules[i].message.as_deref(),
-                    Body::Cel(_) | Body::Lazy(_) => None,
-                };
-                let (at, message, error) = match verdict {
-                    Verdict::Pass | Verdict::Skip { .. } => continue,
-                    // Values of a Secret-like object are never quoted.
-                    Verdict::Fail { at, message } if secret_like => {
-                        (at, said.unwrap_or(&message).to_string(), false)
-                    }
-                    Verdict::Fail { at, message } => match said {
-                        Some(said) => (at, format!("{said}: {message}"), false),
-                        None => (at, message, false),
-                    },
-                    Verdict::Error { message } => (
-                        kind_at,
-                        format!("the policy could not decide this object: {message}"),
-                        true,
-                    ),
-                };
-                out.push(Violation {
-                    rule: meta,
-                    at,
-                    message,
-                    generated,
-                    error,
-                    help: c.help.clone(),
-                });
-            }
-        }
-        deferred
+    /// Where the rule `id` is: its policy's origin and its place there.
+    pub fn rule_site(&self, id: &str) -> Option<(&Origin, Span)> {
+        self.compiled.iter().find_map(|c| {
+            let i = c
+                .rules
+                .iter()
+                .position(|(_, m)| m.is_some_and(|m| m.id == id))?;
+            Some((&c.origin, c.sites.get(i).copied().unwrap_or_default()))
+        })
     }
 
     /// The most any policy reads of a resource's namespace.
@@ -459,55 +361,6 @@ impl PolicySet {
             h.update(&[0]);
         }
         h.digest128()
-    }
-}
-
-/// Each running pattern rule's verdict on `doc`: (rule index, the rule's
-/// name as Kyverno reports it, verdict).
-fn kyverno_verdicts(
-    policy: &Policy,
-    rules: &[(String, Option<&'static RuleMeta>)],
-    (doc, resource): (NodeRef, &Resource),
-    out: &mut Vec<(usize, String, Verdict)>,
-) {
-    for (i, (rule, (_, meta))) in policy.rules.iter().zip(rules).enumerate() {
-        if meta.is_none() {
-            continue;
-        }
-        let (at, name) = match policy.applies_to(rule, doc, resource) {
-            Applies::Yes { at: Some(at), rule } => (at, rule),
-            // A pod controller with no pod template, or a rule that
-            // depends on the cluster: not judged.
-            Applies::Yes { at: None, .. } | Applies::No(_) | Applies::Unknown(_) => continue,
-        };
-        let verdict = match &rule.check {
-            Check::Pattern(p) => validate_pattern(at, p),
-            Check::AnyPattern(list) => validate_any_pattern(at, list),
-            Check::Undecidable(_) => continue,
-        };
-        out.push((i, name, verdict));
-    }
-}
-
-/// Each running CEL rule's verdict on `doc`.
-fn cel_verdicts(
-    p: &CelPolicy,
-    rules: &[(String, Option<&'static RuleMeta>)],
-    (doc, inputs): (NodeRef, &cel::Inputs),
-    out: &mut Vec<(usize, String, Verdict)>,
-) {
-    if rules.iter().all(|(_, m)| m.is_none()) {
-        return;
-    }
-    for (name, verdict) in p.evaluate_with(doc, inputs) {
-        let base = generated_from(&name).unwrap_or(&name);
-        let found = rules
-            .iter()
-            .position(|(r, _)| *r == name)
-            .or_else(|| rules.iter().position(|(r, _)| r == base));
-        if let Some(i) = found.filter(|&i| rules[i].1.is_some()) {
-            out.push((i, name, verdict));
-        }
     }
 }
 

@@ -11,6 +11,10 @@ use crate::model::k8s::Object;
 use crate::policy::{Pass, PolicySet, Violation};
 use crate::yaml::{unquoted_span, Span};
 
+/// The help of a finding on an object a policy errored on (rather than
+/// failing it): the repository pass counts these per policy rule.
+pub const UNDECIDED: &str = "the policy could not be evaluated here; nothing was decided";
+
 /// An object some policy judges in the repository pass, as the file pass
 /// leaves it: where it is, and the document to parse again for it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -53,9 +57,7 @@ fn report(v: Violation, obj: &Object, cx: &mut DocCx) {
         f = f.label(format!("in the pod template (Kyverno's `{name}` rule)"));
     }
     if v.error {
-        f = f
-            .severity(Severity::Info)
-            .help("the policy could not be evaluated here; nothing was decided");
+        f = f.severity(Severity::Info).help(UNDECIDED);
     }
     cx.report(f);
 }
