@@ -255,7 +255,11 @@ crate::declare_rule! {
     /// not parse, a Kyverno policy whose `spec.rules` cannot be read, a CEL
     /// expression that does not compile (at the expression), a folder or
     /// file that cannot be read. Reported at its place in the
-    /// policy file; every other policy and file is still checked.
+    /// policy file; every other policy and file is still checked. A rule
+    /// that errors when evaluated on some object (a CEL expression reading a
+    /// field the object does not have) is a warning at the rule, with the
+    /// number of objects and the first; each such object has an info
+    /// finding of the rule: nothing was decided there.
     ///
     /// ## Why
     /// A policy that silently does not run is a guardrail that is not there.
