@@ -12,10 +12,12 @@
 
 mod anchor;
 mod filter;
+pub mod jmespath;
 mod pattern;
 mod policy;
 mod scalar;
 mod value;
+pub mod vars;
 
 pub(crate) use filter::strings;
 pub use filter::{names_kind, Block, Filter, Gen, Met, Resource, Selector, SelectorOp};
