@@ -255,6 +255,16 @@ impl PolicySet {
     fn compile(&mut self, policy: Policy, origin: &Origin, text: &str, cel: bool) {
         let mut metas = Vec::with_capacity(policy.rules.len());
         for rule in &policy.rules {
+            if let Check::Invalid { at, message } = &rule.check {
+                let message = format!(
+                    "rule `{}` of policy `{}` is not run: {message}",
+                    meta::clean_id(&rule.name),
+                    meta::clean_id(&policy.name),
+                );
+                self.problem(origin, Some(*at), message, Severity::Error);
+                metas.push((rule.name.clone(), None));
+                continue;
+            }
             if let Check::Undecidable(why) = &rule.check {
                 if cel && why == "validate uses `cel`" {
                     metas.push((rule.name.clone(), None));
@@ -356,15 +366,22 @@ impl PolicySet {
                     continue;
                 };
                 let generated = (name != *rule).then_some(name);
-                let said = match &c.body {
-                    Body::Kyverno(p) => p.rules[i].message.as_deref(),
-                    Body::Cel(_) | Body::Lazy(_) => None,
+                let (said, substituted) = match &c.body {
+                    Body::Kyverno(p) => (
+                        p.rules[i].message.as_deref(),
+                        matches!(&p.rules[i].check, Check::Logic(l) if l.message_has_vars()),
+                    ),
+                    Body::Cel(_) | Body::Lazy(_) => (None, false),
                 };
                 let (at, message, error) = match verdict {
                     Verdict::Pass | Verdict::Skip { .. } => continue,
                     // Values of a Secret-like object are never quoted.
                     Verdict::Fail { at, message } if secret_like => {
                         (at, said.unwrap_or(&message).to_string(), false)
+                    }
+                    // A message with variables arrives substituted.
+                    Verdict::Fail { at, message } if substituted || message.is_empty() => {
+                        (at, said.filter(|_| message.is_empty()).map_or(message, str::to_string), false)
                     }
                     Verdict::Fail { at, message } => match said {
                         Some(said) => (at, format!("{said}: {message}"), false),
@@ -421,7 +438,8 @@ fn kyverno_verdicts(
         let verdict = match &rule.check {
             Check::Pattern(p) => validate_pattern(at, p),
             Check::AnyPattern(list) => validate_any_pattern(at, list),
-            Check::Undecidable(_) => continue,
+            Check::Logic(l) => l.decide(doc, at, &resource.namespace),
+            Check::Undecidable(_) | Check::Invalid { .. } => continue,
         };
         out.push((i, name, verdict));
     }

@@ -11,8 +11,10 @@
 //! pod controller rules included); `filter` holds its `match`/`exclude`.
 
 mod anchor;
+mod condition;
 mod filter;
 pub mod jmespath;
+mod logic;
 mod pattern;
 mod policy;
 mod scalar;
@@ -22,6 +24,7 @@ pub mod vars;
 pub(crate) use filter::strings;
 pub use filter::{names_kind, Block, Filter, Gen, Met, Resource, Selector, SelectorOp};
 pub(crate) use policy::{annotations, generated_from, rule_meets};
+pub use logic::Logic;
 pub use policy::{Applies, Check, Policy, Rule, POD_CONTROLLERS};
 // A resource node as the JSON Kyverno reads: `policy::cel` types its values so.
 pub(crate) use scalar::Leaf;

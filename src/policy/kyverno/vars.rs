@@ -51,6 +51,15 @@ impl Tmpl {
         read(node, names, &mut budget)
     }
 
+    /// Reads a string holding variables (`at`: where it is written).
+    pub fn read_text(s: &str, at: Span, names: Names) -> Result<Tmpl, Bad> {
+        match parse_parts(s, names) {
+            Err(message) => Err(Bad::Invalid { at, message }),
+            Ok(Err(bad)) => Err(bad),
+            Ok(Ok(parts)) => Ok(Tmpl::Str(parts)),
+        }
+    }
+
     /// Whether it holds any variable.
     pub fn has_vars(&self) -> bool {
         match self {
@@ -142,8 +151,7 @@ fn read(node: NodeRef, names: Names, budget: &mut usize) -> Result<Tmpl, Bad> {
     }
     Ok(match leaf(node) {
         Leaf::Str(s) if s.contains("{{") => {
-            let at = node.span();
-            Tmpl::Str(parse_parts(s, names).map_err(|message| Bad::Invalid { at, message })??)
+            Tmpl::read_text(s, node.span(), names)?
         }
         Leaf::Str(s) => Tmpl::Lit(Val::str(s)),
         Leaf::Bool(b) => Tmpl::Lit(Val::Bool(b)),

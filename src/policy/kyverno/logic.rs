@@ -1,0 +1,351 @@
+//! Rules beyond a fixed pattern: `context` variables, `preconditions`,
+//! `validate.deny`, `validate.foreach`, and patterns holding `{{ }}`
+//! variables. Read once into owned form ([`Logic`]); decided against a
+//! resource in the context Kyverno's CLI builds (`vars::context`).
+//! Context entries that read the cluster (`configMap`, `apiCall`,
+//! `imageRegistry`, `globalReference`) make a rule undecidable.
+
+use super::condition::Conditions;
+use super::jmespath::{Expr, Val};
+use super::vars::{context, unreadable, with, Bad, Tmpl};
+use super::{validate_any_pattern, validate_pattern, Pattern, Verdict};
+use crate::yaml::{NodeRef, Span};
+
+/// A rule's logic, owned.
+#[derive(Debug, Clone)]
+pub struct Logic {
+    vars: Vec<Var>,
+    preconditions: Option<Conditions>,
+    body: Body,
+    /// The rule's message, when it holds variables.
+    message: Option<Tmpl>,
+}
+
+#[derive(Debug, Clone)]
+struct Var {
+    name: String,
+    value: Option<Tmpl>,
+    path: Option<Expr>,
+    default: Option<Tmpl>,
+}
+
+#[derive(Debug, Clone)]
+enum Pat {
+    Fixed(Pattern),
+    Vars(Tmpl),
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    Pattern(Pat),
+    AnyPattern(Vec<Pat>),
+    /// `None`: deny always.
+    Deny(Option<Conditions>),
+    Foreach(Vec<Foreach>),
+}
+
+#[derive(Debug, Clone)]
+struct Foreach {
+    list: Tmpl,
+    element_scope: Option<bool>,
+    vars: Vec<Var>,
+    preconditions: Option<Conditions>,
+    body: Body,
+}
+
+/// How deep `foreach` may nest.
+const MAX_NESTING: usize = 4;
+
+impl Logic {
+    /// Reads a rule with a `validate` block.
+    pub fn read(rule: NodeRef) -> Result<Logic, Bad> {
+        let mut names = Vec::new();
+        let vars = read_vars(rule.get("context"), &mut names)?;
+        let preconditions = read_conditions(rule.get("preconditions"), &names)?;
+        let validate = rule
+            .get("validate")
+            .ok_or_else(|| Bad::Undecidable("not a validate rule".into()))?;
+        let body = read_body(validate, &mut names, 0)?;
+        let message = validate
+            .get("message")
+            .and_then(|m| Tmpl::read(m, &names).ok())
+            .filter(Tmpl::has_vars);
+        Ok(Logic {
+            vars,
+            preconditions,
+            body,
+            message,
+        })
+    }
+
+    /// The rule's verdict on the resource `doc`, whose part the rule reads
+    /// is `at` (the pod template for an auto-generated rule).
+    pub fn decide(&self, doc: NodeRef, at: NodeRef, namespace: &str) -> Verdict {
+        let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
+        let run = || -> Result<Verdict, String> {
+            let mut ctx = context(doc, at, namespace);
+            for v in &self.vars {
+                ctx = v.bind(&ctx)?;
+            }
+            if let Some(p) = &self.preconditions {
+                if !p.eval(&ctx)?.met {
+                    return Ok(Verdict::Skip {
+                        reason: "preconditions not met".into(),
+                    });
+                }
+            }
+            let verdict = body(&self.body, &ctx, at, kind_at, 0)?;
+            Ok(match verdict {
+                Verdict::Fail { at, message } => Verdict::Fail {
+                    at,
+                    message: self.said(&ctx).map_or(message.clone(), |m| match message.as_str() {
+                        "" => m,
+                        _ => format!("{m}: {message}"),
+                    }),
+                },
+                v => v,
+            })
+        };
+        run().unwrap_or_else(|message| Verdict::Error { message })
+    }
+
+    /// The rule's message with its variables substituted, if it has any.
+    fn said(&self, ctx: &Val) -> Option<String> {
+        let m = self.message.as_ref()?;
+        m.eval(ctx, false).ok().map(|v| v.to_text())
+    }
+
+    /// Whether the rule's message holds variables (then a failure's
+    /// message is the substituted message, not the rule's text).
+    pub fn message_has_vars(&self) -> bool {
+        self.message.is_some()
+    }
+}
+
+impl Var {
+    fn bind<'d, 's>(&self, ctx: &Val<'d, 's>) -> Result<Val<'d, 's>, String> {
+        let base = match &self.value {
+            Some(t) => t.eval(ctx, false)?,
+            None => ctx.clone(),
+        };
+        let mut v = match &self.path {
+            Some(e) => e.eval(&base)?,
+            None => base,
+        };
+        if matches!(v, Val::Null) {
+            if let Some(d) = &self.default {
+                v = d.eval(ctx, false)?;
+            }
+        }
+        Ok(with(ctx, &self.name, v))
+    }
+}
+
+fn read_vars(node: Option<NodeRef>, names: &mut Vec<String>) -> Result<Vec<Var>, Bad> {
+    let mut out = Vec::new();
+    for entry in node.into_iter().flat_map(|l| l.items()) {
+        let name = entry.str_at(&["name"]).unwrap_or_default().to_string();
+        for source in ["configMap", "apiCall", "imageRegistry", "globalReference"] {
+            if entry.get(source).is_some() {
+                return Err(Bad::Undecidable(format!(
+                    "context `{name}` reads `{source}`, which needs the cluster or a registry"
+                )));
+            }
+        }
+        let Some(var) = entry.get("variable") else {
+            return Err(Bad::Undecidable(format!("context `{name}` is not a variable")));
+        };
+        let value = var.get("value").map(|v| Tmpl::read(v, names)).transpose()?;
+        let path = match var.get("jmesPath") {
+            None => None,
+            Some(p) => {
+                let text = p.as_str().unwrap_or_default();
+                let e = Expr::compile(text).map_err(|e| Bad::Invalid {
+                    at: p.span(),
+                    message: format!("`{text}`: {}", e.message),
+                })?;
+                if value.is_none() {
+                    if let Some(why) = unreadable(&e, names) {
+                        return Err(Bad::Undecidable(why));
+                    }
+                }
+                Some(e)
+            }
+        };
+        let default = var.get("default").map(|v| Tmpl::read(v, names)).transpose()?;
+        names.push(name.clone());
+        out.push(Var {
+            name,
+            value,
+            path,
+            default,
+        });
+    }
+    Ok(out)
+}
+
+fn read_conditions(node: Option<NodeRef>, names: &[String]) -> Result<Option<Conditions>, Bad> {
+    node.map(|n| Conditions::read(n, names)).transpose()
+}
+
+fn read_pat(node: NodeRef, names: &[String]) -> Result<Pat, Bad> {
+    let t = Tmpl::read(node, names)?;
+    if t.has_vars() {
+        return Ok(Pat::Vars(t));
+    }
+    Pattern::read(node)
+        .map(Pat::Fixed)
+        .map_err(|why| Bad::Undecidable(format!("the pattern cannot be used: {why}")))
+}
+
+/// A `validate` block's or a `foreach` entry's check.
+fn read_body(n: NodeRef, names: &mut Vec<String>, depth: usize) -> Result<Body, Bad> {
+    if let Some(p) = n.get("pattern") {
+        return Ok(Body::Pattern(read_pat(p, names)?));
+    }
+    if let Some(l) = n.get("anyPattern") {
+        if !l.is_seq() {
+            return Err(Bad::Undecidable("`anyPattern` is not a list".into()));
+        }
+        let pats = l.items().map(|p| read_pat(p, names)).collect::<Result<_, _>>()?;
+        return Ok(Body::AnyPattern(pats));
+    }
+    if let Some(d) = n.get("deny") {
+        return Ok(Body::Deny(read_conditions(d.get("conditions"), names)?));
+    }
+    if let Some(f) = n.get("foreach") {
+        if depth >= MAX_NESTING {
+            return Err(Bad::Undecidable("`foreach` nests too deeply".into()));
+        }
+        let entries = f.items().map(|e| read_foreach(e, names, depth + 1));
+        return Ok(Body::Foreach(entries.collect::<Result<_, _>>()?));
+    }
+    Err(Bad::Undecidable(
+        "validate has no pattern, anyPattern, deny or foreach".into(),
+    ))
+}
+
+fn read_foreach(e: NodeRef, names: &mut Vec<String>, depth: usize) -> Result<Foreach, Bad> {
+    let Some(list) = e.get("list") else {
+        return Err(Bad::Invalid {
+            at: e.span(),
+            message: "a `foreach` entry has no `list`".into(),
+        });
+    };
+    let text = list.as_str().unwrap_or_default();
+    let wrapped = format!("{{{{{text}}}}}");
+    let list = Tmpl::read_text(&wrapped, list.span(), names)?;
+    let vars = read_vars(e.get("context"), names)?;
+    Ok(Foreach {
+        list,
+        element_scope: e.get("elementScope").and_then(|b| b.as_str()).map(|b| b == "true"),
+        preconditions: read_conditions(e.get("preconditions"), names)?,
+        body: read_body(e, names, depth)?,
+        vars,
+    })
+}
+
+/// A check's verdict in `ctx`; `at` is the node a pattern applies to.
+fn body(b: &Body, ctx: &Val, at: NodeRef, kind_at: Span, depth: usize) -> Result<Verdict, String> {
+    Ok(match b {
+        Body::Pattern(p) => validate_pattern(at, &pattern(p, ctx)?),
+        Body::AnyPattern(ps) => {
+            let pats = ps.iter().map(|p| pattern(p, ctx)).collect::<Result<Vec<_>, _>>()?;
+            validate_any_pattern(at, &pats)
+        }
+        Body::Deny(None) => Verdict::Fail {
+            at: kind_at,
+            message: String::new(),
+        },
+        Body::Deny(Some(c)) => {
+            let o = c.eval(ctx)?;
+            match o.met {
+                true => Verdict::Fail {
+                    at: o.at.unwrap_or(kind_at),
+                    message: String::new(),
+                },
+                false => Verdict::Pass,
+            }
+        }
+        Body::Foreach(entries) => {
+            let mut applied = 0;
+            for f in entries {
+                match foreach(f, ctx, at, kind_at, depth)? {
+                    (_, Some(v)) => return Ok(v),
+                    (n, None) => applied += n,
+                }
+            }
+            match applied {
+                0 => Verdict::Skip {
+                    reason: "no element of a foreach list applied".into(),
+                },
+                _ => Verdict::Pass,
+            }
+        }
+    })
+}
+
+fn pattern(p: &Pat, ctx: &Val) -> Result<Pattern, String> {
+    match p {
+        Pat::Fixed(p) => Ok(p.clone()),
+        Pat::Vars(t) => Ok(Pattern(super::value::pat_of(&t.eval(ctx, false)?))),
+    }
+}
+
+/// One `foreach` entry: how many elements it applied to, or the verdict
+/// that ends the rule (a failure or an error).
+fn foreach(
+    f: &Foreach,
+    ctx: &Val,
+    at: NodeRef,
+    kind_at: Span,
+    depth: usize,
+) -> Result<(usize, Option<Verdict>), String> {
+    let list = f.list.eval(ctx, true)?;
+    let items = match &list {
+        Val::Null => Vec::new(),
+        Val::Str(s) if s.is_empty() => Vec::new(),
+        l => l.items().ok_or("a foreach list is not a list")?,
+    };
+    let mut applied = 0;
+    for (i, element) in items.into_iter().enumerate() {
+        let name = match depth {
+            0 => "element".to_string(),
+            d => format!("element{d}"),
+        };
+        let mut c = with(ctx, "element", element.clone());
+        c = with(&c, &name, element.clone());
+        c = with(&c, "elementIndex", Val::Num(i as f64));
+        for v in &f.vars {
+            c = v.bind(&c)?;
+        }
+        if let Some(p) = &f.preconditions {
+            if !p.eval(&c)?.met {
+                continue;
+            }
+        }
+        let node = element.node();
+        let scoped = f.element_scope.unwrap_or(true);
+        let target = match (scoped, node) {
+            (true, Some(n)) => n,
+            (true, None) if matches!(f.body, Body::Pattern(_) | Body::AnyPattern(_)) => {
+                return Err("a foreach element is not a resource node".into())
+            }
+            _ => at,
+        };
+        let element_at = node.map_or(kind_at, |n| n.span());
+        match body(&f.body, &c, target, element_at, depth + 1)? {
+            Verdict::Skip { .. } => {}
+            Verdict::Pass => applied += 1,
+            Verdict::Fail { at, message } => {
+                let at = match f.body {
+                    Body::Deny(_) => element_at,
+                    _ => at,
+                };
+                return Ok((applied, Some(Verdict::Fail { at, message })));
+            }
+            v @ Verdict::Error { .. } => return Ok((applied, Some(v))),
+        }
+    }
+    Ok((applied, None))
+}
