@@ -115,6 +115,20 @@ impl Logic {
         m.eval(ctx, false).ok().map(|v| v.to_text())
     }
 
+    /// The rule's family for reports: `deny`, `foreach` or `pattern`.
+    pub fn family(&self) -> &'static str {
+        match self.body {
+            Body::Deny(_) => "deny",
+            Body::Foreach(_) => "foreach",
+            Body::Pattern(_) | Body::AnyPattern(_) => "pattern",
+        }
+    }
+
+    /// Whether the rule has `preconditions`.
+    pub fn has_preconditions(&self) -> bool {
+        self.preconditions.is_some()
+    }
+
     /// Whether the rule's message holds variables (then a failure's
     /// message is the substituted message, not the rule's text).
     pub fn message_has_vars(&self) -> bool {
