@@ -286,6 +286,17 @@ fn kyverno_policy_library_patterns() {
     for m in out.logic_mismatches.iter().take(60) {
         println!("  {m}");
     }
+    for (family, least, floor) in [
+        ("deny", 350, 0.98),
+        ("foreach", 190, 0.99),
+        ("pattern", 35, 0.95),
+        ("preconditions", 440, 0.98),
+    ] {
+        let (kept, same) = out.families.get(family).copied().unwrap_or_default();
+        let share = same as f64 / kept.max(1) as f64;
+        assert!(kept >= least, "too few {family} results kept: {kept}");
+        assert!(share >= floor, "{family} share {share:.3} fell below {floor}");
+    }
     assert!(out.kept >= 510, "too few results kept: {}", out.kept);
     assert!(share >= 0.995, "share {share:.3} fell below the floor");
     assert!(

@@ -188,13 +188,13 @@ fn in_value(key: &str, value: &Val) -> bool {
     if let Some(items) = value.items() {
         return items.iter().any(|v| {
             let v = sprint(v);
-            wildcard_match(&v, key) || wildcard_match(key, &v)
+            wildcard_match(&v, key) || wildcard_match(key, &v) || in_range(key, &v)
         });
     }
     let Some(s) = value.as_str() else {
         return false;
     };
-    if wildcard_match(&s, key) {
+    if wildcard_match(&s, key) || in_range(key, &s) {
         return true;
     }
     match super::jmespath::parse_text(&s).and_then(|v| v.items()) {
@@ -203,6 +203,24 @@ fn in_value(key: &str, value: &Val) -> bool {
         }
         _ => false,
     }
+}
+
+/// A numeric range value: `a-b` holds a key in it, `a!-b` one outside it.
+fn in_range(key: &str, range: &str) -> bool {
+    let Ok(k) = key.trim().parse::<f64>() else {
+        return false;
+    };
+    let (not, (lo, hi)) = match range.split_once("!-") {
+        Some(p) => (true, p),
+        None => match range.get(1..).and_then(|r| r.split_once('-')) {
+            Some((l, h)) => (false, (&range[..l.len() + 1], h)),
+            None => return false,
+        },
+    };
+    let (Ok(lo), Ok(hi)) = (lo.trim().parse::<f64>(), hi.trim().parse::<f64>()) else {
+        return false;
+    };
+    (lo <= k && k <= hi) != not
 }
 
 fn equals(key: &Val, value: &Val) -> bool {
@@ -286,6 +304,10 @@ mod tests {
         assert!(decide(Op::AnyIn, &s("kube-system"), &s("kube-*")));
         assert!(decide(Op::AnyIn, &s("b"), &s("[\"a\", \"b\"]")));
         assert!(decide(Op::In, &s("a"), &l(&["a"])));
+        assert!(decide(Op::AnyNotIn, &Val::List(vec![Val::Num(53.0)]), &s("5000-6000")));
+        assert!(!decide(Op::AnyNotIn, &Val::List(vec![Val::Num(5353.0)]), &s("5000-6000")));
+        assert!(decide(Op::AnyIn, &Val::Num(10.0), &s("1!-5")));
+        assert!(decide(Op::AnyIn, &Val::Num(-2.0), &s("-5-5")));
         assert!(decide(Op::NotIn, &s("c"), &l(&["a"])));
         assert!(decide(Op::Gt, &Val::Num(3.0), &Val::Num(2.0)));
         assert!(decide(Op::Gt, &s("2Gi"), &s("1Gi")));

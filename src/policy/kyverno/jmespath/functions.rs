@@ -316,7 +316,16 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
 }
 
 fn arithmetic<'d, 's>(name: &str, a: &[Val<'d, 's>]) -> R<'d, 's> {
-    let n = |i: usize| a[i].as_num().ok_or_else(|| format!("{name}(): argument {} is not a number", i + 1));
+    // Kyverno divides quantities and durations too (a plain ratio).
+    let both_text = a.len() == 2 && a.iter().all(|v| v.as_str().is_some());
+    let n = |i: usize| match a[i].as_num() {
+        Some(x) => Ok(x),
+        None if both_text && name == "divide" => a[i]
+            .as_str()
+            .and_then(|t| super::super::scalar::quantity(&t).or_else(|| super::super::scalar::duration(&t)))
+            .ok_or_else(|| format!("{name}(): argument {} is not a quantity", i + 1)),
+        None => Err(format!("{name}(): argument {} is not a number", i + 1)),
+    };
     let x = n(0)?;
     Ok(Val::Num(match name {
         "abs" => x.abs(),
