@@ -295,7 +295,10 @@ fn kyverno_policy_library_patterns() {
         let (kept, same) = out.families.get(family).copied().unwrap_or_default();
         let share = same as f64 / kept.max(1) as f64;
         assert!(kept >= least, "too few {family} results kept: {kept}");
-        assert!(share >= floor, "{family} share {share:.3} fell below {floor}");
+        assert!(
+            share >= floor,
+            "{family} share {share:.3} fell below {floor}"
+        );
     }
     assert!(out.kept >= 510, "too few results kept: {}", out.kept);
     assert!(share >= 0.995, "share {share:.3} fell below the floor");

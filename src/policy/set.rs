@@ -380,9 +380,12 @@ impl PolicySet {
                         (at, said.unwrap_or(&message).to_string(), false)
                     }
                     // A message with variables arrives substituted.
-                    Verdict::Fail { at, message } if substituted || message.is_empty() => {
-                        (at, said.filter(|_| message.is_empty()).map_or(message, str::to_string), false)
-                    }
+                    Verdict::Fail { at, message } if substituted || message.is_empty() => (
+                        at,
+                        said.filter(|_| message.is_empty())
+                            .map_or(message, str::to_string),
+                        false,
+                    ),
                     Verdict::Fail { at, message } => match said {
                         Some(said) => (at, format!("{said}: {message}"), false),
                         None => (at, message, false),

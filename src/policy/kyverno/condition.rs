@@ -110,7 +110,10 @@ impl Conditions {
         for c in &self.all {
             let (ok, where_) = c.eval(ctx)?;
             if !ok {
-                return Ok(Outcome { met: false, at: None });
+                return Ok(Outcome {
+                    met: false,
+                    at: None,
+                });
             }
             at = at.or(where_);
         }
@@ -304,8 +307,16 @@ mod tests {
         assert!(decide(Op::AnyIn, &s("kube-system"), &s("kube-*")));
         assert!(decide(Op::AnyIn, &s("b"), &s("[\"a\", \"b\"]")));
         assert!(decide(Op::In, &s("a"), &l(&["a"])));
-        assert!(decide(Op::AnyNotIn, &Val::List(vec![Val::Num(53.0)]), &s("5000-6000")));
-        assert!(!decide(Op::AnyNotIn, &Val::List(vec![Val::Num(5353.0)]), &s("5000-6000")));
+        assert!(decide(
+            Op::AnyNotIn,
+            &Val::List(vec![Val::Num(53.0)]),
+            &s("5000-6000")
+        ));
+        assert!(!decide(
+            Op::AnyNotIn,
+            &Val::List(vec![Val::Num(5353.0)]),
+            &s("5000-6000")
+        ));
         assert!(decide(Op::AnyIn, &Val::Num(10.0), &s("1!-5")));
         assert!(decide(Op::AnyIn, &Val::Num(-2.0), &s("-5-5")));
         assert!(decide(Op::NotIn, &s("c"), &l(&["a"])));

@@ -98,10 +98,12 @@ impl Logic {
             Ok(match verdict {
                 Verdict::Fail { at, message } => Verdict::Fail {
                     at,
-                    message: self.said(&ctx).map_or(message.clone(), |m| match message.as_str() {
-                        "" => m,
-                        _ => format!("{m}: {message}"),
-                    }),
+                    message: self
+                        .said(&ctx)
+                        .map_or(message.clone(), |m| match message.as_str() {
+                            "" => m,
+                            _ => format!("{m}: {message}"),
+                        }),
                 },
                 v => v,
             })
@@ -167,7 +169,9 @@ fn read_vars(node: Option<NodeRef>, names: &mut Vec<String>) -> Result<Vec<Var>,
             }
         }
         let Some(var) = entry.get("variable") else {
-            return Err(Bad::Undecidable(format!("context `{name}` is not a variable")));
+            return Err(Bad::Undecidable(format!(
+                "context `{name}` is not a variable"
+            )));
         };
         let value = var.get("value").map(|v| Tmpl::read(v, names)).transpose()?;
         let path = match var.get("jmesPath") {
@@ -186,7 +190,10 @@ fn read_vars(node: Option<NodeRef>, names: &mut Vec<String>) -> Result<Vec<Var>,
                 Some(e)
             }
         };
-        let default = var.get("default").map(|v| Tmpl::read(v, names)).transpose()?;
+        let default = var
+            .get("default")
+            .map(|v| Tmpl::read(v, names))
+            .transpose()?;
         names.push(name.clone());
         out.push(Var {
             name,
@@ -221,7 +228,10 @@ fn read_body(n: NodeRef, names: &mut Vec<String>, depth: usize) -> Result<Body, 
         if !l.is_seq() {
             return Err(Bad::Undecidable("`anyPattern` is not a list".into()));
         }
-        let pats = l.items().map(|p| read_pat(p, names)).collect::<Result<_, _>>()?;
+        let pats = l
+            .items()
+            .map(|p| read_pat(p, names))
+            .collect::<Result<_, _>>()?;
         return Ok(Body::AnyPattern(pats));
     }
     if let Some(d) = n.get("deny") {
@@ -252,7 +262,10 @@ fn read_foreach(e: NodeRef, names: &mut Vec<String>, depth: usize) -> Result<For
     let vars = read_vars(e.get("context"), names)?;
     Ok(Foreach {
         list,
-        element_scope: e.get("elementScope").and_then(|b| b.as_str()).map(|b| b == "true"),
+        element_scope: e
+            .get("elementScope")
+            .and_then(|b| b.as_str())
+            .map(|b| b == "true"),
         preconditions: read_conditions(e.get("preconditions"), names)?,
         body: read_body(e, names, depth)?,
         vars,
@@ -264,7 +277,10 @@ fn body(b: &Body, ctx: &Val, at: NodeRef, kind_at: Span, depth: usize) -> Result
     Ok(match b {
         Body::Pattern(p) => validate_pattern(at, &pattern(p, ctx)?),
         Body::AnyPattern(ps) => {
-            let pats = ps.iter().map(|p| pattern(p, ctx)).collect::<Result<Vec<_>, _>>()?;
+            let pats = ps
+                .iter()
+                .map(|p| pattern(p, ctx))
+                .collect::<Result<Vec<_>, _>>()?;
             validate_any_pattern(at, &pats)
         }
         Body::Deny(None) => Verdict::Fail {

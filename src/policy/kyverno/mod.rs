@@ -23,8 +23,8 @@ pub mod vars;
 
 pub(crate) use filter::strings;
 pub use filter::{names_kind, Block, Filter, Gen, Met, Resource, Selector, SelectorOp};
-pub(crate) use policy::{annotations, generated_from, rule_meets};
 pub use logic::Logic;
+pub(crate) use policy::{annotations, generated_from, rule_meets};
 pub use policy::{Applies, Check, Policy, Rule, POD_CONTROLLERS};
 // A resource node as the JSON Kyverno reads: `policy::cel` types its values so.
 pub(crate) use scalar::Leaf;

@@ -31,7 +31,10 @@ pub enum Check {
     Logic(Box<Logic>),
     /// The rule cannot be read (a bad expression or operator): an error
     /// of the policy, at `at`.
-    Invalid { at: Span, message: String },
+    Invalid {
+        at: Span,
+        message: String,
+    },
     /// Not decidable offline yet (preconditions, context, variables, deny,
     /// foreach, CEL, mutate, ...): why.
     Undecidable(String),
@@ -167,7 +170,9 @@ fn needs_logic(rule: NodeRef, validate: NodeRef) -> bool {
     ["context", "preconditions"]
         .iter()
         .any(|k| rule.get(k).is_some())
-        || ["deny", "foreach"].iter().any(|k| validate.get(k).is_some())
+        || ["deny", "foreach"]
+            .iter()
+            .any(|k| validate.get(k).is_some())
         || [validate.get("pattern"), validate.get("anyPattern")]
             .into_iter()
             .flatten()
@@ -658,25 +663,20 @@ spec:
         for (from, to, why) in [
             (
                 "      validate:",
-                "      preconditions: {}\n      validate:",
-                "preconditions",
+                "      celPreconditions: []\n      validate:",
+                "celPreconditions",
             ),
             (
                 "      validate:",
-                "      context: []\n      validate:",
-                "context",
+                "      context: [{name: c, configMap: {name: x}}]\n      validate:",
+                "configMap",
             ),
             (
-                "        pattern:",
-                "        deny: {}\n        pattern:",
-                "deny",
+                "!*:latest",
+                "'{{ request.userInfo.username }}'",
+                "request.userInfo",
             ),
-            (
-                "        pattern:",
-                "        foreach: []\n        pattern:",
-                "foreach",
-            ),
-            ("!*:latest", "{{ request.object.x }}", "{{ }}"),
+            ("kinds: [Pod]", "kinds: ['{{ x }}']", "match"),
             (
                 "      validate:",
                 "      mutate: {}\n      validate:",
@@ -690,6 +690,41 @@ spec:
                 Check::Undecidable(reason) => assert!(reason.contains(why), "{reason}"),
                 other => panic!("{why}: {other:?}"),
             }
+        }
+        // Preconditions, context variables, deny, foreach and variables
+        // in patterns are decided.
+        for (from, to, family) in [
+            (
+                "      validate:",
+                "      preconditions: {all: [{key: a, operator: Equals, value: a}]}\n      validate:",
+                "pattern",
+            ),
+            (
+                "      validate:",
+                "      context: [{name: c, variable: {value: 1}}]\n      validate:",
+                "pattern",
+            ),
+            ("        pattern:", "        deny: {}\n        pattern:", "pattern"),
+            ("!*:latest", "'{{ request.object.x }}'", "pattern"),
+        ] {
+            let p = POLICY.replace(from, to);
+            let s = parse(&p);
+            let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+            match &read.rules[0].check {
+                Check::Logic(l) => assert_eq!(l.family(), family, "{to}"),
+                other => panic!("{to}: {other:?}"),
+            }
+        }
+        // A bad expression is an error of the policy, where it is written.
+        let p = POLICY.replace("!*:latest", "'{{ nope(request.object) }}'");
+        let s = parse(&p);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        match &read.rules[0].check {
+            Check::Invalid { at, message } => {
+                assert!(message.contains("unknown function `nope()`"), "{message}");
+                assert_eq!(&p[at.range()], "\"'{{ nope(request.object) }}'\"");
+            }
+            other => panic!("{other:?}"),
         }
         // A variable in the message does not change the verdict.
         let p = POLICY.replace("no latest", "'{{ request.object.metadata.name }}'");

@@ -87,7 +87,11 @@ impl Tmpl {
                 }
                 _ => Val::str(text(parts, ctx, lenient)?),
             },
-            Tmpl::List(l) => Val::List(l.iter().map(|t| t.eval(ctx, lenient)).collect::<Result<_, _>>()?),
+            Tmpl::List(l) => Val::List(
+                l.iter()
+                    .map(|t| t.eval(ctx, lenient))
+                    .collect::<Result<_, _>>()?,
+            ),
             Tmpl::Map(m) => Val::Map(
                 m.iter()
                     .map(|(k, t)| Ok((k.clone(), t.eval(ctx, lenient)?)))
@@ -133,16 +137,24 @@ fn read(node: NodeRef, names: Names, budget: &mut usize) -> Result<Tmpl, Bad> {
     if node.is_map() {
         let mut out = Vec::new();
         for (k, v) in node.entries() {
-            out.push((k.as_str().unwrap_or_default().to_string(), read(v, names, budget)?));
+            out.push((
+                k.as_str().unwrap_or_default().to_string(),
+                read(v, names, budget)?,
+            ));
         }
         return Ok(if out.iter().any(|(_, v)| v.has_vars()) {
             Tmpl::Map(out)
         } else {
-            Tmpl::Lit(Val::Map(out.into_iter().map(|(k, v)| (k, lit(v))).collect()))
+            Tmpl::Lit(Val::Map(
+                out.into_iter().map(|(k, v)| (k, lit(v))).collect(),
+            ))
         });
     }
     if node.is_seq() {
-        let out: Vec<Tmpl> = node.items().map(|i| read(i, names, budget)).collect::<Result<_, _>>()?;
+        let out: Vec<Tmpl> = node
+            .items()
+            .map(|i| read(i, names, budget))
+            .collect::<Result<_, _>>()?;
         return Ok(if out.iter().any(Tmpl::has_vars) {
             Tmpl::List(out)
         } else {
@@ -150,9 +162,7 @@ fn read(node: NodeRef, names: Names, budget: &mut usize) -> Result<Tmpl, Bad> {
         });
     }
     Ok(match leaf(node) {
-        Leaf::Str(s) if s.contains("{{") => {
-            Tmpl::read_text(s, node.span(), names)?
-        }
+        Leaf::Str(s) if s.contains("{{") => Tmpl::read_text(s, node.span(), names)?,
         Leaf::Str(s) => Tmpl::Lit(Val::str(s)),
         Leaf::Bool(b) => Tmpl::Lit(Val::Bool(b)),
         Leaf::Int(i) => Tmpl::Lit(Val::Num(i as f64)),
@@ -192,7 +202,8 @@ fn parse_parts(s: &str, names: Names) -> Result<Result<Vec<Part>, Bad>, String> 
             }
             continue;
         }
-        let e = Expr::compile(inner.trim()).map_err(|e| format!("`{}`: {}", inner.trim(), e.message))?;
+        let e = Expr::compile(inner.trim())
+            .map_err(|e| format!("`{}`: {}", inner.trim(), e.message))?;
         if let Some(why) = unreadable(&e, names) {
             return Ok(Err(Bad::Undecidable(why)));
         }
@@ -236,7 +247,9 @@ pub(crate) fn unreadable(e: &Expr, names: Names) -> Option<String> {
     }
     for path in e.roots() {
         let ok = match path.first().map(String::as_str) {
-            Some("request") => path.get(1).is_some_and(|f| REQUEST_FIELDS.contains(&f.as_str())),
+            Some("request") => path
+                .get(1)
+                .is_some_and(|f| REQUEST_FIELDS.contains(&f.as_str())),
             Some(n) if n.starts_with("element") => true,
             Some(n) => names.iter().any(|x| x == n),
             None => true,
@@ -302,7 +315,8 @@ mod tests {
     use super::*;
     use crate::yaml::{parse_stream, Limits};
 
-    const POD: &str = "kind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: a, image: 'nginx:1'}]}\n";
+    const POD: &str =
+        "kind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: a, image: 'nginx:1'}]}\n";
 
     fn sub(value: &str) -> Result<String, String> {
         let (ps, rs) = (
@@ -321,8 +335,14 @@ mod tests {
 
     #[test]
     fn substitutes() {
-        assert_eq!(sub("'{{ request.object.metadata.name }}'").unwrap(), r#""web""#);
-        assert_eq!(sub("'n-{{request.object.metadata.name}}-{{x}}'").unwrap(), r#""n-web-3""#);
+        assert_eq!(
+            sub("'{{ request.object.metadata.name }}'").unwrap(),
+            r#""web""#
+        );
+        assert_eq!(
+            sub("'n-{{request.object.metadata.name}}-{{x}}'").unwrap(),
+            r#""n-web-3""#
+        );
         assert_eq!(sub("'{{ x }}'").unwrap(), "3");
         assert_eq!(sub("'{{ request.operation }}'").unwrap(), r#""CREATE""#);
         assert_eq!(
@@ -336,9 +356,15 @@ mod tests {
 
     #[test]
     fn cluster_state_and_errors() {
-        assert!(sub("'{{ request.userInfo.username }}'").unwrap_err().starts_with("undecidable"));
-        assert!(sub("'{{ serviceAccountName }}'").unwrap_err().starts_with("undecidable"));
-        assert!(sub("'{{ time_now_utc() }}'").unwrap_err().starts_with("undecidable"));
+        assert!(sub("'{{ request.userInfo.username }}'")
+            .unwrap_err()
+            .starts_with("undecidable"));
+        assert!(sub("'{{ serviceAccountName }}'")
+            .unwrap_err()
+            .starts_with("undecidable"));
+        assert!(sub("'{{ time_now_utc() }}'")
+            .unwrap_err()
+            .starts_with("undecidable"));
         assert!(sub("'{{ nope(x) }}'").unwrap_err().starts_with("invalid"));
         assert!(sub("'{{ a. }}'").unwrap_err().starts_with("invalid"));
     }

@@ -97,7 +97,9 @@ pub(crate) fn check(name: &str, argc: usize) -> Result<(), String> {
         return Err(format!("unknown function `{name}()`"));
     };
     if argc < *lo || argc > *hi {
-        return Err(format!("`{name}()` takes {lo} to {hi} arguments, not {argc}"));
+        return Err(format!(
+            "`{name}()` takes {lo} to {hi} arguments, not {argc}"
+        ));
     }
     Ok(())
 }
@@ -116,8 +118,10 @@ pub(crate) fn call<'d, 's>(e: &mut Eval, name: &str, args: &[Ast], cur: &Val<'d,
     }
     let s = |i: usize| a.get(i).and_then(|v| v.as_str()).map(|c| c.into_owned());
     let n = |i: usize| a.get(i).and_then(|v| v.as_num());
-    let str_arg = |i: usize| s(i).ok_or_else(|| format!("{name}(): argument {} is not a string", i + 1));
-    let num_arg = |i: usize| n(i).ok_or_else(|| format!("{name}(): argument {} is not a number", i + 1));
+    let str_arg =
+        |i: usize| s(i).ok_or_else(|| format!("{name}(): argument {} is not a string", i + 1));
+    let num_arg =
+        |i: usize| n(i).ok_or_else(|| format!("{name}(): argument {} is not a number", i + 1));
     Ok(match name {
         "length" => match a[0].kind() {
             Kind::Str => Val::Num(str_arg(0)?.chars().count() as f64),
@@ -126,41 +130,17 @@ pub(crate) fn call<'d, 's>(e: &mut Eval, name: &str, args: &[Ast], cur: &Val<'d,
             _ => return err(name, "not a string, list or map"),
         },
         "contains" => match a[0].kind() {
-            Kind::Str => Val::Bool(s(1).is_some_and(|x| str_arg(0).unwrap_or_default().contains(&x))),
-            Kind::List => Val::Bool(a[0].items().unwrap_or_default().iter().any(|i| i.equals(&a[1]))),
+            Kind::Str => {
+                Val::Bool(s(1).is_some_and(|x| str_arg(0).unwrap_or_default().contains(&x)))
+            }
+            Kind::List => Val::Bool(
+                a[0].items()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|i| i.equals(&a[1])),
+            ),
             _ => return err(name, "not a string or list"),
         },
-        "starts_with" => Val::Bool(str_arg(0)?.starts_with(&str_arg(1)?)),
-        "ends_with" => Val::Bool(str_arg(0)?.ends_with(&str_arg(1)?)),
-        "to_upper" => Val::str(str_arg(0)?.to_uppercase()),
-        "to_lower" => Val::str(str_arg(0)?.to_lowercase()),
-        "equal_fold" => Val::Bool(str_arg(0)?.to_lowercase() == str_arg(1)?.to_lowercase()),
-        "split" => Val::List(str_arg(0)?.split(str_arg(1)?.as_str()).map(Val::str).collect()),
-        "join" => {
-            let sep = str_arg(0)?;
-            let items = a[1].items().ok_or_else(|| format!("{name}(): not a list"))?;
-            let parts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(|c| c.into_owned())).collect();
-            Val::str(parts.ok_or_else(|| format!("{name}(): not a list of strings"))?.join(&sep))
-        }
-        "replace_all" => Val::str(str_arg(0)?.replace(&str_arg(1)?, &str_arg(2)?)),
-        "replace" => {
-            let count = num_arg(3)?;
-            let (text, from, to) = (str_arg(0)?, str_arg(1)?, str_arg(2)?);
-            if count < 0.0 {
-                Val::str(text.replace(&from, &to))
-            } else {
-                Val::str(text.replacen(&from, &to, count as usize))
-            }
-        }
-        "trim" => {
-            let cut: Vec<char> = str_arg(1)?.chars().collect();
-            Val::str(str_arg(0)?.trim_matches(|c| cut.contains(&c)))
-        }
-        "trim_prefix" => {
-            let t = str_arg(0)?;
-            Val::str(t.strip_prefix(&str_arg(1)?).unwrap_or(&t))
-        }
-        "truncate" => Val::str(str_arg(0)?.chars().take(num_arg(1)?.max(0.0) as usize).collect::<String>()),
         "regex_match" | "regex_replace_all" | "regex_replace_all_literal" | "pattern_match" => {
             text_match(name, &a)?
         }
@@ -190,8 +170,75 @@ pub(crate) fn call<'d, 's>(e: &mut Eval, name: &str, args: &[Ast], cur: &Val<'d,
             Kind::List => "array",
             Kind::Map => "object",
         }),
-        "not_null" => a.iter().find(|v| !matches!(v, Val::Null)).cloned().unwrap_or(Val::Null),
-        _ => collections(e, name, &a)?,
+        "not_null" => a
+            .iter()
+            .find(|v| !matches!(v, Val::Null))
+            .cloned()
+            .unwrap_or(Val::Null),
+        _ => strings(e, name, &a)?,
+    })
+}
+
+/// The string functions.
+fn strings<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's> {
+    let s = |i: usize| a.get(i).and_then(|v| v.as_str()).map(|c| c.into_owned());
+    let n = |i: usize| a.get(i).and_then(|v| v.as_num());
+    let str_arg =
+        |i: usize| s(i).ok_or_else(|| format!("{name}(): argument {} is not a string", i + 1));
+    let num_arg =
+        |i: usize| n(i).ok_or_else(|| format!("{name}(): argument {} is not a number", i + 1));
+    Ok(match name {
+        "starts_with" => Val::Bool(str_arg(0)?.starts_with(&str_arg(1)?)),
+        "ends_with" => Val::Bool(str_arg(0)?.ends_with(&str_arg(1)?)),
+        "to_upper" => Val::str(str_arg(0)?.to_uppercase()),
+        "to_lower" => Val::str(str_arg(0)?.to_lowercase()),
+        "equal_fold" => Val::Bool(str_arg(0)?.to_lowercase() == str_arg(1)?.to_lowercase()),
+        "split" => Val::List(
+            str_arg(0)?
+                .split(str_arg(1)?.as_str())
+                .map(Val::str)
+                .collect(),
+        ),
+        "join" => {
+            let sep = str_arg(0)?;
+            let items = a[1]
+                .items()
+                .ok_or_else(|| format!("{name}(): not a list"))?;
+            let parts: Option<Vec<String>> = items
+                .iter()
+                .map(|i| i.as_str().map(|c| c.into_owned()))
+                .collect();
+            Val::str(
+                parts
+                    .ok_or_else(|| format!("{name}(): not a list of strings"))?
+                    .join(&sep),
+            )
+        }
+        "replace_all" => Val::str(str_arg(0)?.replace(&str_arg(1)?, &str_arg(2)?)),
+        "replace" => {
+            let count = num_arg(3)?;
+            let (text, from, to) = (str_arg(0)?, str_arg(1)?, str_arg(2)?);
+            if count < 0.0 {
+                Val::str(text.replace(&from, &to))
+            } else {
+                Val::str(text.replacen(&from, &to, count as usize))
+            }
+        }
+        "trim" => {
+            let cut: Vec<char> = str_arg(1)?.chars().collect();
+            Val::str(str_arg(0)?.trim_matches(|c| cut.contains(&c)))
+        }
+        "trim_prefix" => {
+            let t = str_arg(0)?;
+            Val::str(t.strip_prefix(&str_arg(1)?).unwrap_or(&t))
+        }
+        "truncate" => Val::str(
+            str_arg(0)?
+                .chars()
+                .take(num_arg(1)?.max(0.0) as usize)
+                .collect::<String>(),
+        ),
+        _ => collections(e, name, a)?,
     })
 }
 
@@ -233,7 +280,11 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
             Kind::Map => a[0].field(&a[1].as_str().unwrap_or_default()),
             Kind::List => {
                 let i = a[1].as_num().unwrap_or(-1.0);
-                list(0)?.get(i as usize).filter(|_| i >= 0.0).cloned().unwrap_or(Val::Null)
+                list(0)?
+                    .get(i as usize)
+                    .filter(|_| i >= 0.0)
+                    .cloned()
+                    .unwrap_or(Val::Null)
             }
             _ => return err(name, "not a map or list"),
         },
@@ -252,9 +303,11 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
         }
         "label_match" => {
             let labels = map(1)?;
-            Val::Bool(map(0)?.iter().all(|(k, v)| {
-                labels.iter().any(|(k2, v2)| k == k2 && v.equals(v2))
-            }))
+            Val::Bool(
+                map(0)?
+                    .iter()
+                    .all(|(k, v)| labels.iter().any(|(k2, v2)| k == k2 && v.equals(v2))),
+            )
         }
         "sort" => {
             let mut items = list(0)?;
@@ -266,7 +319,13 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
             Val::List(items)
         }
         "reverse" => match a[0].kind() {
-            Kind::Str => Val::str(a[0].as_str().unwrap_or_default().chars().rev().collect::<String>()),
+            Kind::Str => Val::str(
+                a[0].as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .rev()
+                    .collect::<String>(),
+            ),
             _ => Val::List(list(0)?.into_iter().rev().collect()),
         },
         "max" | "min" => {
@@ -277,7 +336,8 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
                     None => true,
                     Some(b) => {
                         let o = order(&i, b).ok_or_else(|| format!("{name}(): mixed items"))?;
-                        (o == std::cmp::Ordering::Greater) == (name == "max") && o != std::cmp::Ordering::Equal
+                        (o == std::cmp::Ordering::Greater) == (name == "max")
+                            && o != std::cmp::Ordering::Equal
                     }
                 };
                 if better {
@@ -290,7 +350,9 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
             let items = list(0)?;
             let mut total = 0.0;
             for i in &items {
-                total += i.as_num().ok_or_else(|| format!("{name}(): not a list of numbers"))?;
+                total += i
+                    .as_num()
+                    .ok_or_else(|| format!("{name}(): not a list of numbers"))?;
             }
             match name {
                 "sum" => Val::Num(total),
@@ -298,17 +360,30 @@ fn collections<'d, 's>(e: &mut Eval, name: &str, a: &[Val<'d, 's>]) -> R<'d, 's>
                 _ => Val::Num(total / items.len() as f64),
             }
         }
+        _ => encodings(name, a)?,
+    })
+}
+
+/// Parsing and base64.
+fn encodings<'d, 's>(name: &str, a: &[Val<'d, 's>]) -> R<'d, 's> {
+    Ok(match name {
         "parse_json" | "parse_yaml" => {
-            let text = a[0].as_str().ok_or_else(|| format!("{name}(): not a string"))?;
+            let text = a[0]
+                .as_str()
+                .ok_or_else(|| format!("{name}(): not a string"))?;
             parse_text(&text).ok_or_else(|| format!("{name}(): the text does not parse"))?
         }
         "base64_decode" => {
-            let text = a[0].as_str().ok_or_else(|| format!("{name}(): not a string"))?;
+            let text = a[0]
+                .as_str()
+                .ok_or_else(|| format!("{name}(): not a string"))?;
             let bytes = base64_decode(&text).ok_or_else(|| format!("{name}(): not base64"))?;
             Val::str(String::from_utf8_lossy(&bytes).into_owned())
         }
         "base64_encode" => {
-            let text = a[0].as_str().ok_or_else(|| format!("{name}(): not a string"))?;
+            let text = a[0]
+                .as_str()
+                .ok_or_else(|| format!("{name}(): not a string"))?;
             Val::str(base64_encode(text.as_bytes()))
         }
         _ => arithmetic(name, a)?,
@@ -322,7 +397,9 @@ fn arithmetic<'d, 's>(name: &str, a: &[Val<'d, 's>]) -> R<'d, 's> {
         Some(x) => Ok(x),
         None if both_text && name == "divide" => a[i]
             .as_str()
-            .and_then(|t| super::super::scalar::quantity(&t).or_else(|| super::super::scalar::duration(&t)))
+            .and_then(|t| {
+                super::super::scalar::quantity(&t).or_else(|| super::super::scalar::duration(&t))
+            })
             .ok_or_else(|| format!("{name}(): argument {} is not a quantity", i + 1)),
         None => Err(format!("{name}(): argument {} is not a number", i + 1)),
     };
@@ -358,7 +435,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -394,7 +475,10 @@ mod tests {
     #[test]
     fn base64_round_trip() {
         for t in ["", "a", "ab", "abc", "hello world"] {
-            assert_eq!(base64_decode(&base64_encode(t.as_bytes())).unwrap(), t.as_bytes());
+            assert_eq!(
+                base64_decode(&base64_encode(t.as_bytes())).unwrap(),
+                t.as_bytes()
+            );
         }
         assert_eq!(base64_encode(b"ab"), "YWI=");
         assert!(base64_decode("a*b").is_none());

@@ -177,25 +177,46 @@ mod tests {
             ("spec.containers[-1].name", r#""b""#),
             ("spec.containers[*].name", r#"["a","b"]"#),
             ("spec.containers[].ports[].hostPort", "[80]"),
-            ("spec.[containers, initContainers][].name", r#"["a","b","i"]"#),
+            (
+                "spec.[containers, initContainers][].name",
+                r#"["a","b","i"]"#,
+            ),
             ("spec.containers[?name == 'b'].image", r#"["busybox:1.2"]"#),
-            ("spec.containers[?starts_with(image, 'nginx')] | length(@)", "1"),
+            (
+                "spec.containers[?starts_with(image, 'nginx')] | length(@)",
+                "1",
+            ),
             ("spec.missing || `[]`", "[]"),
-            ("spec.containers[].securityContext.capabilities.add[] || `[]`", r#"["NET_RAW"]"#),
+            (
+                "spec.containers[].securityContext.capabilities.add[] || `[]`",
+                r#"["NET_RAW"]"#,
+            ),
             ("metadata.labels.keys(@)", r#"["app","tier"]"#),
-            ("metadata.{n: name, l: labels.app}", r#"{"l":"web","n":"p"}"#),
+            (
+                "metadata.{n: name, l: labels.app}",
+                r#"{"l":"web","n":"p"}"#,
+            ),
             ("!(metadata.missing)", "true"),
             ("!metadata.missing", "null"),
-            ("metadata.name == 'p' && spec.containers[0].name != 'x'", "true"),
+            (
+                "metadata.name == 'p' && spec.containers[0].name != 'x'",
+                "true",
+            ),
             ("spec.containers[0:1].name", r#"["a"]"#),
             ("metadata.labels.*", r#"["web","1"]"#),
             ("metadata.labels.\"tier\"", r#""1""#),
             ("to_number(metadata.labels.tier) > `0`", "true"),
             ("split(spec.containers[0].image, ':')[1]", r#""latest""#),
             ("join('-', spec.containers[].name)", r#""a-b""#),
-            ("regex_replace_all('^(\\w+):.*$', spec.containers[0].image, '$1')", r#""nginx""#),
+            (
+                "regex_replace_all('^(\\w+):.*$', spec.containers[0].image, '$1')",
+                r#""nginx""#,
+            ),
             ("contains(spec.containers[].name, 'b')", "true"),
-            ("merge(metadata.labels, `{\"x\": 1}`) | keys(@) | sort(@)", r#"["app","tier","x"]"#),
+            (
+                "merge(metadata.labels, `{\"x\": 1}`) | keys(@) | sort(@)",
+                r#"["app","tier","x"]"#,
+            ),
             ("label_match(`{\"app\": \"web\"}`, metadata.labels)", "true"),
             ("base64_decode('aGk=')", r#""hi""#),
             ("to_string(`[1, 2]`)", r#""[1,2]""#),
@@ -212,17 +233,24 @@ mod tests {
     fn results_keep_their_nodes() {
         let ps = parse_stream(POD, &Limits::default());
         let root = Val::Node(ps.docs[0].root().unwrap());
-        let v = Expr::compile("spec.containers[1].image").unwrap().eval(&root).unwrap();
+        let v = Expr::compile("spec.containers[1].image")
+            .unwrap()
+            .eval(&root)
+            .unwrap();
         let n = v.node().expect("a node");
         assert_eq!(&POD[n.span().range()], "'busybox:1.2'");
     }
 
     #[test]
     fn roots_and_offline_functions() {
-        let e = Expr::compile("request.object.spec.containers[?name == element.name] || x").unwrap();
+        let e =
+            Expr::compile("request.object.spec.containers[?name == element.name] || x").unwrap();
         assert_eq!(
             e.roots(),
-            vec![vec!["request".to_string(), "object".to_string()], vec!["x".to_string()]]
+            vec![
+                vec!["request".to_string(), "object".to_string()],
+                vec!["x".to_string()]
+            ]
         );
         let e = Expr::compile("time_now_utc()").unwrap();
         assert_eq!(e.not_offline().as_deref(), Some("time_now_utc"));
@@ -235,7 +263,8 @@ mod tests {
         let root = Val::Node(ps.docs[0].root().unwrap());
         let e = Expr::compile("[*][*][*][*][*][*][*]").unwrap();
         assert!(e.eval(&root).is_ok());
-        let e = Expr::compile("[].[@, @, @, @, @, @, @, @][][][].[@, @, @, @, @, @, @, @][][][]").unwrap();
+        let e = Expr::compile("[].[@, @, @, @, @, @, @, @][][][].[@, @, @, @, @, @, @, @][][][]")
+            .unwrap();
         let _ = e.eval(&root);
     }
 }
