@@ -135,6 +135,7 @@ rule_snapshots! {
     rule_policies_fail_user => "rules/policies/fail-user",
     rule_policies_broken => "rules/policies/broken",
     rule_policies_fail_cel => "rules/policies/fail-cel",
+    rule_policies_fail_deny => "rules/policies/fail-deny",
 }
 
 #[test]

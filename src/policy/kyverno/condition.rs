@@ -144,9 +144,27 @@ impl Condition {
     fn eval(&self, ctx: &Val) -> Result<(bool, Option<Span>), String> {
         let key = self.key.eval(ctx, true)?;
         let value = self.value.eval(ctx, true)?;
-        let at = key.node().or(value.node()).map(|n| n.span());
+        let at = culprit(self.op, &key, &value).or(value.node().map(|n| n.span()));
         Ok((decide(self.op, &key.norm(), &value.norm()), at))
     }
+}
+
+/// The resource node a condition's key points at: for a list key and an
+/// `In`-family operator, the first item that makes the condition hold.
+fn culprit(op: Op, key: &Val, value: &Val) -> Option<Span> {
+    if let Some(n) = key.node().filter(|n| !n.resolve().is_seq()) {
+        return Some(n.span());
+    }
+    let items = key.items()?;
+    let wanted = matches!(op, Op::AnyIn | Op::AllIn | Op::In);
+    let in_family = !matches!(op, Op::Equals | Op::NotEquals | Op::Gt | Op::Ge | Op::Lt | Op::Le);
+    items
+        .iter()
+        .find(|i| !in_family || in_value(&sprint(i), value) == wanted)
+        .or(items.first())
+        .and_then(|i| i.node())
+        .map(|n| n.span())
+        .or(key.node().map(|n| n.span()))
 }
 
 /// One operator on a key and a value, as Kyverno decides it.

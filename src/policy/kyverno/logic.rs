@@ -94,27 +94,13 @@ impl Logic {
                     });
                 }
             }
-            let verdict = body(&self.body, &ctx, at, kind_at, 0)?;
-            Ok(match verdict {
-                Verdict::Fail { at, message } => Verdict::Fail {
-                    at,
-                    message: self
-                        .said(&ctx)
-                        .map_or(message.clone(), |m| match message.as_str() {
-                            "" => m,
-                            _ => format!("{m}: {message}"),
-                        }),
-                },
-                v => v,
-            })
+            let scope = Scope {
+                kind_at,
+                message: self.message.as_ref(),
+            };
+            body(&self.body, &ctx, at, &scope, 0)
         };
         run().unwrap_or_else(|message| Verdict::Error { message })
-    }
-
-    /// The rule's message with its variables substituted, if it has any.
-    fn said(&self, ctx: &Val) -> Option<String> {
-        let m = self.message.as_ref()?;
-        m.eval(ctx, false).ok().map(|v| v.to_text())
     }
 
     /// The rule's family for reports: `deny`, `foreach` or `pattern`.
@@ -272,35 +258,66 @@ fn read_foreach(e: NodeRef, names: &mut Vec<String>, depth: usize) -> Result<For
     })
 }
 
+/// What a check's failure is reported with: where (the object's `kind`
+/// unless a node is to blame) and the rule's message, if it has variables.
+struct Scope<'m> {
+    kind_at: Span,
+    message: Option<&'m Tmpl>,
+}
+
+impl Scope<'_> {
+    /// A failure's message: the rule's message substituted in the context
+    /// of the failure (`element` included), then what failed.
+    fn fail(&self, v: Verdict, ctx: &Val) -> Verdict {
+        let Verdict::Fail { at, message } = v else {
+            return v;
+        };
+        let said = self.message.and_then(|m| m.eval(ctx, false).ok());
+        let message = match (said.map(|s| s.to_text()), message.is_empty()) {
+            (Some(s), true) => s,
+            (Some(s), false) => format!("{s}: {message}"),
+            (None, _) => message,
+        };
+        Verdict::Fail { at, message }
+    }
+}
+
 /// A check's verdict in `ctx`; `at` is the node a pattern applies to.
-fn body(b: &Body, ctx: &Val, at: NodeRef, kind_at: Span, depth: usize) -> Result<Verdict, String> {
+fn body(b: &Body, ctx: &Val, at: NodeRef, scope: &Scope, depth: usize) -> Result<Verdict, String> {
+    let kind_at = scope.kind_at;
     Ok(match b {
-        Body::Pattern(p) => validate_pattern(at, &pattern(p, ctx)?),
+        Body::Pattern(p) => scope.fail(validate_pattern(at, &pattern(p, ctx)?), ctx),
         Body::AnyPattern(ps) => {
             let pats = ps
                 .iter()
                 .map(|p| pattern(p, ctx))
                 .collect::<Result<Vec<_>, _>>()?;
-            validate_any_pattern(at, &pats)
+            scope.fail(validate_any_pattern(at, &pats), ctx)
         }
-        Body::Deny(None) => Verdict::Fail {
-            at: kind_at,
-            message: String::new(),
-        },
+        Body::Deny(None) => scope.fail(
+            Verdict::Fail {
+                at: kind_at,
+                message: String::new(),
+            },
+            ctx,
+        ),
         Body::Deny(Some(c)) => {
             let o = c.eval(ctx)?;
             match o.met {
-                true => Verdict::Fail {
-                    at: o.at.unwrap_or(kind_at),
-                    message: String::new(),
-                },
+                true => scope.fail(
+                    Verdict::Fail {
+                        at: o.at.unwrap_or(kind_at),
+                        message: String::new(),
+                    },
+                    ctx,
+                ),
                 false => Verdict::Pass,
             }
         }
         Body::Foreach(entries) => {
             let mut applied = 0;
             for f in entries {
-                match foreach(f, ctx, at, kind_at, depth)? {
+                match foreach(f, ctx, at, scope, depth)? {
                     (_, Some(v)) => return Ok(v),
                     (n, None) => applied += n,
                 }
@@ -328,9 +345,10 @@ fn foreach(
     f: &Foreach,
     ctx: &Val,
     at: NodeRef,
-    kind_at: Span,
+    scope: &Scope,
     depth: usize,
 ) -> Result<(usize, Option<Verdict>), String> {
+    let kind_at = scope.kind_at;
     let list = f.list.eval(ctx, true)?;
     let items = match &list {
         Val::Null => Vec::new(),
@@ -364,14 +382,14 @@ fn foreach(
             _ => at,
         };
         let element_at = node.map_or(kind_at, |n| n.span());
-        match body(&f.body, &c, target, element_at, depth + 1)? {
+        let inner = Scope {
+            kind_at: element_at,
+            message: scope.message,
+        };
+        match body(&f.body, &c, target, &inner, depth + 1)? {
             Verdict::Skip { .. } => {}
             Verdict::Pass => applied += 1,
             Verdict::Fail { at, message } => {
-                let at = match f.body {
-                    Body::Deny(_) => element_at,
-                    _ => at,
-                };
                 return Ok((applied, Some(Verdict::Fail { at, message })));
             }
             v @ Verdict::Error { .. } => return Ok((applied, Some(v))),

@@ -117,11 +117,8 @@ pub(crate) fn call<'d, 's>(e: &mut Eval, name: &str, args: &[Ast], cur: &Val<'d,
         a.push(e.eval(x, cur)?.norm());
     }
     let s = |i: usize| a.get(i).and_then(|v| v.as_str()).map(|c| c.into_owned());
-    let n = |i: usize| a.get(i).and_then(|v| v.as_num());
     let str_arg =
         |i: usize| s(i).ok_or_else(|| format!("{name}(): argument {} is not a string", i + 1));
-    let num_arg =
-        |i: usize| n(i).ok_or_else(|| format!("{name}(): argument {} is not a number", i + 1));
     Ok(match name {
         "length" => match a[0].kind() {
             Kind::Str => Val::Num(str_arg(0)?.chars().count() as f64),
