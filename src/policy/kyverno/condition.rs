@@ -157,7 +157,10 @@ fn culprit(op: Op, key: &Val, value: &Val) -> Option<Span> {
     }
     let items = key.items()?;
     let wanted = matches!(op, Op::AnyIn | Op::AllIn | Op::In);
-    let in_family = !matches!(op, Op::Equals | Op::NotEquals | Op::Gt | Op::Ge | Op::Lt | Op::Le);
+    let in_family = !matches!(
+        op,
+        Op::Equals | Op::NotEquals | Op::Gt | Op::Ge | Op::Lt | Op::Le
+    );
     items
         .iter()
         .find(|i| !in_family || in_value(&sprint(i), value) == wanted)

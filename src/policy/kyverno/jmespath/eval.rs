@@ -3,10 +3,11 @@
 
 use std::cmp::Ordering;
 
-use super::functions;
+use super::functions::{self, Steps};
 use super::lexer::Cmp;
+use super::names::NOT_OFFLINE;
 use super::parser::Ast;
-use super::value::{Kind, Val};
+use super::value::Val;
 
 /// Steps one evaluation may take.
 pub const STEP_BUDGET: usize = 200_000;
@@ -62,44 +63,9 @@ impl Eval {
                 let left = self.eval(l, v)?;
                 self.eval(r, &left)?
             }
-            Ast::Project(l, r) => match self.eval(l, v)?.items() {
-                Some(items) => self.project(&items, r)?,
-                None => Val::Null,
-            },
-            Ast::ValueProject(l, r) => match self.eval(l, v)?.entries() {
-                Some(entries) => {
-                    let values: Vec<_> = entries.into_iter().map(|(_, x)| x).collect();
-                    self.project(&values, r)?
-                }
-                None => Val::Null,
-            },
-            Ast::Filter(l, r, cond) => match self.eval(l, v)?.items() {
-                Some(items) => {
-                    self.charge(items.len())?;
-                    let mut kept = Vec::new();
-                    for i in items {
-                        if self.eval(cond, &i)?.truthy() {
-                            kept.push(i);
-                        }
-                    }
-                    self.project(&kept, r)?
-                }
-                None => Val::Null,
-            },
-            Ast::Flatten(l) => match self.eval(l, v)?.items() {
-                Some(items) => {
-                    let mut out = Vec::new();
-                    for i in items {
-                        match i.items() {
-                            Some(inner) => out.extend(inner),
-                            None => out.push(i),
-                        }
-                        self.charge(1)?;
-                    }
-                    Val::List(out)
-                }
-                None => Val::Null,
-            },
+            Ast::Project(..) | Ast::ValueProject(..) | Ast::Filter(..) | Ast::Flatten(_) => {
+                self.projection(ast, v)?
+            }
             Ast::Or(l, r) => {
                 let left = self.eval(l, v)?;
                 if left.truthy() {
@@ -141,9 +107,63 @@ impl Eval {
                 }
                 Val::Map(out)
             }
-            Ast::Call(name, args) => functions::call(self, name, args, v)?,
+            Ast::Call(name, args) => {
+                if NOT_OFFLINE.contains(&name.as_str()) {
+                    return Err(format!("{name}(): not evaluated offline"));
+                }
+                let mut a = Vec::with_capacity(args.len());
+                for x in args {
+                    a.push(self.eval(x, v)?.norm());
+                }
+                functions::call(&mut Steps(&mut self.steps), name, a)?
+            }
             // Only a function's argument can be an expression reference.
             Ast::ExpRef(_) => Val::Null,
+        })
+    }
+
+    /// Projections, filters and flattening.
+    fn projection<'d, 's>(&mut self, ast: &Ast, v: &Val<'d, 's>) -> R<'d, 's> {
+        Ok(match ast {
+            Ast::Project(l, r) => match self.eval(l, v)?.items() {
+                Some(items) => self.project(&items, r)?,
+                None => Val::Null,
+            },
+            Ast::ValueProject(l, r) => match self.eval(l, v)?.entries() {
+                Some(entries) => {
+                    let values: Vec<_> = entries.into_iter().map(|(_, x)| x).collect();
+                    self.project(&values, r)?
+                }
+                None => Val::Null,
+            },
+            Ast::Filter(l, r, cond) => match self.eval(l, v)?.items() {
+                Some(items) => {
+                    self.charge(items.len())?;
+                    let mut kept = Vec::new();
+                    for i in items {
+                        if self.eval(cond, &i)?.truthy() {
+                            kept.push(i);
+                        }
+                    }
+                    self.project(&kept, r)?
+                }
+                None => Val::Null,
+            },
+            Ast::Flatten(l) => match self.eval(l, v)?.items() {
+                Some(items) => {
+                    let mut out = Vec::new();
+                    for i in items {
+                        match i.items() {
+                            Some(inner) => out.extend(inner),
+                            None => out.push(i),
+                        }
+                        self.charge(1)?;
+                    }
+                    Val::List(out)
+                }
+                None => Val::Null,
+            },
+            _ => Val::Null,
         })
     }
 
@@ -205,14 +225,5 @@ fn compare<'d, 's>(op: Cmp, a: &Val<'d, 's>, b: &Val<'d, 's>) -> Val<'d, 's> {
                 _ => ord != Ordering::Less,
             })
         }
-    }
-}
-
-/// Orders two values of the same sortable kind (numbers or strings).
-pub(crate) fn order(a: &Val, b: &Val) -> Option<Ordering> {
-    match (a.kind(), b.kind()) {
-        (Kind::Num, Kind::Num) => a.as_num()?.partial_cmp(&b.as_num()?),
-        (Kind::Str, Kind::Str) => Some(a.as_str()?.cmp(&b.as_str()?)),
-        _ => None,
     }
 }

@@ -10,6 +10,7 @@
 mod eval;
 mod functions;
 mod lexer;
+mod names;
 mod parser;
 mod value;
 
@@ -69,7 +70,7 @@ impl Expr {
     pub fn not_offline(&self) -> Option<String> {
         let mut found = None;
         calls(&self.ast, &mut |name| {
-            if found.is_none() && functions::NOT_OFFLINE.contains(&name) {
+            if found.is_none() && names::NOT_OFFLINE.contains(&name) {
                 found = Some(name.to_string());
             }
         });

@@ -2,8 +2,8 @@
 //! powers (as go-jmespath, which Kyverno runs). Function names are checked
 //! here, so an unknown function is an error of the policy, not of a run.
 
-use super::functions;
 use super::lexer::{lex, Cmp, Tok};
+use super::names;
 use super::value::Json;
 use super::Error;
 
@@ -206,7 +206,7 @@ impl Parser {
                     }
                 }
                 self.i += 1;
-                functions::check(&name, args.len()).map_err(|m| Error::new(at, m))?;
+                names::check(&name, args.len()).map_err(|m| Error::new(at, m))?;
                 Ast::Call(name, args)
             }
             Tok::Filter => self.filter(left)?,

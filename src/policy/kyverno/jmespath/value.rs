@@ -3,6 +3,7 @@
 //! that is a resource node still knows where it is written.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use super::super::scalar::Leaf;
 use super::super::value::leaf;
@@ -296,6 +297,15 @@ pub fn parse_text(text: &str) -> Option<Json> {
     };
     let mut budget = 100_000;
     Val::Node(root).owned(&mut budget).ok()
+}
+
+/// Orders two values of the same sortable kind (numbers or strings).
+pub fn order(a: &Val, b: &Val) -> Option<Ordering> {
+    match (a.kind(), b.kind()) {
+        (Kind::Num, Kind::Num) => a.as_num()?.partial_cmp(&b.as_num()?),
+        (Kind::Str, Kind::Str) => Some(a.as_str()?.cmp(&b.as_str()?)),
+        _ => None,
+    }
 }
 
 impl PartialEq for Val<'_, '_> {
