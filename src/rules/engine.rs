@@ -253,8 +253,9 @@ crate::declare_rule! {
     ///
     /// A policy file of `policies.paths` that cannot be used: YAML that does
     /// not parse, a Kyverno policy whose `spec.rules` cannot be read, a CEL
-    /// expression that does not compile (at the expression), a folder or
-    /// file that cannot be read. Reported at its place in the
+    /// or JMESPath (`{{ }}`) expression that does not compile or calls an
+    /// unknown function (at the expression), a condition with an unknown
+    /// operator, a folder or file that cannot be read. Reported at its place in the
     /// policy file; every other policy and file is still checked.
     ///
     /// ## Why
@@ -288,9 +289,12 @@ crate::declare_rule! {
     /// A policy rule shipshape recognises but does not run offline, and why:
     /// mutate and generate rules (they act at admission or in the cluster),
     /// `verifyImages` and image validating policies (they need the
-    /// registry), rules whose `context` reads the cluster, and the Kyverno
-    /// forms not supported yet (`deny`, `preconditions`, `foreach`). Reported
-    /// once per rule at its place in the policy file, never as a pass.
+    /// registry), rules whose `context` reads the cluster (`configMap`,
+    /// `apiCall`, `imageRegistry`) or whose variables need the admission
+    /// request (`request.userInfo`, `serviceAccountName`) or the clock
+    /// (`time_now_utc()`), and the Kyverno forms not supported yet
+    /// (`celPreconditions`, `podSecurity`). Reported once per rule at its
+    /// place in the policy file, never as a pass.
     ///
     /// ## Why
     /// A rule that is skipped must say so, rather than look like a pass.
