@@ -397,3 +397,101 @@ fn foreach(
     }
     Ok((applied, None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {team: a}}\nspec:\n  containers:\n    - {name: a, image: 'nginx:1', ports: [{hostPort: 53}]}\n    - {name: b, image: 'busybox:latest'}\n";
+
+    /// The verdict of a rule (YAML of one rule) on `POD`, with what a
+    /// failure points at.
+    fn decide(rule: &str) -> (String, String) {
+        let (ps, rs) = (
+            parse_stream(rule, &Limits::default()),
+            parse_stream(POD, &Limits::default()),
+        );
+        let doc = rs.docs[0].root().unwrap();
+        let logic = match Logic::read(ps.docs[0].root().unwrap()) {
+            Ok(l) => l,
+            Err(Bad::Invalid { message, .. }) => return ("invalid".into(), message),
+            Err(Bad::Undecidable(why)) => return ("undecidable".into(), why),
+        };
+        match logic.decide(doc, doc, "default") {
+            Verdict::Pass => ("pass".into(), String::new()),
+            Verdict::Skip { reason } => ("skip".into(), reason),
+            Verdict::Error { message } => ("error".into(), message),
+            Verdict::Fail { at, message } => {
+                ("fail".into(), format!("{} | {message}", &POD[at.range()]))
+            }
+        }
+    }
+
+    #[test]
+    fn deny_and_preconditions() {
+        let deny = "validate:\n  message: 'port of {{ request.object.metadata.name }}'\n  deny:\n    conditions:\n      any:\n        - {key: '{{ request.object.spec.containers[].ports[].hostPort }}', operator: AnyNotIn, value: 5000-6000}\n";
+        assert_eq!(decide(deny), ("fail".into(), "53 | port of web".into()));
+        let pre = format!("preconditions:\n  all:\n    - {{key: '{{{{ request.object.metadata.labels.team }}}}', operator: Equals, value: b}}\n{deny}");
+        assert_eq!(decide(&pre).0, "skip");
+        let met = pre.replace("value: b}", "value: '?'}");
+        assert_eq!(decide(&met).0, "fail");
+        // The old list form, and a deny with no conditions.
+        let list = "validate:\n  deny:\n    conditions:\n      - {key: '{{ request.operation }}', operator: Equals, value: CREATE}\n";
+        assert_eq!(decide(list).0, "fail");
+        assert_eq!(decide("validate: {deny: {}}\n").1, "Pod | ");
+        let pass = deny.replace("AnyNotIn", "AnyIn");
+        assert_eq!(decide(&pass).0, "pass");
+    }
+
+    #[test]
+    fn foreach_points_at_the_element() {
+        let rule = "validate:\n  message: '{{ element.name }} uses latest'\n  foreach:\n    - list: request.object.spec.containers\n      preconditions:\n        all: [{key: '{{ element.name }}', operator: NotEquals, value: x}]\n      deny:\n        conditions:\n          all: [{key: '{{ ends_with(element.image, '':latest'') }}', operator: Equals, value: true}]\n";
+        assert_eq!(
+            decide(rule),
+            (
+                "fail".into(),
+                "{name: b, image: 'busybox:latest'} | b uses latest".into()
+            )
+        );
+        // A pattern applies to each element; none applying skips the rule.
+        let pat = "validate:\n  foreach:\n    - list: request.object.spec.containers\n      pattern: {image: '!*:latest'}\n";
+        assert_eq!(decide(pat).0, "fail");
+        let none = "validate:\n  foreach:\n    - list: request.object.spec.initContainers\n      pattern: {image: '!*:latest'}\n";
+        assert_eq!(decide(none).0, "skip");
+    }
+
+    #[test]
+    fn context_variables_and_patterns_with_variables() {
+        let rule = "context:\n  - name: team\n    variable: {jmesPath: request.object.metadata.labels.team, default: none}\n  - name: want\n    variable: {value: {image: 'nginx:*'}}\nvalidate:\n  pattern:\n    metadata: {labels: {team: '{{ team }}'}}\n    spec: {containers: [{name: '{{ request.object.spec.containers[0].name }} | b'}]}\n";
+        assert_eq!(decide(rule).0, "pass");
+        let other = rule.replace(
+            "labels: {team: '{{ team }}'}",
+            "labels: {team: '{{ want.image }}'}",
+        );
+        assert_eq!(decide(&other).0, "fail");
+        // A variable that resolves to nothing in a pattern is an error.
+        let missing = rule.replace("'{{ team }}'", "'{{ request.object.nope }}'");
+        assert_eq!(decide(&missing).0, "error");
+    }
+
+    #[test]
+    fn what_cannot_be_decided_or_read() {
+        let cm = "context: [{name: c, configMap: {name: x, namespace: y}}]\nvalidate: {deny: {}}\n";
+        assert!(decide(cm).1.contains("configMap"));
+        let ui = "validate:\n  deny:\n    conditions: [{key: '{{ request.userInfo.username }}', operator: Equals, value: x}]\n";
+        assert_eq!(decide(ui).0, "undecidable");
+        let op = "validate:\n  deny:\n    conditions: [{key: a, operator: Matches, value: x}]\n";
+        assert_eq!(
+            decide(op),
+            (
+                "invalid".into(),
+                "unknown condition operator `Matches`".into()
+            )
+        );
+        let bad = "validate:\n  foreach:\n    - list: 'request.object.spec.containers[?'\n      deny: {}\n";
+        assert_eq!(decide(bad).0, "invalid");
+        let budget = "validate:\n  deny:\n    conditions: [{key: '{{ divide(`1`, `0`) }}', operator: Equals, value: x}]\n";
+        assert_eq!(decide(budget).0, "error");
+    }
+}
