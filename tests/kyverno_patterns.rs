@@ -1,14 +1,17 @@
-//! Kyverno's own policy library as a test of the pattern matcher and the
-//! rule matching: every `kyverno-test.yaml` of
-//! `../shared/corpus/kyverno__policies` whose rule is a `validate.pattern` or
-//! `validate.anyPattern` the crate decides offline (no preconditions,
-//! context, variables in match or pattern, deny, foreach, ...) is replayed:
-//! the policy is read with `Policy::read`, each resource matched with
-//! `Policy::applies` (kinds, names, namespaces, selectors, exclude), and the
-//! verdicts compared with the results the test expects. A resource the rule
-//! does not apply to is a `skip` (Kyverno's CLI shows it as excluded).
-//! Results on pod controllers through auto-generated rules are replayed on
-//! the pod template and counted apart.
+//! Kyverno's own policy library as a test of the pattern matcher, the
+//! rule matching and the JMESPath logic: every `kyverno-test.yaml` of
+//! `../shared/corpus/kyverno__policies` whose rule the crate decides offline
+//! is replayed: the policy is read with `Policy::read`, each resource
+//! matched with `Policy::applies` (kinds, names, namespaces, selectors,
+//! exclude), and the verdicts compared with the results the test expects.
+//! A resource the rule does not apply to is a `skip` (Kyverno's CLI shows
+//! it as excluded). Results on pod controllers through auto-generated rules
+//! are replayed on the pod template and counted apart. Rules with
+//! `context`, `preconditions`, `deny`, `foreach` or `{{ }}` variables
+//! (`Check::Logic`) are counted by family (deny, foreach, pattern, and
+//! those with preconditions), pod controllers included; what needs the
+//! cluster is left out, with the reason. The test's `variables:` values
+//! files are not read (the request is a `CREATE`).
 
 mod common;
 #[path = "common/kyverno_suite.rs"]

@@ -126,15 +126,7 @@ impl<'d, 's> Val<'d, 's> {
                 .iter()
                 .find(|(k, _)| k == key)
                 .map_or(Val::Null, |(_, v)| v.clone()),
-            Val::Node(n) => {
-                let n = n.resolve();
-                if !n.is_map() {
-                    return Val::Null;
-                }
-                n.entries()
-                    .find(|(k, _)| key_text(*k) == key)
-                    .map_or(Val::Null, |(_, v)| Val::Node(v))
-            }
+            Val::Node(n) => n.resolve().get(key).map_or(Val::Null, Val::Node),
             _ => Val::Null,
         }
     }
