@@ -30,7 +30,15 @@ impl Eval {
     pub fn eval<'d, 's>(&mut self, ast: &Ast, v: &Val<'d, 's>) -> R<'d, 's> {
         self.charge(1)?;
         Ok(match ast {
-            Ast::Identity => v.clone(),
+            // Copying a built list or map costs its length (a node is a handle).
+            Ast::Identity => {
+                match v {
+                    Val::List(l) => self.charge(l.len())?,
+                    Val::Map(m) => self.charge(m.len())?,
+                    _ => {}
+                }
+                v.clone()
+            }
             Ast::Field(k) => v.field(k),
             Ast::Index(i) => match v.items() {
                 Some(items) => {
