@@ -40,25 +40,7 @@ impl Eval {
                 v.clone()
             }
             Ast::Field(k) => v.field(k),
-            Ast::Index(i) => match v.items() {
-                Some(items) => {
-                    self.charge(items.len())?;
-                    let n = items.len() as i64;
-                    let at = if *i < 0 { n + i } else { *i };
-                    usize::try_from(at)
-                        .ok()
-                        .and_then(|a| items.get(a).cloned())
-                        .unwrap_or(Val::Null)
-                }
-                None => Val::Null,
-            },
-            Ast::Slice(parts) => match v.items() {
-                Some(items) => {
-                    self.charge(items.len())?;
-                    Val::List(slice(&items, parts))
-                }
-                None => Val::Null,
-            },
+            Ast::Index(_) | Ast::Slice(_) => self.index(ast, v)?,
             Ast::Literal(l) => l.clone(),
             Ast::Sub(l, r) => {
                 let left = self.eval(l, v)?;
@@ -127,6 +109,32 @@ impl Eval {
             }
             // Only a function's argument can be an expression reference.
             Ast::ExpRef(_) => Val::Null,
+        })
+    }
+
+    /// `[n]` and slices.
+    fn index<'d, 's>(&mut self, ast: &Ast, v: &Val<'d, 's>) -> R<'d, 's> {
+        Ok(match ast {
+            Ast::Index(i) => match v.items() {
+                Some(items) => {
+                    self.charge(items.len())?;
+                    let n = items.len() as i64;
+                    let at = if *i < 0 { n + i } else { *i };
+                    usize::try_from(at)
+                        .ok()
+                        .and_then(|a| items.get(a).cloned())
+                        .unwrap_or(Val::Null)
+                }
+                None => Val::Null,
+            },
+            Ast::Slice(parts) => match v.items() {
+                Some(items) => {
+                    self.charge(items.len())?;
+                    Val::List(slice(&items, parts))
+                }
+                None => Val::Null,
+            },
+            _ => Val::Null,
         })
     }
 
