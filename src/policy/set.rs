@@ -396,6 +396,11 @@ impl PolicySet {
                         true,
                     ),
                 };
+                // A deny rule with no message says what happened.
+                let message = match message.is_empty() {
+                    true => "denied by the rule's conditions".to_string(),
+                    false => message,
+                };
                 out.push(Violation {
                     rule: meta,
                     at,

@@ -107,7 +107,10 @@ fn var<'d, 's>(p: &Part, ctx: &Val<'d, 's>, lenient: bool) -> Result<Val<'d, 's>
         Part::Var(e) => e.eval(ctx)?,
         Part::Nested(inner) => {
             let src = text(inner, ctx, lenient)?;
-            let e = Expr::compile(src.trim()).map_err(|e| format!("`{src}`: {}", e.message))?;
+            // Not quoted: the text holds the resource's values (a Secret's).
+            let e = Expr::compile(src.trim()).map_err(|_| {
+                "a variable does not compile once its inner variables are substituted"
+            })?;
             e.eval(ctx)?
         }
     };
