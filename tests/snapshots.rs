@@ -137,6 +137,7 @@ rule_snapshots! {
     rule_policies_fail_cel => "rules/policies/fail-cel",
     rule_policies_effective_namespace => "rules/policies/effective-namespace",
     rule_policies_effective_images => "rules/policies/effective-images",
+    rule_policies_fail_deny => "rules/policies/fail-deny",
 }
 
 #[test]

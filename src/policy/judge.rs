@@ -98,9 +98,12 @@ impl PolicySet {
                     continue;
                 };
                 let generated = (name != *rule).then_some(name);
-                let said = match &c.body {
-                    Body::Kyverno(p) => p.rules[i].message.as_deref(),
-                    Body::Cel(_) | Body::Lazy(_) => None,
+                let (said, substituted) = match &c.body {
+                    Body::Kyverno(p) => (
+                        p.rules[i].message.as_deref(),
+                        matches!(&p.rules[i].check, Check::Logic(l) if l.message_has_vars()),
+                    ),
+                    Body::Cel(_) | Body::Lazy(_) => (None, false),
                 };
                 let (at, message, error) = match verdict {
                     Verdict::Pass | Verdict::Skip { .. } => continue,
@@ -108,6 +111,13 @@ impl PolicySet {
                     Verdict::Fail { at, message } if secret_like => {
                         (at, said.unwrap_or(&message).to_string(), false)
                     }
+                    // A message with variables arrives substituted.
+                    Verdict::Fail { at, message } if substituted || message.is_empty() => (
+                        at,
+                        said.filter(|_| message.is_empty())
+                            .map_or(message, str::to_string),
+                        false,
+                    ),
                     Verdict::Fail { at, message } => match said {
                         Some(said) => (at, format!("{said}: {message}"), false),
                         None => (at, message, false),
@@ -115,6 +125,11 @@ impl PolicySet {
                     Verdict::Error { message } => {
                         (kind_at, format!("{UNDECIDED_PREFIX}{message}"), true)
                     }
+                };
+                // A deny rule with no message says what happened.
+                let message = match message.is_empty() {
+                    true => "denied by the rule's conditions".to_string(),
+                    false => message,
                 };
                 out.push(Violation {
                     rule: meta,
@@ -151,7 +166,8 @@ fn kyverno_verdicts(
         let verdict = match &rule.check {
             Check::Pattern(p) => validate_pattern(at, p),
             Check::AnyPattern(list) => validate_any_pattern(at, list),
-            Check::Undecidable(_) => continue,
+            Check::Logic(l) => l.decide(doc, at, &resource.namespace),
+            Check::Undecidable(_) | Check::Invalid { .. } => continue,
         };
         out.push((i, name, verdict));
     }

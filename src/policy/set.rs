@@ -250,6 +250,16 @@ impl PolicySet {
     ) {
         let mut metas = Vec::with_capacity(policy.rules.len());
         for rule in &policy.rules {
+            if let Check::Invalid { at, message } = &rule.check {
+                let message = format!(
+                    "rule `{}` of policy `{}` is not run: {message}",
+                    meta::clean_id(&rule.name),
+                    meta::clean_id(&policy.name),
+                );
+                self.problem(origin, Some(*at), message, Severity::Error);
+                metas.push((rule.name.clone(), None));
+                continue;
+            }
             if let Check::Undecidable(why) = &rule.check {
                 if cel && why == "validate uses `cel`" {
                     metas.push((rule.name.clone(), None));

@@ -40,10 +40,7 @@ pub fn explain(why: &str) -> String {
         "rule uses `verifyImages`" => {
             "image verification needs the registry (network), which shipshape never reaches"
         }
-        "rule uses `context`" => "its `context` reads the cluster or external data",
-        "rule uses `preconditions`" => "`preconditions` are not supported yet",
-        "validate uses `deny`" => "`deny` conditions are not supported yet",
-        "validate uses `foreach`" => "`foreach` is not supported yet",
+        "rule uses `celPreconditions`" => "`celPreconditions` are not supported yet",
         "validate uses `podSecurity`" => "`podSecurity` is not supported yet",
         _ => return why.to_string(),
     };

@@ -253,13 +253,14 @@ crate::declare_rule! {
     ///
     /// A policy file of `policies.paths` that cannot be used: YAML that does
     /// not parse, a Kyverno policy whose `spec.rules` cannot be read, a CEL
-    /// expression that does not compile (at the expression), a folder or
-    /// file that cannot be read. Reported at its place in the
-    /// policy file; every other policy and file is still checked. A rule
-    /// that errors when evaluated on some object (a CEL expression reading a
-    /// field the object does not have) is a warning at the rule, with the
-    /// number of objects and the first; each such object has an info
-    /// finding of the rule: nothing was decided there.
+    /// or JMESPath (`{{ }}`) expression that does not compile or calls an
+    /// unknown function (at the expression), a condition with an unknown
+    /// operator, a folder or file that cannot be read. Reported at its place
+    /// in the policy file; every other policy and file is still checked. A
+    /// rule that errors when evaluated on some object (a CEL expression
+    /// reading a field the object does not have) is a warning at the rule,
+    /// with the number of objects and the first; each such object has an
+    /// info finding of the rule: nothing was decided there.
     ///
     /// ## Why
     /// A policy that silently does not run is a guardrail that is not there.
@@ -292,9 +293,12 @@ crate::declare_rule! {
     /// A policy rule shipshape recognises but does not run offline, and why:
     /// mutate and generate rules (they act at admission or in the cluster),
     /// `verifyImages` and image validating policies (they need the
-    /// registry), rules whose `context` reads the cluster, and the Kyverno
-    /// forms not supported yet (`deny`, `preconditions`, `foreach`). Reported
-    /// once per rule at its place in the policy file, never as a pass.
+    /// registry), rules whose `context` reads the cluster (`configMap`,
+    /// `apiCall`, `imageRegistry`) or whose variables need the admission
+    /// request (`request.userInfo`, `serviceAccountName`) or the clock
+    /// (`time_now_utc()`), and the Kyverno forms not supported yet
+    /// (`celPreconditions`, `podSecurity`). Reported once per rule at its
+    /// place in the policy file, never as a pass.
     ///
     /// ## Why
     /// A rule that is skipped must say so, rather than look like a pass.

@@ -1,4 +1,4 @@
-//! Kyverno's `validate.pattern` and `validate.anyPattern`, offline.
+//! Kyverno's `validate` rules (pattern, anyPattern, deny, foreach), offline.
 //!
 //! `pattern` walks the resource and the pattern together (maps, lists,
 //! anchors); `anchor` reads anchored keys and expands wildcard label and
@@ -9,16 +9,30 @@
 //! mismatch makes the rule skip rather than fail. `policy` reads a policy
 //! document's rules and decides which apply to a resource (auto-generated
 //! pod controller rules included); `filter` holds its `match`/`exclude`.
+//!
+//! Rules beyond a fixed pattern (`context` variables, `preconditions`,
+//! `validate.deny`, `validate.foreach`, `{{ }}` variables) are [`Logic`]
+//! (`logic`): `jmespath` evaluates Kyverno's JMESPath subset and functions
+//! over resource nodes (so a result knows where it is written); `vars`
+//! reads policy values into templates and builds the context Kyverno's CLI
+//! gives a resource; `condition` decides `any`/`all` conditions. What needs
+//! the cluster, a registry or the admission request is undecidable, never
+//! guessed; an expression that does not compile is an error of the policy.
 
 mod anchor;
+mod condition;
 mod filter;
+pub mod jmespath;
+mod logic;
 mod pattern;
 mod policy;
 mod scalar;
 mod value;
+pub mod vars;
 
 pub(crate) use filter::{is_cluster_scoped, strings};
 pub use filter::{names_kind, Block, Filter, Gen, Met, Resource, Selector, SelectorOp};
+pub use logic::Logic;
 pub(crate) use policy::{annotations, generated_from, rule_meets};
 pub use policy::{Applies, Check, Policy, Rule, POD_CONTROLLERS};
 // A resource node as the JSON Kyverno reads: `policy::cel` types its values so.

@@ -5,7 +5,8 @@
 //! `spec.jobTemplate.spec.template`.
 
 use super::filter::{names_kind, Block, Gen, Met, Resource};
-use super::Pattern;
+use super::vars::Bad;
+use super::{Logic, Pattern};
 use crate::yaml::{NodeRef, Span};
 
 /// The pod controllers Kyverno generates rules for.
@@ -26,6 +27,14 @@ const AUTOGEN_ANNOTATION: &str = "pod-policies.kyverno.io/autogen-controllers";
 pub enum Check {
     Pattern(Pattern),
     AnyPattern(Vec<Pattern>),
+    /// `context`, `preconditions`, `deny`, `foreach` or `{{ }}` variables.
+    Logic(Box<Logic>),
+    /// The rule cannot be read (a bad expression or operator): an error
+    /// of the policy, at `at`.
+    Invalid {
+        at: Span,
+        message: String,
+    },
     /// Not decidable offline yet (preconditions, context, variables, deny,
     /// foreach, CEL, mutate, ...): why.
     Undecidable(String),
@@ -81,16 +90,20 @@ pub enum Applies<'r, 't> {
     Unknown(String),
 }
 
-const RULE_KEYS: [&str; 6] = [
+const RULE_KEYS: [&str; 8] = [
     "name",
+    "context",
+    "preconditions",
     "reportProperties",
     "match",
     "exclude",
     "validate",
     "skipBackgroundRequests",
 ];
-const VALIDATE_KEYS: [&str; 6] = [
+const VALIDATE_KEYS: [&str; 8] = [
     "message",
+    "deny",
+    "foreach",
     "pattern",
     "anyPattern",
     "failureAction",
@@ -129,29 +142,41 @@ fn undecidable(rule: NodeRef) -> Option<String> {
             return Some(format!("validate uses `{key}`"));
         }
     }
-    if validate
-        .get("pattern")
-        .or(validate.get("anyPattern"))
-        .is_none()
+    if ["pattern", "anyPattern", "deny", "foreach"]
+        .iter()
+        .all(|k| validate.get(k).is_none())
     {
-        return Some("validate has no pattern or anyPattern".into());
+        return Some("validate has no pattern, anyPattern, deny or foreach".into());
     }
     let mut budget = 100_000;
     let parts = ["match", "exclude"].map(|k| rule.get(k));
-    let pats = [validate.get("pattern"), validate.get("anyPattern")];
     if parts
         .into_iter()
-        .chain(pats)
         .flatten()
         .any(|n| has_variable(n, &mut budget))
     {
         return Some(if budget == 0 {
-            "match or pattern too large to scan for `{{ }}` variables".into()
+            "match too large to scan for `{{ }}` variables".into()
         } else {
-            "uses `{{ }}` variables".into()
+            "match or exclude uses `{{ }}` variables".into()
         });
     }
     None
+}
+
+/// Whether the rule needs [`Logic`] rather than a fixed pattern.
+fn needs_logic(rule: NodeRef, validate: NodeRef) -> bool {
+    let mut budget = 100_000;
+    ["context", "preconditions"]
+        .iter()
+        .any(|k| rule.get(k).is_some())
+        || ["deny", "foreach"]
+            .iter()
+            .any(|k| validate.get(k).is_some())
+        || [validate.get("pattern"), validate.get("anyPattern")]
+            .into_iter()
+            .flatten()
+            .any(|n| has_variable(n, &mut budget))
 }
 
 fn read_check(rule: NodeRef) -> Check {
@@ -161,6 +186,13 @@ fn read_check(rule: NodeRef) -> Check {
     let Some(validate) = rule.get("validate") else {
         return Check::Undecidable("not a validate rule".into());
     };
+    if needs_logic(rule, validate) {
+        return match Logic::read(rule) {
+            Ok(l) => Check::Logic(Box::new(l)),
+            Err(Bad::Undecidable(why)) => Check::Undecidable(why),
+            Err(Bad::Invalid { at, message }) => Check::Invalid { at, message },
+        };
+    }
     let read = |p| Pattern::read(p).map_err(|why| format!("the pattern cannot be used: {why}"));
     let check = match (validate.get("pattern"), validate.get("anyPattern")) {
         (Some(p), _) => read(p).map(Check::Pattern),
@@ -176,8 +208,10 @@ fn read_check(rule: NodeRef) -> Check {
 
 /// The node an undecidable rule's reason names, where one key is to blame.
 fn why_at(rule: NodeRef, check: &Check) -> Span {
-    let Check::Undecidable(why) = check else {
-        return rule.span();
+    let why = match check {
+        Check::Undecidable(why) => why,
+        Check::Invalid { at, .. } => return *at,
+        _ => return rule.span(),
     };
     let key = why.split('`').nth(1).unwrap_or_default();
     let validate = rule.get("validate");
@@ -210,7 +244,7 @@ fn read_rule(n: NodeRef) -> Result<Rule, String> {
         Some(b) => match Block::read(b) {
             Ok(b) => Some(b),
             Err(why) => {
-                if !matches!(check, Check::Undecidable(_)) {
+                if !matches!(check, Check::Undecidable(_) | Check::Invalid { .. }) {
                     check = Check::Undecidable(format!("`{key}`: {why}"));
                 }
                 None
@@ -219,7 +253,7 @@ fn read_rule(n: NodeRef) -> Result<Rule, String> {
     };
     let matches = block("match");
     let exclude = block("exclude");
-    if matches.is_none() && !matches!(check, Check::Undecidable(_)) {
+    if matches.is_none() && !matches!(check, Check::Undecidable(_) | Check::Invalid { .. }) {
         check = Check::Undecidable("rule has no `match`".into());
     }
     Ok(Rule {
@@ -629,25 +663,20 @@ spec:
         for (from, to, why) in [
             (
                 "      validate:",
-                "      preconditions: {}\n      validate:",
-                "preconditions",
+                "      celPreconditions: []\n      validate:",
+                "celPreconditions",
             ),
             (
                 "      validate:",
-                "      context: []\n      validate:",
-                "context",
+                "      context: [{name: c, configMap: {name: x}}]\n      validate:",
+                "configMap",
             ),
             (
-                "        pattern:",
-                "        deny: {}\n        pattern:",
-                "deny",
+                "!*:latest",
+                "'{{ request.userInfo.username }}'",
+                "request.userInfo",
             ),
-            (
-                "        pattern:",
-                "        foreach: []\n        pattern:",
-                "foreach",
-            ),
-            ("!*:latest", "{{ request.object.x }}", "{{ }}"),
+            ("kinds: [Pod]", "kinds: ['{{ x }}']", "match"),
             (
                 "      validate:",
                 "      mutate: {}\n      validate:",
@@ -661,6 +690,41 @@ spec:
                 Check::Undecidable(reason) => assert!(reason.contains(why), "{reason}"),
                 other => panic!("{why}: {other:?}"),
             }
+        }
+        // Preconditions, context variables, deny, foreach and variables
+        // in patterns are decided.
+        for (from, to, family) in [
+            (
+                "      validate:",
+                "      preconditions: {all: [{key: a, operator: Equals, value: a}]}\n      validate:",
+                "pattern",
+            ),
+            (
+                "      validate:",
+                "      context: [{name: c, variable: {value: 1}}]\n      validate:",
+                "pattern",
+            ),
+            ("        pattern:", "        deny: {}\n        pattern:", "pattern"),
+            ("!*:latest", "'{{ request.object.x }}'", "pattern"),
+        ] {
+            let p = POLICY.replace(from, to);
+            let s = parse(&p);
+            let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+            match &read.rules[0].check {
+                Check::Logic(l) => assert_eq!(l.family(), family, "{to}"),
+                other => panic!("{to}: {other:?}"),
+            }
+        }
+        // A bad expression is an error of the policy, where it is written.
+        let p = POLICY.replace("!*:latest", "'{{ nope(request.object) }}'");
+        let s = parse(&p);
+        let read = Policy::read(s.docs[0].root().unwrap()).unwrap();
+        match &read.rules[0].check {
+            Check::Invalid { at, message } => {
+                assert!(message.contains("unknown function `nope()`"), "{message}");
+                assert_eq!(&p[at.range()], "\"'{{ nope(request.object) }}'\"");
+            }
+            other => panic!("{other:?}"),
         }
         // A variable in the message does not change the verdict.
         let p = POLICY.replace("no latest", "'{{ request.object.metadata.name }}'");

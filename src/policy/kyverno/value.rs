@@ -3,6 +3,7 @@
 //! metadata wildcards can rewrite its keys) and a resource node as the
 //! JSON value Kyverno sees.
 
+use super::jmespath::Val;
 use super::scalar::{Leaf, PatScalar};
 use crate::yaml::{NodeRef, ScalarStyle};
 
@@ -55,6 +56,26 @@ fn read(node: NodeRef, depth: usize, count: &mut usize) -> Result<Pat, String> {
         Leaf::Str(s) => PatScalar::Str(s.to_string()),
         Leaf::Map | Leaf::Seq => PatScalar::Null,
     }))
+}
+
+/// A pattern from a value its variables were substituted into.
+pub(crate) fn pat_of(v: &Val) -> Pat {
+    match v.norm() {
+        Val::Null => Pat::Scalar(PatScalar::Null),
+        Val::Bool(b) => Pat::Scalar(PatScalar::Bool(b)),
+        Val::Num(n) => Pat::Scalar(PatScalar::Num(n)),
+        Val::Str(s) => Pat::Scalar(PatScalar::Str(s.into_owned())),
+        v => match v.items() {
+            Some(items) => Pat::Seq(items.iter().map(pat_of).collect()),
+            None => Pat::Map(
+                v.entries()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(k, x)| (k.clone(), pat_of(x)))
+                    .collect(),
+            ),
+        },
+    }
 }
 
 /// The number of nodes of a pattern, counted up to `limit`.
