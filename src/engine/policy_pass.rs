@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::policy_render::{self, Judged};
-use super::reparse::{for_objects, map_in_order, shifted};
+use super::reparse::{for_objects, map_in_order, shift_finding, shifted};
 use crate::config::Config;
 use crate::finding::{FileId, Finding};
 use crate::index::RepoIndex;
@@ -246,13 +246,7 @@ fn judge_file<'n, 't>(
                 namespace_object,
             };
             crate::rules::policy::check(run.set, obj, pass, &mut cx);
-            for mut finding in found {
-                finding.primary.span = shifted(finding.primary.span, shift);
-                for r in &mut finding.related {
-                    r.at.span = shifted(r.at.span, shift);
-                }
-                out.push(finding);
-            }
+            out.extend(found.into_iter().map(|f| shift_finding(f, shift)));
             true
         },
     );

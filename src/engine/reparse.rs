@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::finding::Finding;
 use crate::model::k8s;
 use crate::yaml::{self, Span};
 
@@ -19,6 +20,15 @@ pub(super) fn map_in_order<T: Sync, R: Send>(
     } else {
         items.iter().map(f).collect()
     }
+}
+
+/// A finding of a document parsed alone, moved to its place in the file.
+pub(super) fn shift_finding(mut f: Finding, by: u32) -> Finding {
+    f.primary.span = shifted(f.primary.span, by);
+    for r in &mut f.related {
+        r.at.span = shifted(r.at.span, by);
+    }
+    f
 }
 
 pub(super) fn shifted(s: Span, by: u32) -> Span {

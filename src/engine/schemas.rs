@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::reparse::{for_objects, map_in_order, shifted};
+use super::reparse::{for_objects, map_in_order, shift_finding, shifted};
 use crate::config::{Config, Level};
 use crate::finding::{FileId, Finding, Location};
 use crate::index::RepoIndex;
@@ -452,13 +452,7 @@ fn revalidate(
             deferred: Vec::new(),
         };
         schema_violation::check_object_with(obj, schema, true, &mut cx);
-        for mut finding in found {
-            finding.primary.span = shifted(finding.primary.span, shift);
-            for r in &mut finding.related {
-                r.at.span = shifted(r.at.span, shift);
-            }
-            out.push(finding);
-        }
+        out.extend(found.into_iter().map(|f| shift_finding(f, shift)));
         true
     });
     out
