@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use super::builtin;
-use super::cel::{self, CelPolicy, Family};
+use super::cel::{self, CelPolicy, Family, Subject};
 use super::kinds::{kyverno_resources, resources_of};
 use super::kyverno::{
     annotations, generated_from, validate_any_pattern, validate_pattern, Applies, Check, Policy,
@@ -329,7 +329,8 @@ impl PolicySet {
         let secret_like = kind.contains("Secret");
         let kind_at = doc.get("kind").map_or(doc.span(), |k| k.span());
         let plural = cel::plural(kind);
-        let mut resource: Option<Resource> = None;
+        // Read, and converted for CEL, once for every policy that applies.
+        let mut subject: Option<Subject> = None;
         for c in &self.compiled {
             if c.resources.as_ref().is_some_and(|r| !r.contains(&plural)) {
                 continue;
@@ -337,17 +338,17 @@ impl PolicySet {
             let mut judged = Vec::new();
             match &c.body {
                 Body::Kyverno(policy) => {
-                    let r = resource.get_or_insert_with(|| {
-                        let mut r = Resource::read(doc);
-                        r.default_namespace("default");
-                        r
-                    });
-                    kyverno_verdicts(policy, &c.rules, (doc, r), &mut judged)
+                    let s = subject.get_or_insert_with(|| Subject::new(doc, "default"));
+                    kyverno_verdicts(policy, &c.rules, (doc, &s.resource), &mut judged)
                 }
-                Body::Cel(p) => cel_verdicts(p, &c.rules, doc, &mut judged),
+                Body::Cel(p) => {
+                    let s = subject.get_or_insert_with(|| Subject::new(doc, "default"));
+                    cel_verdicts(p, &c.rules, s, &mut judged)
+                }
                 Body::Lazy(l) => {
                     if let Some(p) = l.get() {
-                        cel_verdicts(p, &c.rules, doc, &mut judged)
+                        let s = subject.get_or_insert_with(|| Subject::new(doc, "default"));
+                        cel_verdicts(p, &c.rules, s, &mut judged)
                     }
                 }
             }
@@ -431,13 +432,17 @@ fn kyverno_verdicts(
 fn cel_verdicts(
     p: &CelPolicy,
     rules: &[(String, Option<&'static RuleMeta>)],
-    doc: NodeRef,
+    subject: &Subject,
     out: &mut Vec<(usize, String, Verdict)>,
 ) {
     if rules.iter().all(|(_, m)| m.is_none()) {
         return;
     }
-    for (name, verdict) in p.evaluate(doc, "default") {
+    let inputs = cel::Inputs {
+        namespace: "default",
+        ..cel::Inputs::default()
+    };
+    for (name, verdict) in p.judge(subject, &inputs) {
         let base = generated_from(&name).unwrap_or(&name);
         let found = rules
             .iter()

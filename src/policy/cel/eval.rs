@@ -12,6 +12,7 @@ use cel::Value;
 use super::expr::{with_context, Budget, Expr};
 use super::field_path;
 use super::program::{Program, Validation};
+use super::subject::Subject;
 use super::value::{map_of, string, to_val};
 use crate::policy::kyverno::{Resource, Verdict};
 use crate::yaml::{unquoted_span, NodeRef, Span};
@@ -93,14 +94,13 @@ pub fn missing(
 
 /// The resource's root and, for an auto-generated rule, its pod template:
 /// where a `fieldPath` is looked up, the template first.
-pub struct Target<'r, 't> {
+pub struct Target<'s, 'r, 't> {
     /// A validation that fails to evaluate denies the request
     /// (`failurePolicy: Fail` of a VAP and of Kyverno's `validate.cel`),
     /// rather than being an error.
     pub errors_fail: bool,
-    pub resource: NodeRef<'r, 't>,
+    pub subject: &'s Subject<'r, 't>,
     pub template: Option<NodeRef<'r, 't>>,
-    pub request: Value,
 }
 
 fn variables_value(vars: &HashMap<Key, Value>) -> Value {
@@ -121,7 +121,7 @@ fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Arc<Budget>) -> Result<bool,
 
 /// Runs `program` on the target; `inputs` were checked with [`missing`].
 pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
-    let object = match to_val(target.resource) {
+    let object = match target.subject.object() {
         Ok(v) => v,
         Err(message) => return Verdict::Error { message },
     };
@@ -139,7 +139,7 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
     with_context(|ctx| {
         ctx.add_variable_as_val("object", object);
         ctx.add_variable_as_val("oldObject", Box::new(CelNull));
-        ctx.add_variable_from_value("request", target.request.clone());
+        ctx.add_variable_as_val("request", target.subject.request());
         ctx.add_variable_as_val("namespaceObject", namespace_object);
         ctx.add_variable_as_val("params", params);
         ctx.add_variable_from_value("variables", map_of([]));
@@ -163,7 +163,7 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
                 let message = format!("match condition `{}`: {e}", c.name);
                 return if target.errors_fail {
                     Verdict::Fail {
-                        at: kind_span(target.resource),
+                        at: kind_span(target.subject.node),
                         message,
                     }
                 } else {
@@ -190,7 +190,7 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
             Ok(true) => {}
             Ok(false) => fails.push((failure_span(v, target), message(v, ctx, &budget))),
             Err(e) if target.errors_fail => fails.push((
-                kind_span(target.resource),
+                kind_span(target.subject.node),
                 format!(
                     "expression '{}' resulted in error: {e}",
                     v.expr.source.trim()
@@ -223,10 +223,10 @@ fn failure_span(v: &Validation, target: &Target) -> Span {
         target
             .template
             .and_then(|t| field_path::resolve(t, p))
-            .or_else(|| field_path::resolve(target.resource, p))
+            .or_else(|| field_path::resolve(target.subject.node, p))
     })
     .map(|n| n.span())
-    .unwrap_or_else(|| kind_span(target.resource))
+    .unwrap_or_else(|| kind_span(target.subject.node))
 }
 
 /// `messageExpression`, else `message`, else Kubernetes' default.

@@ -30,6 +30,7 @@ mod matching;
 mod program;
 mod rewrite;
 mod rules;
+mod subject;
 mod value;
 
 pub use eval::Inputs;
@@ -37,6 +38,7 @@ pub use expr::{COST_LIMIT, MAX_SOURCE, TOTAL_COST_LIMIT};
 pub use k8s::MAX_STRING;
 pub use matching::plural;
 pub use program::CompileError;
+pub use subject::Subject;
 pub use value::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 
 use crate::policy::kyverno::Verdict;
@@ -116,13 +118,20 @@ impl CelPolicy {
 
     /// [`Self::evaluate`] with the namespace object or parameters known.
     pub fn evaluate_with(&self, resource: NodeRef, inputs: &Inputs) -> Vec<(String, Verdict)> {
+        self.judge(&Subject::new(resource, inputs.namespace), inputs)
+    }
+
+    /// [`Self::evaluate_with`] on a resource already read (`inputs.namespace`
+    /// is the one `subject` was read with): the subject's CEL value is
+    /// built once for every policy judging it.
+    pub fn judge(&self, subject: &Subject, inputs: &Inputs) -> Vec<(String, Verdict)> {
         match &self.body {
             Body::Admission(p) => p
-                .evaluate(resource, inputs)
+                .evaluate(subject, inputs)
                 .map(|v| (p.name.clone(), v))
                 .into_iter()
                 .collect(),
-            Body::Rules(p) => p.evaluate(resource, inputs),
+            Body::Rules(p) => p.evaluate(subject, inputs),
         }
     }
 }
