@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cel::objects::{Key, Map};
+use cel::common::types::{CelMap, CelMapKey};
 use cel::Value;
 
 use super::expr::{with_context, Budget, Expr};
 use super::field_path;
 use super::program::{Program, Validation};
+use super::shared::SharedMap;
 use super::subject::Subject;
 use super::value::{map_of, string, to_val};
 use crate::policy::kyverno::{Resource, Verdict};
@@ -103,10 +104,9 @@ pub struct Target<'s, 'r, 't> {
     pub template: Option<NodeRef<'r, 't>>,
 }
 
-fn variables_value(vars: &HashMap<Key, Value>) -> Value {
-    Value::Map(Map {
-        map: Arc::new(vars.clone()),
-    })
+/// `variables`: a map sharing the values (a copy per variable defined).
+fn variables_value(vars: &HashMap<CelMapKey<'static>, Box<dyn Val>>) -> Box<dyn Val> {
+    Box::new(SharedMap::new(CelMap::from(vars.clone())))
 }
 
 fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Arc<Budget>) -> Result<bool, String> {
@@ -142,14 +142,14 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
         ctx.add_variable_as_val("request", target.subject.request());
         ctx.add_variable_as_val("namespaceObject", namespace_object);
         ctx.add_variable_as_val("params", params);
-        ctx.add_variable_from_value("variables", map_of([]));
+        ctx.add_variable_as_val("variables", variables_value(&HashMap::new()));
         judge(program, target, ctx)
     })
 }
 
 /// Match conditions, variables and validations in `ctx`, which holds the
 /// inputs.
-fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict {
+fn judge(program: &Program, target: &Target, ctx: &mut cel::Context<'_, 'static>) -> Verdict {
     let budget = Arc::new(Budget::default());
     for c in &program.conditions {
         match eval_bool(&c.expr, ctx, &budget) {
@@ -175,10 +175,10 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
     let mut vars = HashMap::new();
     let mut var_errors = Vec::new();
     for v in &program.variables {
-        match v.expr.eval(ctx, &budget) {
+        match v.expr.eval_val(ctx, &budget) {
             Ok(value) => {
-                vars.insert(Key::String(Arc::new(v.name.clone())), value);
-                ctx.add_variable_from_value("variables", variables_value(&vars));
+                vars.insert(CelMapKey::from(v.name.clone()), value);
+                ctx.add_variable_as_val("variables", variables_value(&vars));
             }
             Err(e) => var_errors.push(format!("variable `{}`: {e}", v.name)),
         }

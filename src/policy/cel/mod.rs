@@ -30,6 +30,7 @@ mod matching;
 mod program;
 mod rewrite;
 mod rules;
+mod shared;
 mod subject;
 mod value;
 

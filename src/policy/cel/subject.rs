@@ -7,12 +7,11 @@
 
 use std::cell::OnceCell;
 
-use cel::common::types::CelNull;
 use cel::common::value::Val;
 
 use super::eval::request;
 use super::matching::plural;
-use super::value::to_val;
+use super::value::{shared, to_val};
 use crate::policy::kyverno::Resource;
 use crate::yaml::NodeRef;
 
@@ -39,7 +38,8 @@ impl<'r, 't> Subject<'r, 't> {
         }
     }
 
-    /// The resource as a CEL value (a copy to hand a context), or why it
+    /// The resource as a CEL value (a copy sharing its maps and lists, to
+    /// hand a context), or why it
     /// is too large to be one.
     pub fn object(&self) -> Result<Box<dyn Val>, String> {
         match self.object.get_or_init(|| to_val(self.node)) {
@@ -53,9 +53,7 @@ impl<'r, 't> Subject<'r, 't> {
         self.request
             .get_or_init(|| {
                 let r = &self.resource;
-                let value = request(r, &plural(&r.kind));
-                // Built of strings, maps and a bool: it always converts.
-                Box::<dyn Val>::try_from(value).unwrap_or_else(|_| Box::new(CelNull))
+                shared(request(r, &plural(&r.kind)))
             })
             .clone_as_boxed()
     }
