@@ -11,8 +11,10 @@
 //! resources with them, every evaluation bounded. `set` is a run's
 //! policies compiled once: the built-in sets of `rules/` (`builtin`) and
 //! the user's files, each rule registered as a rule (`meta`: id, severity,
-//! documentation).
+//! documentation); `bind` joins the VAP bindings of the user's files to
+//! their policies and runs a bound policy.
 
+mod bind;
 pub mod builtin;
 pub mod cel;
 mod kinds;

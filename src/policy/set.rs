@@ -7,8 +7,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::bind::{bound_verdicts, Binds};
 use super::builtin;
-use super::cel::{self, CelPolicy, Family, Subject};
+use super::cel::{self, Binding, CelPolicy, Family, ParamObject, Subject};
 use super::kinds::{kyverno_resources, resources_of};
 use super::kyverno::{
     annotations, generated_from, validate_any_pattern, validate_pattern, Applies, Check, Policy,
@@ -79,7 +80,13 @@ pub struct Compiled {
     pub help: Option<Arc<str>>,
     pub rules: Vec<(String, Option<&'static RuleMeta>)>,
     pub origin: Origin,
+    /// A ValidatingAdmissionPolicy's bindings in the policy files.
+    pub binds: Option<Arc<Binds>>,
 }
+
+/// A rule's verdict on a resource: (rule index, the rule's name as
+/// Kyverno reports it, verdict, the severity a binding gives a failure).
+pub type Judged = (usize, String, Verdict, Option<Severity>);
 
 /// A resource a policy rule judges failing (or could not decide).
 #[derive(Debug, Clone)]
@@ -93,6 +100,8 @@ pub struct Violation {
     pub generated: Option<String>,
     /// The policy errored on this resource rather than failing it.
     pub error: bool,
+    /// The severity its binding gives it (`None`: the rule's).
+    pub severity: Option<Severity>,
     /// The policy's remediation (`shipshape.dev/remediation`).
     pub help: Option<Arc<str>>,
 }
@@ -100,8 +109,12 @@ pub struct Violation {
 /// The policies of a run.
 #[derive(Debug, Default)]
 pub struct PolicySet {
-    compiled: Vec<Arc<Compiled>>,
+    pub(super) compiled: Vec<Arc<Compiled>>,
     pub problems: Vec<Problem>,
+    /// VAP bindings read, joined to their policies by `bind`.
+    pub(super) bindings: Vec<(Origin, Binding)>,
+    /// Documents of the policy files that may be a policy's parameters.
+    pub(super) params: Vec<(Origin, ParamObject)>,
     /// The text being read is a built-in file's: its CEL policies are
     /// compiled on first use ([`LazyCel`]).
     lazy: Option<&'static str>,
@@ -167,6 +180,17 @@ impl PolicySet {
         for (index, doc) in parsed.docs.iter().enumerate() {
             let Some(root) = doc.root() else { continue };
             let at_kind = root.get("kind").map(|k| k.span());
+            if cel::is_binding(root) {
+                policies += 1;
+                match Binding::read(root) {
+                    Ok(b) => self.bindings.push((origin.clone(), b)),
+                    Err(why) => {
+                        let why = format!("binding not read: {why}");
+                        self.problem(&origin, Some(root.span()), why, Severity::Error);
+                    }
+                }
+                continue;
+            }
             if let Some(why) = not_run_kind(root) {
                 policies += 1;
                 self.problem(&origin, at_kind, why, Severity::Info);
@@ -186,6 +210,7 @@ impl PolicySet {
                         }),
                         rules,
                         origin: origin.clone(),
+                        binds: None,
                     }));
                     if !kyverno {
                         policies += 1;
@@ -220,6 +245,10 @@ impl PolicySet {
                 continue;
             }
             if !kyverno {
+                // Any other document may be a VAP's parameters.
+                if let Some(p) = ParamObject::read(root).filter(|_| self.lazy.is_none()) {
+                    self.params.push((origin.clone(), p));
+                }
                 continue;
             }
             policies += 1;
@@ -240,7 +269,13 @@ impl PolicySet {
         }
     }
 
-    fn problem(&mut self, origin: &Origin, span: Option<Span>, message: String, sev: Severity) {
+    pub(super) fn problem(
+        &mut self,
+        origin: &Origin,
+        span: Option<Span>,
+        message: String,
+        sev: Severity,
+    ) {
         self.problems.push(Problem {
             origin: origin.clone(),
             span,
@@ -280,6 +315,7 @@ impl PolicySet {
             body: Body::Kyverno(policy),
             rules: metas,
             origin: origin.clone(),
+            binds: None,
         }));
     }
 
@@ -293,6 +329,7 @@ impl PolicySet {
             body: Body::Cel(p),
             rules,
             origin: origin.clone(),
+            binds: None,
         }));
     }
 
@@ -343,7 +380,12 @@ impl PolicySet {
                 }
                 Body::Cel(p) => {
                     let s = subject.get_or_insert_with(|| Subject::new(doc, "default"));
-                    cel_verdicts(p, &c.rules, s, &mut judged)
+                    match &c.binds {
+                        Some(b) if c.rules.iter().any(|(_, m)| m.is_some()) => {
+                            bound_verdicts(p, b, s, &mut judged)
+                        }
+                        _ => cel_verdicts(p, &c.rules, s, &mut judged),
+                    }
                 }
                 Body::Lazy(l) => {
                     if let Some(p) = l.get() {
@@ -352,7 +394,7 @@ impl PolicySet {
                     }
                 }
             }
-            for (i, name, verdict) in judged {
+            for (i, name, verdict, severity) in judged {
                 let (rule, Some(meta)) = &c.rules[i] else {
                     continue;
                 };
@@ -384,6 +426,7 @@ impl PolicySet {
                     generated,
                     error,
                     help: c.help.clone(),
+                    severity,
                 });
             }
         }
@@ -407,7 +450,7 @@ fn kyverno_verdicts(
     policy: &Policy,
     rules: &[(String, Option<&'static RuleMeta>)],
     (doc, resource): (NodeRef, &Resource),
-    out: &mut Vec<(usize, String, Verdict)>,
+    out: &mut Vec<Judged>,
 ) {
     for (i, (rule, (_, meta))) in policy.rules.iter().zip(rules).enumerate() {
         if meta.is_none() {
@@ -424,7 +467,7 @@ fn kyverno_verdicts(
             Check::AnyPattern(list) => validate_any_pattern(at, list),
             Check::Undecidable(_) => continue,
         };
-        out.push((i, name, verdict));
+        out.push((i, name, verdict, None));
     }
 }
 
@@ -433,7 +476,7 @@ fn cel_verdicts(
     p: &CelPolicy,
     rules: &[(String, Option<&'static RuleMeta>)],
     subject: &Subject,
-    out: &mut Vec<(usize, String, Verdict)>,
+    out: &mut Vec<Judged>,
 ) {
     if rules.iter().all(|(_, m)| m.is_none()) {
         return;
@@ -449,7 +492,7 @@ fn cel_verdicts(
             .position(|(r, _)| *r == name)
             .or_else(|| rules.iter().position(|(r, _)| r == base));
         if let Some(i) = found.filter(|&i| rules[i].1.is_some()) {
-            out.push((i, name, verdict));
+            out.push((i, name, verdict, None));
         }
     }
 }

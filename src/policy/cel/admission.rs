@@ -11,7 +11,7 @@ use super::program::{
 };
 use super::subject::Subject;
 use crate::policy::kyverno::{Met, Resource, Verdict};
-use crate::yaml::NodeRef;
+use crate::yaml::{NodeRef, Span};
 
 /// The pod controllers of Kyverno's ValidatingPolicy autogen: kind,
 /// API version, whether it is the CronJob shape.
@@ -39,6 +39,9 @@ pub struct AdmissionPolicy {
     pub constraints: Constraints,
     pub program: Program,
     pub param_kind: bool,
+    /// `paramKind`'s API version and kind, when it names both.
+    pub param_kind_of: Option<(String, String)>,
+    pub param_kind_at: Option<Span>,
     /// Evaluation errors deny (a VAP whose `failurePolicy` is not `Ignore`).
     errors_fail: bool,
     /// Why the policy is not decidable offline, if it is not.
@@ -118,6 +121,11 @@ impl AdmissionPolicy {
             constraints,
             program,
             param_kind: spec.get("paramKind").is_some_and(|p| !p.is_null()),
+            param_kind_of: spec
+                .str_at(&["paramKind", "apiVersion"])
+                .zip(spec.str_at(&["paramKind", "kind"]))
+                .map(|(a, k)| (a.to_string(), k.to_string())),
+            param_kind_at: spec.get("paramKind").map(|p| p.span()),
             errors_fail: !kyverno && spec.str_at(&["failurePolicy"]) != Some("Ignore"),
             undecidable,
             autogen,

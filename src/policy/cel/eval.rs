@@ -1,7 +1,8 @@
 //! One program run against one resource: the offline context (`object`,
 //! `request` as a CREATE, `oldObject` null, `namespaceObject` and `params`
 //! when given), match conditions, variables in order, validations; the
-//! verdict in Kyverno's terms, a failure at the most specific node.
+//! verdict in Kyverno's terms, a failure at the most specific node (its
+//! `fieldPath`, else the container it fails on, else the `kind`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use cel::common::types::{CelMap, CelMapKey};
 use cel::Value;
 
+use super::culprit::failing_container;
 use super::expr::{with_context, Budget, Expr};
 use super::field_path;
 use super::program::{Program, Validation};
@@ -29,6 +31,9 @@ pub struct Inputs<'r, 't> {
     pub namespace_object: Option<NodeRef<'r, 't>>,
     /// The policy's parameter object, when known.
     pub params: Option<NodeRef<'r, 't>>,
+    /// The parameter object already converted (a binding's, from the
+    /// policy files); used before `params`.
+    pub param_value: Option<&'r (dyn Val + 'static)>,
 }
 
 /// Where a failure points when no field path resolves: the resource's
@@ -87,7 +92,7 @@ pub fn missing(
     if uses.namespace_object && inputs.namespace_object.is_none() && !r.namespace.is_empty() {
         return Some("reads `namespaceObject`, which was not given".into());
     }
-    if (uses.params || has_param_kind) && inputs.params.is_none() {
+    if (uses.params || has_param_kind) && inputs.params.is_none() && inputs.param_value.is_none() {
         return Some("needs `params` (paramKind), which were not given".into());
     }
     None
@@ -131,11 +136,14 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
             None => Ok(Box::new(CelNull)),
         }
     };
-    let (namespace_object, params) =
-        match (optional(inputs.namespace_object), optional(inputs.params)) {
-            (Ok(ns), Ok(p)) => (ns, p),
-            (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
-        };
+    let params = match inputs.param_value {
+        Some(v) => Ok(v.clone_as_boxed()),
+        None => optional(inputs.params),
+    };
+    let (namespace_object, params) = match (optional(inputs.namespace_object), params) {
+        (Ok(ns), Ok(p)) => (ns, p),
+        (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
+    };
     with_context(|ctx| {
         ctx.add_variable_as_val("object", object);
         ctx.add_variable_as_val("oldObject", Box::new(CelNull));
@@ -188,7 +196,10 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context<'_, 'static>
     for (i, v) in program.validations.iter().enumerate() {
         match eval_bool(&v.expr, ctx, &budget) {
             Ok(true) => {}
-            Ok(false) => fails.push((failure_span(v, target), message(v, ctx, &budget))),
+            Ok(false) => {
+                let at = failure_span(v, target, ctx, &budget);
+                fails.push((at, message(v, ctx, &budget)))
+            }
             Err(e) if target.errors_fail => fails.push((
                 kind_span(target.subject.node),
                 format!(
@@ -216,8 +227,14 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context<'_, 'static>
     Verdict::Pass
 }
 
-/// The `fieldPath` node (under the pod template first), else the `kind`.
-fn failure_span(v: &Validation, target: &Target) -> Span {
+/// The `fieldPath` node (under the pod template first), else the first
+/// container the validation fails on, else the `kind`.
+fn failure_span(
+    v: &Validation,
+    target: &Target,
+    ctx: &mut cel::Context<'_, 'static>,
+    budget: &Arc<Budget>,
+) -> Span {
     let path = v.field_path.as_deref();
     path.and_then(|p| {
         target
@@ -226,6 +243,7 @@ fn failure_span(v: &Validation, target: &Target) -> Span {
             .or_else(|| field_path::resolve(target.subject.node, p))
     })
     .map(|n| n.span())
+    .or_else(|| failing_container(&v.expr, target, ctx, budget))
     .unwrap_or_else(|| kind_span(target.subject.node))
 }
 

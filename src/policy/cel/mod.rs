@@ -18,10 +18,16 @@
 //! libraries (`quantity`, regex `find`, list `min`/`max`, `ip`/`cidr`); `program` the expressions of a
 //! policy and Kyverno's autogen rewrite; `eval` runs a program on a
 //! resource; `matching` reads `matchConstraints`; `field_path` resolves a
-//! validation's `fieldPath`; `admission` and `rules` read the policy kinds.
+//! validation's `fieldPath`; `admission` and `rules` read the policy kinds;
+//! `binding` reads a VAP binding and picks its parameter objects; `subject`
+//! holds a resource converted once for every policy; `shared` the values
+//! whose copies share their contents; `culprit` finds the container a
+//! failing validation fails on.
 //! This module reads no files and reports no findings.
 
 mod admission;
+mod binding;
+mod culprit;
 mod eval;
 mod expr;
 mod field_path;
@@ -34,7 +40,8 @@ mod shared;
 mod subject;
 mod value;
 
-pub use eval::Inputs;
+pub use binding::{is_binding, Action, Binding, ParamObject, Params};
+pub use eval::{kind_span, Inputs};
 pub use expr::{COST_LIMIT, MAX_SOURCE, TOTAL_COST_LIMIT};
 pub use k8s::MAX_STRING;
 pub use matching::plural;
@@ -43,7 +50,7 @@ pub use subject::Subject;
 pub use value::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 
 use crate::policy::kyverno::Verdict;
-use crate::yaml::NodeRef;
+use crate::yaml::{NodeRef, Span};
 
 /// The three kinds of CEL policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,6 +109,30 @@ impl CelPolicy {
         match &self.body {
             Body::Admission(p) => vec![p.name.clone()],
             Body::Rules(p) => p.rules.iter().map(|r| r.name.clone()).collect(),
+        }
+    }
+
+    /// A ValidatingAdmissionPolicy's `paramKind` (API version, kind).
+    pub fn param_kind(&self) -> Option<(&str, &str)> {
+        match &self.body {
+            Body::Admission(p) => p
+                .param_kind_of
+                .as_ref()
+                .map(|(a, k)| (a.as_str(), k.as_str())),
+            Body::Rules(_) => None,
+        }
+    }
+
+    /// Whether the policy declares a `paramKind`.
+    pub fn has_param_kind(&self) -> bool {
+        matches!(&self.body, Body::Admission(p) if p.param_kind)
+    }
+
+    /// Where its `paramKind` is written.
+    pub fn param_kind_at(&self) -> Option<Span> {
+        match &self.body {
+            Body::Admission(p) => p.param_kind_at,
+            Body::Rules(_) => None,
         }
     }
 
