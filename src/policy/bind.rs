@@ -7,13 +7,12 @@
 //! says why.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use super::cel::{Action, Binding, CelPolicy, Family, Inputs, ParamObject, Params, Subject};
 use super::kyverno::{Met, Verdict};
 use super::meta::Origin;
-use super::set::{Body, Compiled, Judged, PolicySet};
 use crate::finding::Severity;
+use crate::yaml::Span;
 
 /// A policy's bindings and the parameter objects of its `paramKind`.
 #[derive(Debug)]
@@ -22,74 +21,83 @@ pub struct Binds {
     pub params: Vec<ParamObject>,
 }
 
-impl PolicySet {
-    /// Joins the bindings read so far to their policies (call once, after
-    /// the last policy file): a binding naming no policy of the files, and
-    /// a policy needing parameters no binding gives, are problems.
-    pub fn bind(&mut self) {
-        let bindings = std::mem::take(&mut self.bindings);
-        let params = std::mem::take(&mut self.params);
-        let mut used = vec![false; bindings.len()];
-        let mut param_files: Vec<PathBuf> = Vec::new();
-        for i in 0..self.compiled.len() {
-            let c = &self.compiled[i];
-            let Body::Cel(p) = &c.body else { continue };
-            if p.family != Family::ValidatingAdmissionPolicy {
-                continue;
-            }
-            let mine: Vec<Binding> = bindings
+/// A rule's verdict on a resource: (rule index, the rule's name as
+/// Kyverno reports it, verdict, the severity a binding gives a failure).
+pub type Judged = (usize, String, Verdict, Option<Severity>);
+
+/// A problem of the policy files: where, and why (a `policy-not-run` note).
+pub type Note = (Origin, Option<Span>, String);
+
+/// What joining the bindings gives: each policy's binds, in order, and
+/// the notes to report.
+pub struct Joined {
+    pub binds: Vec<Option<Binds>>,
+    pub notes: Vec<Note>,
+    /// Files whose documents are the parameters of a policy.
+    pub param_files: Vec<PathBuf>,
+}
+
+/// Joins `bindings` to the ValidatingAdmissionPolicies among `policies`
+/// (each with its file): a binding naming no policy of the files, and a
+/// policy needing parameters no binding gives, are notes.
+pub fn join(
+    policies: &[Option<(&CelPolicy, &Origin)>],
+    bindings: &[(Origin, Binding)],
+    params: &[(Origin, ParamObject)],
+) -> Joined {
+    let mut used = vec![false; bindings.len()];
+    let mut out = Joined {
+        binds: Vec::with_capacity(policies.len()),
+        notes: Vec::new(),
+        param_files: Vec::new(),
+    };
+    for entry in policies {
+        let Some((p, origin)) =
+            entry.filter(|(p, _)| p.family == Family::ValidatingAdmissionPolicy)
+        else {
+            out.binds.push(None);
+            continue;
+        };
+        let mine: Vec<Binding> = bindings
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, b))| b.policy == p.name)
+            .map(|(j, (_, b))| {
+                used[j] = true;
+                b.clone()
+            })
+            .collect();
+        let objects: Vec<ParamObject> = match p.param_kind() {
+            Some((api, kind)) => params
                 .iter()
-                .enumerate()
-                .filter(|(_, (_, b))| b.policy == p.name)
-                .map(|(j, (_, b))| {
-                    used[j] = true;
-                    b.clone()
+                .filter(|(_, o)| o.resource.api_version == api && o.resource.kind == kind)
+                .map(|(from, o)| {
+                    if let Origin::File(path) = from {
+                        out.param_files.push(path.clone());
+                    }
+                    o.clone()
                 })
-                .collect();
-            let objects: Vec<ParamObject> = match p.param_kind() {
-                Some((api, kind)) => params
-                    .iter()
-                    .filter(|(_, o)| o.resource.api_version == api && o.resource.kind == kind)
-                    .map(|(origin, o)| {
-                        if let Origin::File(path) = origin {
-                            param_files.push(path.clone());
-                        }
-                        o.clone()
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            if let Some(why) = not_run(p, &mine, &objects) {
-                let origin = c.origin.clone();
-                let at = p.param_kind_at();
-                self.problem(&origin, at, why, Severity::Info);
-            }
-            if mine.is_empty() {
-                continue;
-            }
-            let mut kept = Compiled::clone(&self.compiled[i]);
-            kept.binds = Some(Arc::new(Binds {
-                bindings: mine,
-                params: objects,
-            }));
-            self.compiled[i] = Arc::new(kept);
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Some(why) = not_run(p, &mine, &objects) {
+            out.notes.push((origin.clone(), p.param_kind_at(), why));
         }
-        for ((origin, b), used) in bindings.iter().zip(used) {
-            if !used {
-                let why = format!(
-                    "binding `{}` names policy `{}`, which is not a ValidatingAdmissionPolicy of the policy files",
-                    b.name, b.policy
-                );
-                self.problem(origin, Some(b.at), why, Severity::Info);
-            }
-        }
-        // A file of parameter objects is not a file without a policy.
-        self.problems.retain(|p| {
-            !(p.span.is_none()
-                && p.message.starts_with("no policy in this file")
-                && matches!(&p.origin, Origin::File(f) if param_files.contains(f)))
-        });
+        out.binds.push((!mine.is_empty()).then_some(Binds {
+            bindings: mine,
+            params: objects,
+        }));
     }
+    for ((origin, b), used) in bindings.iter().zip(used) {
+        if !used {
+            let why = format!(
+                "binding `{}` names policy `{}`, which is not a ValidatingAdmissionPolicy of the policy files",
+                b.name, b.policy
+            );
+            out.notes.push((origin.clone(), Some(b.at), why));
+        }
+    }
+    out
 }
 
 /// Why a policy with a `paramKind` cannot run with the bindings given.

@@ -12,7 +12,8 @@
 //! policies compiled once: the built-in sets of `rules/` (`builtin`) and
 //! the user's files, each rule registered as a rule (`meta`: id, severity,
 //! documentation); `bind` joins the VAP bindings of the user's files to
-//! their policies and runs a bound policy.
+//! their policies and runs a bound policy; `outline` describes a CEL
+//! policy's rules from its YAML alone.
 
 mod bind;
 pub mod builtin;
@@ -20,6 +21,7 @@ pub mod cel;
 mod kinds;
 pub mod kyverno;
 pub mod meta;
+mod outline;
 pub mod set;
 mod skip;
 

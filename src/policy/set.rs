@@ -7,15 +7,16 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::bind::{bound_verdicts, Binds};
+use super::bind::{bound_verdicts, join, Binds, Judged};
 use super::builtin;
-use super::cel::{self, Binding, CelPolicy, Family, ParamObject, Subject};
+use super::cel::{self, Binding, CelPolicy, ParamObject, Subject};
 use super::kinds::{kyverno_resources, resources_of};
 use super::kyverno::{
     annotations, generated_from, validate_any_pattern, validate_pattern, Applies, Check, Policy,
     Resource, Verdict,
 };
 use super::meta::{self, Describe, Origin};
+use super::outline::{cel_outline, register_cel};
 use super::skip::{explain, not_run_kind};
 use crate::finding::{RuleMeta, Severity};
 use crate::yaml::{parse_stream, Limits, NodeRef, Span};
@@ -84,10 +85,6 @@ pub struct Compiled {
     pub binds: Option<Arc<Binds>>,
 }
 
-/// A rule's verdict on a resource: (rule index, the rule's name as
-/// Kyverno reports it, verdict, the severity a binding gives a failure).
-pub type Judged = (usize, String, Verdict, Option<Severity>);
-
 /// A resource a policy rule judges failing (or could not decide).
 #[derive(Debug, Clone)]
 pub struct Violation {
@@ -109,12 +106,12 @@ pub struct Violation {
 /// The policies of a run.
 #[derive(Debug, Default)]
 pub struct PolicySet {
-    pub(super) compiled: Vec<Arc<Compiled>>,
+    compiled: Vec<Arc<Compiled>>,
     pub problems: Vec<Problem>,
     /// VAP bindings read, joined to their policies by `bind`.
-    pub(super) bindings: Vec<(Origin, Binding)>,
+    bindings: Vec<(Origin, Binding)>,
     /// Documents of the policy files that may be a policy's parameters.
-    pub(super) params: Vec<(Origin, ParamObject)>,
+    params: Vec<(Origin, ParamObject)>,
     /// The text being read is a built-in file's: its CEL policies are
     /// compiled on first use ([`LazyCel`]).
     lazy: Option<&'static str>,
@@ -333,6 +330,39 @@ impl PolicySet {
         }));
     }
 
+    /// Joins the VAP bindings read to their policies (once, after the last
+    /// policy file; `policy/bind.rs`).
+    pub fn bind(&mut self) {
+        let policies: Vec<_> = self
+            .compiled
+            .iter()
+            .map(|c| match &c.body {
+                Body::Cel(p) => Some((p, &c.origin)),
+                _ => None,
+            })
+            .collect();
+        let joined = join(&policies, &self.bindings, &self.params);
+        for (origin, span, why) in joined.notes {
+            self.problem(&origin, span, why, Severity::Info);
+        }
+        for (c, binds) in self.compiled.iter_mut().zip(joined.binds) {
+            if let Some(binds) = binds {
+                let mut kept = Compiled::clone(c);
+                kept.binds = Some(Arc::new(binds));
+                *c = Arc::new(kept);
+            }
+        }
+        // A file of parameter objects is not a file without a policy.
+        let files = joined.param_files;
+        self.problems.retain(|p| {
+            !(p.span.is_none()
+                && p.message.starts_with("no policy in this file")
+                && matches!(&p.origin, Origin::File(f) if files.contains(f)))
+        });
+        self.bindings.clear();
+        self.params.clear();
+    }
+
     /// Keeps only the rules `keep` says run (the config turns some off).
     pub fn retain_rules(&mut self, keep: impl Fn(&RuleMeta) -> bool) {
         for c in &mut self.compiled {
@@ -503,81 +533,4 @@ fn remediation(annotations: &[(String, String)]) -> Option<Arc<str>> {
         .iter()
         .find(|(k, _)| k == "shipshape.dev/remediation")
         .map(|(_, v)| Arc::from(meta::one_line(v)))
-}
-
-/// A CEL policy's name, family and rule names, read without compiling it.
-fn cel_outline(root: NodeRef) -> Option<(String, Family, Vec<String>)> {
-    let kind = root.str_at(&["kind"])?;
-    let group = root.str_at(&["apiVersion"])?.split('/').next()?;
-    let name = root
-        .str_at(&["metadata", "name"])
-        .unwrap_or_default()
-        .to_string();
-    let family = match (group, kind) {
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy") => {
-            Family::ValidatingAdmissionPolicy
-        }
-        ("policies.kyverno.io", "ValidatingPolicy") => Family::ValidatingPolicy,
-        _ if Policy::is_policy(root) => {
-            let names: Vec<String> = root
-                .path(&["spec", "rules"])
-                .into_iter()
-                .flat_map(|l| l.items())
-                .filter(|r| r.path(&["validate", "cel"]).is_some())
-                .filter_map(|r| r.str_at(&["name"]).map(str::to_string))
-                .collect();
-            return (!names.is_empty()).then_some((name, Family::ValidateCel, names));
-        }
-        _ => return None,
-    };
-    Some((name.clone(), family, vec![name]))
-}
-
-/// Registers a CEL policy's rules: one for an admission policy
-/// (`<policy>/vap` or `<policy>/vpol`), one per `validate.cel` rule of a
-/// Kyverno policy.
-fn register_cel(
-    policy: &str,
-    family: Family,
-    names: &[String],
-    root: NodeRef,
-    origin: &Origin,
-    text: &str,
-) -> Vec<(String, Option<&'static RuleMeta>)> {
-    let annotations = annotations(root);
-    let (kind, id_rule) = match family {
-        Family::ValidatingAdmissionPolicy => ("ValidatingAdmissionPolicy", Some("vap")),
-        Family::ValidatingPolicy => ("Kyverno ValidatingPolicy", Some("vpol")),
-        Family::ValidateCel => ("Kyverno ClusterPolicy (`validate.cel`)", None),
-    };
-    let rules_node = root.path(&["spec", "rules"]);
-    let validations = root.path(&["spec", "validations"]);
-    names
-        .iter()
-        .map(|name| {
-            let node = match id_rule {
-                Some(_) => validations,
-                None => rules_node
-                    .into_iter()
-                    .flat_map(|l| l.items())
-                    .find(|r| r.str_at(&["name"]) == Some(name.as_str())),
-            };
-            let message = match id_rule {
-                Some(_) => validations
-                    .and_then(|l| l.items().next())
-                    .and_then(|v| v.str_at(&["message"])),
-                None => node.and_then(|n| n.str_at(&["validate", "message"])),
-            };
-            let d = Describe {
-                policy,
-                rule: id_rule.unwrap_or(name),
-                kind,
-                annotations: &annotations,
-                message,
-                span: node.map_or(root.span(), |n| n.span()),
-                autogen: family != Family::ValidatingAdmissionPolicy,
-            };
-            (name.clone(), Some(meta::register(&d, origin, text)))
-        })
-        .collect()
 }

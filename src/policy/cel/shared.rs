@@ -210,7 +210,6 @@ mod tests {
             "has(o.items) && !has(o.other)",
             "o.items.map(i, i.name) == ['a']",
             "o.items.filter(i, i.name == 'a').size() == 1",
-            "optional.ofNonZeroValue(o.items).hasValue()",
             "o.?items[?0].?name.orValue('') == 'a'",
             "{'k': o.items}.k[0].name == 'a'",
             "o.items.all(i, i.all(k, k == 'name'))",
