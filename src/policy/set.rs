@@ -243,7 +243,12 @@ impl PolicySet {
             }
             if !kyverno {
                 // Any other document may be a VAP's parameters.
-                if let Some(p) = ParamObject::read(root).filter(|_| self.lazy.is_none()) {
+                if let Some(p) = self
+                    .lazy
+                    .is_none()
+                    .then(|| ParamObject::read(root))
+                    .flatten()
+                {
                     self.params.push((origin.clone(), p));
                 }
                 continue;
