@@ -179,13 +179,7 @@ impl PolicySet {
             let at_kind = root.get("kind").map(|k| k.span());
             if cel::is_binding(root) {
                 policies += 1;
-                match Binding::read(root) {
-                    Ok(b) => self.bindings.push((origin.clone(), b)),
-                    Err(why) => {
-                        let why = format!("binding not read: {why}");
-                        self.problem(&origin, Some(root.span()), why, Severity::Error);
-                    }
-                }
+                self.read_binding(root, &origin);
                 continue;
             }
             if let Some(why) = not_run_kind(root) {
@@ -271,13 +265,18 @@ impl PolicySet {
         }
     }
 
-    pub(super) fn problem(
-        &mut self,
-        origin: &Origin,
-        span: Option<Span>,
-        message: String,
-        sev: Severity,
-    ) {
+    /// A ValidatingAdmissionPolicyBinding, kept for [`Self::bind`].
+    fn read_binding(&mut self, root: NodeRef, origin: &Origin) {
+        match Binding::read(root) {
+            Ok(b) => self.bindings.push((origin.clone(), b)),
+            Err(why) => {
+                let why = format!("binding not read: {why}");
+                self.problem(origin, Some(root.span()), why, Severity::Error);
+            }
+        }
+    }
+
+    fn problem(&mut self, origin: &Origin, span: Option<Span>, message: String, sev: Severity) {
         self.problems.push(Problem {
             origin: origin.clone(),
             span,

@@ -13,20 +13,18 @@ use cel::common::types::{CelList, CelMap, CelMapKey};
 use cel::common::value::Val;
 use cel::{Context, Value};
 
-use super::eval::Target;
 use super::expr::{Budget, Expr};
 use super::shared::{SharedList, SharedMap};
+use super::subject::Subject;
 use crate::yaml::{unquoted_span, Span};
 
 /// The container lists of a pod spec, in the order they are searched.
 const LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
 
-/// Where the pod spec is in the object the expression reads.
-fn pod_spec_path(target: &Target) -> Option<&'static [&'static str]> {
-    match (
-        target.template.is_some(),
-        target.subject.resource.kind.as_str(),
-    ) {
+/// Where the pod spec is in the object the expression reads; `template`:
+/// the expression judges a pod controller's pod template.
+fn pod_spec_path(subject: &Subject, template: bool) -> Option<&'static [&'static str]> {
+    match (template, subject.resource.kind.as_str()) {
         (false, "Pod") => Some(&["spec"]),
         (true, "CronJob") => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
         (true, _) => Some(&["spec", "template", "spec"]),
@@ -70,20 +68,21 @@ fn passes(
     matches!(expr.eval(ctx, budget), Ok(Value::Bool(true)))
 }
 
-/// The span of the first container `expr` fails on, if one is found.
+/// The span of the first container `expr` fails on, if one is found
+/// (`template`: see [`pod_spec_path`]).
 /// `ctx` holds the object on return as on entry.
 pub fn failing_container(
     expr: &Expr,
-    target: &Target,
+    (subject, template): (&Subject, bool),
     ctx: &mut Context<'_, 'static>,
     budget: &Arc<Budget>,
 ) -> Option<Span> {
     if !expr.source.contains("ontainers") {
         return None;
     }
-    let path = pod_spec_path(target)?;
-    let spec_node = target.subject.node.path(path)?;
-    let object = target.subject.object().ok()?;
+    let path = pod_spec_path(subject, template)?;
+    let spec_node = subject.node.path(path)?;
+    let object = subject.object().ok()?;
     let found = search(expr, object.as_ref(), path, ctx, budget);
     ctx.add_variable_as_val("object", object);
     let (list, i) = found?;

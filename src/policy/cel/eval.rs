@@ -16,7 +16,7 @@ use super::field_path;
 use super::program::{Program, Validation};
 use super::shared::SharedMap;
 use super::subject::Subject;
-use super::value::{map_of, string, to_val};
+use super::value::to_val;
 use crate::policy::kyverno::{Resource, Verdict};
 use crate::yaml::{unquoted_span, NodeRef, Span};
 use cel::common::types::CelNull;
@@ -43,35 +43,6 @@ pub fn kind_span(resource: NodeRef) -> Span {
         .get("kind")
         .map(unquoted_span)
         .unwrap_or_else(|| resource.span())
-}
-
-/// `request` as the API server builds it for a CREATE of `r`.
-pub fn request(r: &Resource, plural: &str) -> Value {
-    let (group, version) = match r.api_version.split_once('/') {
-        Some((g, v)) => (g, v),
-        None => ("", r.api_version.as_str()),
-    };
-    let gvk = map_of([
-        ("group", string(group)),
-        ("version", string(version)),
-        ("kind", string(&r.kind)),
-    ]);
-    let gvr = map_of([
-        ("group", string(group)),
-        ("version", string(version)),
-        ("resource", string(plural)),
-    ]);
-    map_of([
-        ("operation", string("CREATE")),
-        ("kind", gvk.clone()),
-        ("requestKind", gvk),
-        ("resource", gvr.clone()),
-        ("requestResource", gvr),
-        ("name", string(&r.name)),
-        ("namespace", string(&r.namespace)),
-        ("userInfo", map_of([])),
-        ("dryRun", Value::Bool(false)),
-    ])
 }
 
 /// Why the program cannot be judged offline with these inputs, if so. A
@@ -243,7 +214,14 @@ fn failure_span(
             .or_else(|| field_path::resolve(target.subject.node, p))
     })
     .map(|n| n.span())
-    .or_else(|| failing_container(&v.expr, target, ctx, budget))
+    .or_else(|| {
+        failing_container(
+            &v.expr,
+            (target.subject, target.template.is_some()),
+            ctx,
+            budget,
+        )
+    })
     .unwrap_or_else(|| kind_span(target.subject.node))
 }
 

@@ -8,10 +8,10 @@
 use std::cell::OnceCell;
 
 use cel::common::value::Val;
+use cel::Value;
 
-use super::eval::request;
 use super::matching::plural;
-use super::value::{shared, to_val};
+use super::value::{map_of, shared, string, to_val};
 use crate::policy::kyverno::Resource;
 use crate::yaml::NodeRef;
 
@@ -57,4 +57,33 @@ impl<'r, 't> Subject<'r, 't> {
             })
             .clone_as_boxed()
     }
+}
+
+/// `request` as the API server builds it for a CREATE of `r`.
+pub fn request(r: &Resource, plural: &str) -> Value {
+    let (group, version) = match r.api_version.split_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", r.api_version.as_str()),
+    };
+    let gvk = map_of([
+        ("group", string(group)),
+        ("version", string(version)),
+        ("kind", string(&r.kind)),
+    ]);
+    let gvr = map_of([
+        ("group", string(group)),
+        ("version", string(version)),
+        ("resource", string(plural)),
+    ]);
+    map_of([
+        ("operation", string("CREATE")),
+        ("kind", gvk.clone()),
+        ("requestKind", gvk),
+        ("resource", gvr.clone()),
+        ("requestResource", gvr),
+        ("name", string(&r.name)),
+        ("namespace", string(&r.namespace)),
+        ("userInfo", map_of([])),
+        ("dryRun", Value::Bool(false)),
+    ])
 }
