@@ -168,7 +168,7 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context<'_, 'static>
         match eval_bool(&v.expr, ctx, &budget) {
             Ok(true) => {}
             Ok(false) => {
-                let at = failure_span(v, target, ctx, &budget);
+                let at = failure_span(v, target, ctx);
                 fails.push((at, message(v, ctx, &budget)))
             }
             Err(e) if target.errors_fail => fails.push((
@@ -199,13 +199,10 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context<'_, 'static>
 }
 
 /// The `fieldPath` node (under the pod template first), else the first
-/// container the validation fails on, else the `kind`.
-fn failure_span(
-    v: &Validation,
-    target: &Target,
-    ctx: &mut cel::Context<'_, 'static>,
-    budget: &Arc<Budget>,
-) -> Span {
+/// container the validation fails on, else the `kind`. The search has a
+/// budget of its own: it must not spend what the policy's later
+/// expressions may.
+fn failure_span(v: &Validation, target: &Target, ctx: &mut cel::Context<'_, 'static>) -> Span {
     let path = v.field_path.as_deref();
     path.and_then(|p| {
         target
@@ -219,7 +216,7 @@ fn failure_span(
             &v.expr,
             (target.subject, target.template.is_some()),
             ctx,
-            budget,
+            &Arc::new(Budget::default()),
         )
     })
     .unwrap_or_else(|| kind_span(target.subject.node))
