@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kyverno_suite::{find_tests, listed_files};
-use shipshape::policy::cel::{compile, CelPolicy, Family};
+use shipshape::policy::cel::{
+    compile, is_binding, Binding, CelPolicy, Family, ParamObject, Params,
+};
 use shipshape::policy::kyverno::Verdict;
 use shipshape::yaml::{parse_stream, Limits};
 
@@ -156,7 +158,7 @@ fn replay(test: &Path, root: &Path, out: &mut Outcome) {
                     .iter()
                     .find(|n| n.str_at(&["metadata", "name"]) == Some(ns))
                     .copied(),
-                params: None,
+                ..Default::default()
             };
             let verdicts = policy.evaluate_with(doc, &inputs);
             let found = verdicts.iter().find(|(n, _)| {
@@ -204,10 +206,20 @@ fn pod(ns: &str, tolerations: &str) -> String {
     format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: {ns}}}\nspec:\n  containers: [{{name: a, image: x}}]\n{tolerations}")
 }
 
-/// (policy file, resource, with the file's ConfigMap as params, expected).
+/// Where a VAP case's params come from.
+#[derive(Clone, Copy, PartialEq)]
+enum P {
+    No,
+    /// The file's ConfigMap, handed over.
+    ConfigMap,
+    /// Picked by the file's binding from its documents.
+    Binding,
+}
+
+/// (policy file, resource, where the params come from, expected).
 /// `restrict-toleration-fixed.yaml` is `restrict-toleration.yaml` with its
 /// match condition splitting on newlines.
-fn vap_cases() -> Vec<(&'static str, String, bool, &'static str)> {
+fn vap_cases() -> Vec<(&'static str, String, P, &'static str)> {
     let wildcard = "  tolerations: [{operator: Exists}]\n";
     let keyed = "  tolerations: [{key: dedicated, operator: Exists}]\n";
     let cc = "  tolerations: [{key: cloud.google.com/compute-class, operator: Equal, value: autopilot, effect: NoSchedule}]\n";
@@ -217,58 +229,99 @@ fn vap_cases() -> Vec<(&'static str, String, bool, &'static str)> {
         (
             "restrict-wildcard-toleration.yaml",
             pod("a", wildcard),
-            false,
+            P::No,
             "fail",
         ),
         (
             "restrict-wildcard-toleration.yaml",
             pod("a", keyed),
-            false,
+            P::No,
             "pass",
         ),
         (
             "restrict-wildcard-toleration.yaml",
             pod("a", ""),
-            false,
+            P::No,
             "pass",
         ),
         (
             "restrict-wildcard-toleration.yaml",
             deploy.clone(),
-            false,
+            P::No,
             "skip",
         ),
         // Its match condition splits the compute classes on a backslash and
         // an `n` (`'\\n'` in a folded block is not a newline), so no class
         // ever matches and the policy never applies.
-        ("restrict-toleration.yaml", pod("foo", cc), true, "skip"),
-        ("restrict-toleration.yaml", pod("qux", cc), true, "skip"),
+        (
+            "restrict-toleration.yaml",
+            pod("foo", cc),
+            P::ConfigMap,
+            "skip",
+        ),
+        (
+            "restrict-toleration.yaml",
+            pod("qux", cc),
+            P::ConfigMap,
+            "skip",
+        ),
         // No tolerations: `object.spec.tolerations` fails; failurePolicy Fail denies.
-        ("restrict-toleration.yaml", pod("foo", ""), true, "fail"),
-        ("restrict-toleration.yaml", deploy, true, "skip"),
+        (
+            "restrict-toleration.yaml",
+            pod("foo", ""),
+            P::ConfigMap,
+            "fail",
+        ),
+        ("restrict-toleration.yaml", deploy, P::ConfigMap, "skip"),
         (
             "restrict-toleration-fixed.yaml",
             pod("foo", cc),
-            true,
+            P::ConfigMap,
             "pass",
         ),
         (
             "restrict-toleration-fixed.yaml",
             pod("qux", cc),
-            true,
+            P::ConfigMap,
             "fail",
         ),
         (
             "restrict-toleration-fixed.yaml",
             pod("foo", keyed),
-            true,
+            P::ConfigMap,
             "skip",
         ),
         (
             "restrict-toleration-fixed.yaml",
             pod("qux", cc),
-            false,
+            P::No,
             "left out",
+        ),
+        // The params as the file's ValidatingAdmissionPolicyBinding picks
+        // them (`paramRef` by name, in `default`), not handed over.
+        (
+            "restrict-toleration-fixed.yaml",
+            pod("foo", cc),
+            P::Binding,
+            "pass",
+        ),
+        (
+            "restrict-toleration-fixed.yaml",
+            pod("qux", cc),
+            P::Binding,
+            "fail",
+        ),
+        (
+            "restrict-toleration-fixed.yaml",
+            pod("foo", keyed),
+            P::Binding,
+            "skip",
+        ),
+        (
+            "restrict-toleration.yaml",
+            pod("foo", ""),
+            P::Binding,
+            "fail",
         ),
     ]
 }
@@ -298,15 +351,34 @@ fn replay_vaps(corpus: &Path, out: &mut Outcome) {
             .iter()
             .find(|d| d.str_at(&["kind"]) == Some("ConfigMap"))
             .copied()
-            .filter(|_| with_params);
+            .filter(|_| with_params == P::ConfigMap);
         let rs = parse_stream(&resource, &Limits::default());
         let Some(doc) = rs.docs.first().and_then(|d| d.root()) else {
             continue;
         };
+        let objects: Vec<ParamObject> = docs.iter().filter_map(|d| ParamObject::read(*d)).collect();
+        let binding = docs
+            .iter()
+            .find(|d| is_binding(**d))
+            .and_then(|d| Binding::read(*d).ok());
+        let ns = doc.str_at(&["metadata", "namespace"]).unwrap_or("default");
+        let param_value = match (with_params, &binding) {
+            (P::Binding, Some(b)) => match b.params(policy.param_kind(), ns, &objects) {
+                Params::Objects(found) => found.first().map(|o| o.value.as_ref()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if with_params == P::Binding && param_value.is_none() {
+            out.compile_errors
+                .push(format!("{file}: the binding picks no params"));
+            continue;
+        }
         let inputs = shipshape::policy::cel::Inputs {
             namespace: "default",
-            namespace_object: None,
             params,
+            param_value,
+            ..Default::default()
         };
         let got = match policy.evaluate_with(doc, &inputs).first().map(|(_, v)| v) {
             None => ("skip", "does not apply".to_string()),

@@ -51,6 +51,7 @@ pub(super) fn load(cfg: &Config) -> PolicySet {
             }),
         }
     }
+    set.bind();
     set.retain_rules(|m| cfg.level(m) != Level::Off);
     set
 }

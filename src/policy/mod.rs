@@ -11,14 +11,18 @@
 //! resources with them, every evaluation bounded. `set` is a run's
 //! policies compiled once: the built-in sets of `rules/` (`builtin`) and
 //! the user's files, each rule registered as a rule (`meta`: id, severity,
-//! documentation).
+//! documentation); `bind` joins the VAP bindings of the user's files to
+//! their policies and runs a bound policy; `outline` describes a CEL
+//! policy's rules from its YAML alone.
 
+mod bind;
 pub mod builtin;
 pub mod cel;
 pub mod judge;
 mod kinds;
 pub mod kyverno;
 pub mod meta;
+mod outline;
 pub mod scope;
 pub mod set;
 mod skip;

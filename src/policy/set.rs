@@ -7,11 +7,13 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::bind::{join, Binds};
 use super::builtin;
-use super::cel::{self, CelPolicy, Family};
+use super::cel::{self, Binding, CelPolicy, ParamObject};
 use super::kinds::{kyverno_resources, resources_of};
 use super::kyverno::{annotations, Check, Policy};
 use super::meta::{self, Describe, Origin};
+use super::outline::{cel_outline, register_cel};
 use super::scope::Needs;
 use super::skip::{explain, not_run_kind};
 use crate::finding::{RuleMeta, Severity};
@@ -77,6 +79,8 @@ pub struct Compiled {
     pub help: Option<Arc<str>>,
     pub rules: Vec<(String, Option<&'static RuleMeta>)>,
     pub origin: Origin,
+    /// A ValidatingAdmissionPolicy's bindings in the policy files.
+    pub binds: Option<Arc<Binds>>,
     /// What it reads of a resource's namespace: when it can be judged.
     pub needs: Needs,
     /// Where each rule is in the policy's file (as `rules`).
@@ -88,6 +92,10 @@ pub struct Compiled {
 pub struct PolicySet {
     pub(super) compiled: Vec<Arc<Compiled>>,
     pub problems: Vec<Problem>,
+    /// VAP bindings read, joined to their policies by `bind`.
+    bindings: Vec<(Origin, Binding)>,
+    /// Documents of the policy files that may be a policy's parameters.
+    params: Vec<(Origin, ParamObject)>,
     /// The text being read is a built-in file's: its CEL policies are
     /// compiled on first use ([`LazyCel`]).
     lazy: Option<&'static str>,
@@ -153,6 +161,11 @@ impl PolicySet {
         for (index, doc) in parsed.docs.iter().enumerate() {
             let Some(root) = doc.root() else { continue };
             let at_kind = root.get("kind").map(|k| k.span());
+            if cel::is_binding(root) {
+                policies += 1;
+                self.read_binding(root, &origin);
+                continue;
+            }
             if let Some(why) = not_run_kind(root) {
                 policies += 1;
                 self.problem(&origin, at_kind, why, Severity::Info);
@@ -160,27 +173,9 @@ impl PolicySet {
             }
             let kyverno = Policy::is_policy(root);
             let needs = Needs::of(root);
-            if let Some(text) = self.lazy {
-                if let Some((name, family, names)) = cel_outline(root) {
-                    let rules = register_cel(&name, family, &names, root, &origin, text);
-                    self.compiled.push(Arc::new(Compiled {
-                        sites: meta::rule_sites(root, &names),
-                        resources: resources_of(root),
-                        help: remediation(&annotations(root)),
-                        body: Body::Lazy(LazyCel {
-                            text,
-                            doc: index,
-                            cel: OnceLock::new(),
-                        }),
-                        rules,
-                        origin: origin.clone(),
-                        needs,
-                    }));
-                    if !kyverno {
-                        policies += 1;
-                        continue;
-                    }
-                }
+            if self.add_lazy(root, index, &origin, needs) && !kyverno {
+                policies += 1;
+                continue;
             }
             // CEL rules: compiled by `cel`, so the Kyverno reading leaves them.
             let compiled = match self.lazy {
@@ -209,6 +204,15 @@ impl PolicySet {
                 continue;
             }
             if !kyverno {
+                // Any other document may be a VAP's parameters.
+                if let Some(p) = self
+                    .lazy
+                    .is_none()
+                    .then(|| ParamObject::read(root))
+                    .flatten()
+                {
+                    self.params.push((origin.clone(), p));
+                }
                 continue;
             }
             policies += 1;
@@ -226,6 +230,44 @@ impl PolicySet {
         if policies == 0 && parsed.errors.is_empty() {
             let why = "no policy in this file (Kyverno ClusterPolicy, Policy or ValidatingPolicy, or a ValidatingAdmissionPolicy)".to_string();
             self.problem(&origin, None, why, Severity::Info);
+        }
+    }
+
+    /// A built-in file's CEL policy, compiled on first use; says whether
+    /// `root` was one.
+    fn add_lazy(&mut self, root: NodeRef, index: usize, origin: &Origin, needs: Needs) -> bool {
+        let Some(text) = self.lazy else {
+            return false;
+        };
+        let Some((name, family, names)) = cel_outline(root) else {
+            return false;
+        };
+        let rules = register_cel(&name, family, &names, root, origin, text);
+        self.compiled.push(Arc::new(Compiled {
+            resources: resources_of(root),
+            help: remediation(&annotations(root)),
+            body: Body::Lazy(LazyCel {
+                text,
+                doc: index,
+                cel: OnceLock::new(),
+            }),
+            rules,
+            origin: origin.clone(),
+            binds: None,
+            needs,
+            sites: meta::rule_sites(root, &names),
+        }));
+        true
+    }
+
+    /// A ValidatingAdmissionPolicyBinding, kept for [`Self::bind`].
+    fn read_binding(&mut self, root: NodeRef, origin: &Origin) {
+        match Binding::read(root) {
+            Ok(b) => self.bindings.push((origin.clone(), b)),
+            Err(why) => {
+                let why = format!("binding not read: {why}");
+                self.problem(origin, Some(root.span()), why, Severity::Error);
+            }
         }
     }
 
@@ -285,12 +327,13 @@ impl PolicySet {
                 .iter()
                 .map(|r| r.name_span.unwrap_or(r.span))
                 .collect(),
+            needs,
             resources: kyverno_resources(&policy),
             help,
             body: Body::Kyverno(policy),
             rules: metas,
             origin: origin.clone(),
-            needs,
+            binds: None,
         }));
     }
 
@@ -307,13 +350,47 @@ impl PolicySet {
         let rules = register_cel(&p.name, p.family, &names, root, origin, text);
         self.compiled.push(Arc::new(Compiled {
             sites: meta::rule_sites(root, &names),
+            needs,
             resources: resources_of(root),
             help: remediation(&annotations(root)),
             body: Body::Cel(p),
             rules,
             origin: origin.clone(),
-            needs,
+            binds: None,
         }));
+    }
+
+    /// Joins the VAP bindings read to their policies (once, after the last
+    /// policy file; `policy/bind.rs`).
+    pub fn bind(&mut self) {
+        let policies: Vec<_> = self
+            .compiled
+            .iter()
+            .map(|c| match &c.body {
+                Body::Cel(p) => Some((p, &c.origin)),
+                _ => None,
+            })
+            .collect();
+        let joined = join(&policies, &self.bindings, &self.params);
+        for (origin, span, why) in joined.notes {
+            self.problem(&origin, span, why, Severity::Info);
+        }
+        for (c, binds) in self.compiled.iter_mut().zip(joined.binds) {
+            if let Some(binds) = binds {
+                let mut kept = Compiled::clone(c);
+                kept.binds = Some(Arc::new(binds));
+                *c = Arc::new(kept);
+            }
+        }
+        // A file of parameter objects is not a file without a policy.
+        let files = joined.param_files;
+        self.problems.retain(|p| {
+            !(p.span.is_none()
+                && p.message.starts_with("no policy in this file")
+                && matches!(&p.origin, Origin::File(f) if files.contains(f)))
+        });
+        self.bindings.clear();
+        self.params.clear();
     }
 
     /// Keeps only the rules `keep` says run (the config turns some off).
@@ -380,81 +457,4 @@ fn remediation(annotations: &[(String, String)]) -> Option<Arc<str>> {
         .iter()
         .find(|(k, _)| k == "shipshape.dev/remediation")
         .map(|(_, v)| Arc::from(meta::one_line(v)))
-}
-
-/// A CEL policy's name, family and rule names, read without compiling it.
-fn cel_outline(root: NodeRef) -> Option<(String, Family, Vec<String>)> {
-    let kind = root.str_at(&["kind"])?;
-    let group = root.str_at(&["apiVersion"])?.split('/').next()?;
-    let name = root
-        .str_at(&["metadata", "name"])
-        .unwrap_or_default()
-        .to_string();
-    let family = match (group, kind) {
-        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy") => {
-            Family::ValidatingAdmissionPolicy
-        }
-        ("policies.kyverno.io", "ValidatingPolicy") => Family::ValidatingPolicy,
-        _ if Policy::is_policy(root) => {
-            let names: Vec<String> = root
-                .path(&["spec", "rules"])
-                .into_iter()
-                .flat_map(|l| l.items())
-                .filter(|r| r.path(&["validate", "cel"]).is_some())
-                .filter_map(|r| r.str_at(&["name"]).map(str::to_string))
-                .collect();
-            return (!names.is_empty()).then_some((name, Family::ValidateCel, names));
-        }
-        _ => return None,
-    };
-    Some((name.clone(), family, vec![name]))
-}
-
-/// Registers a CEL policy's rules: one for an admission policy
-/// (`<policy>/vap` or `<policy>/vpol`), one per `validate.cel` rule of a
-/// Kyverno policy.
-fn register_cel(
-    policy: &str,
-    family: Family,
-    names: &[String],
-    root: NodeRef,
-    origin: &Origin,
-    text: &str,
-) -> Vec<(String, Option<&'static RuleMeta>)> {
-    let annotations = annotations(root);
-    let (kind, id_rule) = match family {
-        Family::ValidatingAdmissionPolicy => ("ValidatingAdmissionPolicy", Some("vap")),
-        Family::ValidatingPolicy => ("Kyverno ValidatingPolicy", Some("vpol")),
-        Family::ValidateCel => ("Kyverno ClusterPolicy (`validate.cel`)", None),
-    };
-    let rules_node = root.path(&["spec", "rules"]);
-    let validations = root.path(&["spec", "validations"]);
-    names
-        .iter()
-        .map(|name| {
-            let node = match id_rule {
-                Some(_) => validations,
-                None => rules_node
-                    .into_iter()
-                    .flat_map(|l| l.items())
-                    .find(|r| r.str_at(&["name"]) == Some(name.as_str())),
-            };
-            let message = match id_rule {
-                Some(_) => validations
-                    .and_then(|l| l.items().next())
-                    .and_then(|v| v.str_at(&["message"])),
-                None => node.and_then(|n| n.str_at(&["validate", "message"])),
-            };
-            let d = Describe {
-                policy,
-                rule: id_rule.unwrap_or(name),
-                kind,
-                annotations: &annotations,
-                message,
-                span: node.map_or(root.span(), |n| n.span()),
-                autogen: family != Family::ValidatingAdmissionPolicy,
-            };
-            (name.clone(), Some(meta::register(&d, origin, text)))
-        })
-        .collect()
 }

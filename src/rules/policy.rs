@@ -56,6 +56,9 @@ fn report(v: Violation, obj: &Object, cx: &mut DocCx) {
     if let Some(name) = v.generated {
         f = f.label(format!("in the pod template (Kyverno's `{name}` rule)"));
     }
+    if let Some(severity) = v.severity {
+        f = f.severity(severity);
+    }
     if v.error {
         f = f.severity(Severity::Info).help(UNDECIDED);
     }

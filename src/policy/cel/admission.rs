@@ -3,14 +3,15 @@
 //! including the pod controllers Kyverno auto-generates a ValidatingPolicy
 //! for (`pkg/cel/policies/vpol/autogen`).
 
-use super::eval::{missing, request, run, Inputs, Target};
+use super::eval::{missing, run, Inputs, Target};
 use super::matching::{plural, read_selector, Constraints, ResourceRule};
 use super::program::{
     compile_node, read_named, read_validations, CompileError, Program, CRONJOB_TEMPLATE,
     POD_TEMPLATE,
 };
+use super::subject::Subject;
 use crate::policy::kyverno::{Met, Resource, Verdict};
-use crate::yaml::NodeRef;
+use crate::yaml::{NodeRef, Span};
 
 /// The pod controllers of Kyverno's ValidatingPolicy autogen: kind,
 /// API version, whether it is the CronJob shape.
@@ -38,6 +39,9 @@ pub struct AdmissionPolicy {
     pub constraints: Constraints,
     pub program: Program,
     pub param_kind: bool,
+    /// `paramKind`'s API version and kind, when it names both.
+    pub param_kind_of: Option<(String, String)>,
+    pub param_kind_at: Option<Span>,
     /// Evaluation errors deny (a VAP whose `failurePolicy` is not `Ignore`).
     errors_fail: bool,
     /// Why the policy is not decidable offline, if it is not.
@@ -117,23 +121,27 @@ impl AdmissionPolicy {
             constraints,
             program,
             param_kind: spec.get("paramKind").is_some_and(|p| !p.is_null()),
+            param_kind_of: spec
+                .str_at(&["paramKind", "apiVersion"])
+                .zip(spec.str_at(&["paramKind", "kind"]))
+                .map(|(a, k)| (a.to_string(), k.to_string())),
+            param_kind_at: spec.get("paramKind").map(|p| p.span()),
             errors_fail: !kyverno && spec.str_at(&["failurePolicy"]) != Some("Ignore"),
             undecidable,
             autogen,
         })
     }
 
-    /// The verdict on `resource`, `None` when the policy does not apply.
-    pub fn evaluate(&self, resource: NodeRef, inputs: &Inputs) -> Option<Verdict> {
-        let mut r = Resource::read(resource);
-        r.default_namespace(inputs.namespace);
+    /// The verdict on `subject`, `None` when the policy does not apply.
+    pub fn evaluate(&self, subject: &Subject, inputs: &Inputs) -> Option<Verdict> {
+        let r = &subject.resource;
         let labels = inputs.namespace_object.map(|ns| Resource::read(ns).labels);
-        let (program, template) = match self.constraints.meets(&r, labels.as_deref()) {
+        let (program, template) = match self.constraints.meets(r, labels.as_deref()) {
             Met::Yes => (&self.program, None),
             Met::Unknown(reason) => return Some(Verdict::Skip { reason }),
             Met::No(_) => {
                 let a = self.autogen.as_ref()?;
-                match a.constraints.meets(&r, labels.as_deref()) {
+                match a.constraints.meets(r, labels.as_deref()) {
                     Met::Yes => {}
                     Met::Unknown(reason) => return Some(Verdict::Skip { reason }),
                     Met::No(_) => return None,
@@ -148,7 +156,7 @@ impl AdmissionPolicy {
                         message: "the auto-generated rule does not compile".into(),
                     });
                 };
-                (program, resource.path(path))
+                (program, subject.node.path(path))
             }
         };
         if let Some(reason) = &self.undecidable {
@@ -156,14 +164,13 @@ impl AdmissionPolicy {
                 reason: reason.clone(),
             });
         }
-        if let Some(reason) = missing(program, inputs, &r, self.param_kind) {
+        if let Some(reason) = missing(program, inputs, r, self.param_kind) {
             return Some(Verdict::Skip { reason });
         }
         let target = Target {
             errors_fail: self.errors_fail,
-            resource,
+            subject,
             template,
-            request: request(&r, &plural(&r.kind)),
         };
         Some(run(program, &target, inputs))
     }

@@ -1,18 +1,22 @@
 //! One program run against one resource: the offline context (`object`,
 //! `request` as a CREATE, `oldObject` null, `namespaceObject` and `params`
 //! when given), match conditions, variables in order, validations; the
-//! verdict in Kyverno's terms, a failure at the most specific node.
+//! verdict in Kyverno's terms, a failure at the most specific node (its
+//! `fieldPath`, else the container it fails on, else the `kind`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cel::objects::{Key, Map};
+use cel::common::types::{CelMap, CelMapKey};
 use cel::Value;
 
+use super::culprit::failing_container;
 use super::expr::{with_context, Budget, Expr};
 use super::field_path;
 use super::program::{Program, Validation};
-use super::value::{map_of, string, to_val};
+use super::shared::SharedMap;
+use super::subject::Subject;
+use super::value::to_val;
 use crate::policy::kyverno::{Resource, Verdict};
 use crate::yaml::{unquoted_span, NodeRef, Span};
 use cel::common::types::CelNull;
@@ -27,6 +31,9 @@ pub struct Inputs<'r, 't> {
     pub namespace_object: Option<NodeRef<'r, 't>>,
     /// The policy's parameter object, when known.
     pub params: Option<NodeRef<'r, 't>>,
+    /// The parameter object already converted (a binding's, from the
+    /// policy files); used before `params`.
+    pub param_value: Option<&'r (dyn Val + 'static)>,
 }
 
 /// Where a failure points when no field path resolves: the resource's
@@ -36,35 +43,6 @@ pub fn kind_span(resource: NodeRef) -> Span {
         .get("kind")
         .map(unquoted_span)
         .unwrap_or_else(|| resource.span())
-}
-
-/// `request` as the API server builds it for a CREATE of `r`.
-pub fn request(r: &Resource, plural: &str) -> Value {
-    let (group, version) = match r.api_version.split_once('/') {
-        Some((g, v)) => (g, v),
-        None => ("", r.api_version.as_str()),
-    };
-    let gvk = map_of([
-        ("group", string(group)),
-        ("version", string(version)),
-        ("kind", string(&r.kind)),
-    ]);
-    let gvr = map_of([
-        ("group", string(group)),
-        ("version", string(version)),
-        ("resource", string(plural)),
-    ]);
-    map_of([
-        ("operation", string("CREATE")),
-        ("kind", gvk.clone()),
-        ("requestKind", gvk),
-        ("resource", gvr.clone()),
-        ("requestResource", gvr),
-        ("name", string(&r.name)),
-        ("namespace", string(&r.namespace)),
-        ("userInfo", map_of([])),
-        ("dryRun", Value::Bool(false)),
-    ])
 }
 
 /// Why the program cannot be judged offline with these inputs, if so. A
@@ -85,7 +63,7 @@ pub fn missing(
     if uses.namespace_object && inputs.namespace_object.is_none() && !r.namespace.is_empty() {
         return Some("reads `namespaceObject`, which was not given".into());
     }
-    if (uses.params || has_param_kind) && inputs.params.is_none() {
+    if (uses.params || has_param_kind) && inputs.params.is_none() && inputs.param_value.is_none() {
         return Some("needs `params` (paramKind), which were not given".into());
     }
     None
@@ -93,20 +71,18 @@ pub fn missing(
 
 /// The resource's root and, for an auto-generated rule, its pod template:
 /// where a `fieldPath` is looked up, the template first.
-pub struct Target<'r, 't> {
+pub struct Target<'s, 'r, 't> {
     /// A validation that fails to evaluate denies the request
     /// (`failurePolicy: Fail` of a VAP and of Kyverno's `validate.cel`),
     /// rather than being an error.
     pub errors_fail: bool,
-    pub resource: NodeRef<'r, 't>,
+    pub subject: &'s Subject<'r, 't>,
     pub template: Option<NodeRef<'r, 't>>,
-    pub request: Value,
 }
 
-fn variables_value(vars: &HashMap<Key, Value>) -> Value {
-    Value::Map(Map {
-        map: Arc::new(vars.clone()),
-    })
+/// `variables`: a map sharing the values (a copy per variable defined).
+fn variables_value(vars: &HashMap<CelMapKey<'static>, Box<dyn Val>>) -> Box<dyn Val> {
+    Box::new(SharedMap::new(CelMap::from(vars.clone())))
 }
 
 fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Arc<Budget>) -> Result<bool, String> {
@@ -121,7 +97,7 @@ fn eval_bool(e: &Expr, ctx: &cel::Context, budget: &Arc<Budget>) -> Result<bool,
 
 /// Runs `program` on the target; `inputs` were checked with [`missing`].
 pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
-    let object = match to_val(target.resource) {
+    let object = match target.subject.object() {
         Ok(v) => v,
         Err(message) => return Verdict::Error { message },
     };
@@ -131,25 +107,28 @@ pub fn run(program: &Program, target: &Target, inputs: &Inputs) -> Verdict {
             None => Ok(Box::new(CelNull)),
         }
     };
-    let (namespace_object, params) =
-        match (optional(inputs.namespace_object), optional(inputs.params)) {
-            (Ok(ns), Ok(p)) => (ns, p),
-            (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
-        };
+    let params = match inputs.param_value {
+        Some(v) => Ok(v.clone_as_boxed()),
+        None => optional(inputs.params),
+    };
+    let (namespace_object, params) = match (optional(inputs.namespace_object), params) {
+        (Ok(ns), Ok(p)) => (ns, p),
+        (Err(message), _) | (_, Err(message)) => return Verdict::Error { message },
+    };
     with_context(|ctx| {
         ctx.add_variable_as_val("object", object);
         ctx.add_variable_as_val("oldObject", Box::new(CelNull));
-        ctx.add_variable_from_value("request", target.request.clone());
+        ctx.add_variable_as_val("request", target.subject.request());
         ctx.add_variable_as_val("namespaceObject", namespace_object);
         ctx.add_variable_as_val("params", params);
-        ctx.add_variable_from_value("variables", map_of([]));
+        ctx.add_variable_as_val("variables", variables_value(&HashMap::new()));
         judge(program, target, ctx)
     })
 }
 
 /// Match conditions, variables and validations in `ctx`, which holds the
 /// inputs.
-fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict {
+fn judge(program: &Program, target: &Target, ctx: &mut cel::Context<'_, 'static>) -> Verdict {
     let budget = Arc::new(Budget::default());
     for c in &program.conditions {
         match eval_bool(&c.expr, ctx, &budget) {
@@ -163,7 +142,7 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
                 let message = format!("match condition `{}`: {e}", c.name);
                 return if target.errors_fail {
                     Verdict::Fail {
-                        at: kind_span(target.resource),
+                        at: kind_span(target.subject.node),
                         message,
                     }
                 } else {
@@ -175,10 +154,10 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
     let mut vars = HashMap::new();
     let mut var_errors = Vec::new();
     for v in &program.variables {
-        match v.expr.eval(ctx, &budget) {
+        match v.expr.eval_val(ctx, &budget) {
             Ok(value) => {
-                vars.insert(Key::String(Arc::new(v.name.clone())), value);
-                ctx.add_variable_from_value("variables", variables_value(&vars));
+                vars.insert(CelMapKey::from(v.name.clone()), value);
+                ctx.add_variable_as_val("variables", variables_value(&vars));
             }
             Err(e) => var_errors.push(format!("variable `{}`: {e}", v.name)),
         }
@@ -188,9 +167,12 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
     for (i, v) in program.validations.iter().enumerate() {
         match eval_bool(&v.expr, ctx, &budget) {
             Ok(true) => {}
-            Ok(false) => fails.push((failure_span(v, target), message(v, ctx, &budget))),
+            Ok(false) => {
+                let at = failure_span(v, target, ctx);
+                fails.push((at, message(v, ctx, &budget)))
+            }
             Err(e) if target.errors_fail => fails.push((
-                kind_span(target.resource),
+                kind_span(target.subject.node),
                 format!(
                     "expression '{}' resulted in error: {e}",
                     v.expr.source.trim()
@@ -216,17 +198,28 @@ fn judge(program: &Program, target: &Target, ctx: &mut cel::Context) -> Verdict 
     Verdict::Pass
 }
 
-/// The `fieldPath` node (under the pod template first), else the `kind`.
-fn failure_span(v: &Validation, target: &Target) -> Span {
+/// The `fieldPath` node (under the pod template first), else the first
+/// container the validation fails on, else the `kind`. The search has a
+/// budget of its own: it must not spend what the policy's later
+/// expressions may.
+fn failure_span(v: &Validation, target: &Target, ctx: &mut cel::Context<'_, 'static>) -> Span {
     let path = v.field_path.as_deref();
     path.and_then(|p| {
         target
             .template
             .and_then(|t| field_path::resolve(t, p))
-            .or_else(|| field_path::resolve(target.resource, p))
+            .or_else(|| field_path::resolve(target.subject.node, p))
     })
     .map(|n| n.span())
-    .unwrap_or_else(|| kind_span(target.resource))
+    .or_else(|| {
+        failing_container(
+            &v.expr,
+            (target.subject, target.template.is_some()),
+            ctx,
+            &Arc::new(Budget::default()),
+        )
+    })
+    .unwrap_or_else(|| kind_span(target.subject.node))
 }
 
 /// `messageExpression`, else `message`, else Kubernetes' default.

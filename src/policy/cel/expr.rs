@@ -262,6 +262,23 @@ impl Expr {
     }
 
     /// Evaluates against `ctx` (made by [`context`]), charging `budget`.
+    /// [`Self::eval`], the result kept as the runtime's value: a map or
+    /// list of the resource stays shared (a variable's value).
+    pub fn eval_val(
+        &self,
+        ctx: &Context<'_, 'static>,
+        budget: &Arc<Budget>,
+    ) -> Result<Box<dyn Val>, String> {
+        let _installed = Installed::new(budget);
+        budget.reset();
+        budget.charge(self.weight).map_err(|e| e.to_string())?;
+        let out = Value::resolve_val(&self.ast, ctx).map(CowVal::into_owned);
+        if budget.exhausted() {
+            return Err(over_budget());
+        }
+        out.map_err(|e| e.to_string())
+    }
+
     pub fn eval(&self, ctx: &Context, budget: &Arc<Budget>) -> Result<Value, String> {
         let _installed = Installed::new(budget);
         budget.reset();

@@ -18,10 +18,16 @@
 //! libraries (`quantity`, regex `find`, list `min`/`max`, `ip`/`cidr`); `program` the expressions of a
 //! policy and Kyverno's autogen rewrite; `eval` runs a program on a
 //! resource; `matching` reads `matchConstraints`; `field_path` resolves a
-//! validation's `fieldPath`; `admission` and `rules` read the policy kinds.
+//! validation's `fieldPath`; `admission` and `rules` read the policy kinds;
+//! `binding` reads a VAP binding and picks its parameter objects; `subject`
+//! holds a resource converted once for every policy; `shared` the values
+//! whose copies share their contents; `culprit` finds the container a
+//! failing validation fails on.
 //! This module reads no files and reports no findings.
 
 mod admission;
+mod binding;
+mod culprit;
 mod eval;
 mod expr;
 mod field_path;
@@ -30,17 +36,21 @@ mod matching;
 mod program;
 mod rewrite;
 mod rules;
+mod shared;
+mod subject;
 mod value;
 
-pub use eval::Inputs;
+pub use binding::{is_binding, Action, Binding, ParamObject, Params};
+pub use eval::{kind_span, Inputs};
 pub use expr::{COST_LIMIT, MAX_SOURCE, TOTAL_COST_LIMIT};
 pub use k8s::MAX_STRING;
 pub use matching::plural;
 pub use program::CompileError;
+pub use subject::Subject;
 pub use value::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 
 use crate::policy::kyverno::Verdict;
-use crate::yaml::NodeRef;
+use crate::yaml::{NodeRef, Span};
 
 /// The three kinds of CEL policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,6 +112,30 @@ impl CelPolicy {
         }
     }
 
+    /// A ValidatingAdmissionPolicy's `paramKind` (API version, kind).
+    pub fn param_kind(&self) -> Option<(&str, &str)> {
+        match &self.body {
+            Body::Admission(p) => p
+                .param_kind_of
+                .as_ref()
+                .map(|(a, k)| (a.as_str(), k.as_str())),
+            Body::Rules(_) => None,
+        }
+    }
+
+    /// Whether the policy declares a `paramKind`.
+    pub fn has_param_kind(&self) -> bool {
+        matches!(&self.body, Body::Admission(p) if p.param_kind)
+    }
+
+    /// Where its `paramKind` is written.
+    pub fn param_kind_at(&self) -> Option<Span> {
+        match &self.body {
+            Body::Admission(p) => p.param_kind_at,
+            Body::Rules(_) => None,
+        }
+    }
+
     /// The verdict of each rule that applies to `resource`; a namespaced
     /// resource that names no namespace is in `namespace`.
     pub fn evaluate(&self, resource: NodeRef, namespace: &str) -> Vec<(String, Verdict)> {
@@ -116,13 +150,20 @@ impl CelPolicy {
 
     /// [`Self::evaluate`] with the namespace object or parameters known.
     pub fn evaluate_with(&self, resource: NodeRef, inputs: &Inputs) -> Vec<(String, Verdict)> {
+        self.judge(&Subject::new(resource, inputs.namespace), inputs)
+    }
+
+    /// [`Self::evaluate_with`] on a resource already read (`inputs.namespace`
+    /// is the one `subject` was read with): the subject's CEL value is
+    /// built once for every policy judging it.
+    pub fn judge(&self, subject: &Subject, inputs: &Inputs) -> Vec<(String, Verdict)> {
         match &self.body {
             Body::Admission(p) => p
-                .evaluate(resource, inputs)
+                .evaluate(subject, inputs)
                 .map(|v| (p.name.clone(), v))
                 .into_iter()
                 .collect(),
-            Body::Rules(p) => p.evaluate(resource, inputs),
+            Body::Rules(p) => p.evaluate(subject, inputs),
         }
     }
 }

@@ -5,11 +5,11 @@
 //! Kyverno rewrites them (`pkg/autogen/v1`: `object.spec` to the pod
 //! template's, `object.metadata` likewise).
 
-use super::eval::{missing, request, run, Inputs, Target};
-use super::matching::plural;
+use super::eval::{missing, run, Inputs, Target};
 use super::program::{
     read_named, read_validations, CompileError, Program, CRONJOB_TEMPLATE, POD_TEMPLATE,
 };
+use super::subject::Subject;
 use crate::policy::kyverno::{names_kind, rule_meets, Block, Gen, Met, Policy, Resource, Verdict};
 use crate::yaml::NodeRef;
 
@@ -123,12 +123,11 @@ impl CelRules {
     }
 
     /// Each rule's verdict on `resource`; rules that do not apply are left out.
-    pub fn evaluate(&self, resource: NodeRef, inputs: &Inputs) -> Vec<(String, Verdict)> {
-        let mut r = Resource::read(resource);
-        r.default_namespace(inputs.namespace);
+    pub fn evaluate(&self, subject: &Subject, inputs: &Inputs) -> Vec<(String, Verdict)> {
+        let (r, resource) = (&subject.resource, subject.node);
         let mut out = Vec::new();
         for rule in &self.rules {
-            let (gen, name) = match self.applies(rule, &r) {
+            let (gen, name) = match self.applies(rule, r) {
                 Applies::No => continue,
                 Applies::Unknown(reason) => {
                     out.push((rule.name.clone(), Verdict::Skip { reason }));
@@ -151,14 +150,13 @@ impl CelRules {
                 None => Verdict::Error {
                     message: "the auto-generated rule does not compile".into(),
                 },
-                Some(p) => match missing(p, inputs, &r, rule.param_kind) {
+                Some(p) => match missing(p, inputs, r, rule.param_kind) {
                     Some(reason) => Verdict::Skip { reason },
                     None => {
                         let target = Target {
                             errors_fail: self.errors_fail,
-                            resource,
+                            subject,
                             template,
-                            request: request(&r, &plural(&r.kind)),
                         };
                         run(p, &target, inputs)
                     }

@@ -1,7 +1,8 @@
 //! A resource node as the CEL value the API server hands a policy: the
 //! JSON `sigs.k8s.io/yaml` makes of the document (YAML 1.1 scalars, map
 //! keys as strings), aliases expanded within a budget so a document cannot
-//! grow without bound on the way in.
+//! grow without bound on the way in. Its maps and lists are shared by
+//! their copies (`shared`): selecting a field copies no subtree.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::Value;
 
+use super::shared::{SharedList, SharedMap};
 use crate::policy::kyverno::{leaf, Leaf};
 use crate::yaml::NodeRef;
 
@@ -58,7 +60,7 @@ fn convert(node: NodeRef, depth: usize, count: &mut usize) -> Result<Box<dyn Val
                 .items()
                 .map(|i| convert(i, depth + 1, count))
                 .collect::<Result<Vec<_>, _>>()?;
-            Box::new(CelList::from(items))
+            Box::new(SharedList::new(CelList::from(items)))
         }
         Leaf::Map => {
             let mut map = HashMap::new();
@@ -68,9 +70,30 @@ fn convert(node: NodeRef, depth: usize, count: &mut usize) -> Result<Box<dyn Val
                 // The first of duplicate keys wins, as on lookup in the tree.
                 map.entry(CelMapKey::from(key)).or_insert(value);
             }
-            Box::new(CelMap::from(map))
+            Box::new(SharedMap::new(CelMap::from(map)))
         }
     })
+}
+
+/// `value` as the runtime's value, its top-level map or list shared by
+/// its copies (a context is handed a copy for each policy).
+pub fn shared(value: Value) -> Box<dyn Val> {
+    let entries = match value {
+        Value::Map(m) => m,
+        other => return Box::<dyn Val>::try_from(other).unwrap_or_else(|_| Box::new(CelNull)),
+    };
+    let map: HashMap<CelMapKey, Box<dyn Val>> = entries
+        .map
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = match k {
+                Key::String(s) => CelMapKey::from(s.to_string()),
+                _ => return None,
+            };
+            Some((key, Box::<dyn Val>::try_from(v.clone()).ok()?))
+        })
+        .collect();
+    Box::new(SharedMap::new(CelMap::from(map)))
 }
 
 /// A string-keyed CEL map.
