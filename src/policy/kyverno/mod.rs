@@ -137,7 +137,7 @@ fn match_pattern(resource: NodeRef, pattern: &Pattern) -> Result<(), Outcome> {
         node: Some(resource),
         blame: resource.span(),
     };
-    let Err(e) = walk.element(here, pat, "/") else {
+    let Err(e) = walk.element(here, pat, &pattern::Path::root("/")) else {
         return Ok(());
     };
     if walk.exhausted {

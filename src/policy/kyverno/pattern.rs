@@ -74,7 +74,56 @@ impl Here<'_, '_> {
     }
 }
 
-fn plain(path: &str, at: Span, message: String) -> Mismatch {
+/// Kyverno's path of the node being walked (`/spec/containers/0/`), built
+/// only when a mismatch shows it: each level is a segment on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root(&'a str),
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    pub(crate) fn root(text: &'a str) -> Path<'a> {
+        Path {
+            parent: None,
+            seg: Seg::Root(text),
+        }
+    }
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Key(key),
+        }
+    }
+    fn index(&'a self, i: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(p) = self.parent {
+            p.fmt(f)?;
+        }
+        match self.seg {
+            Seg::Root(t) => f.write_str(t),
+            Seg::Key(k) => write!(f, "{k}/"),
+            Seg::Index(i) => write!(f, "{i}/"),
+        }
+    }
+}
+
+fn plain(path: &Path, at: Span, message: String) -> Mismatch {
     Mismatch {
         why: Why::Plain,
         path: path.to_string(),
@@ -92,7 +141,7 @@ impl Walk {
         }
     }
 
-    fn step(&mut self, path: &str, at: Span) -> Walked {
+    fn step(&mut self, path: &Path, at: Span) -> Walked {
         self.steps = self.steps.saturating_add(1);
         if self.steps > MAX_STEPS {
             self.exhausted = true;
@@ -104,7 +153,7 @@ impl Walk {
     }
 
     /// Kyverno's `validateResourceElement`.
-    pub(crate) fn element(&mut self, here: Here, pat: &Pat, path: &str) -> Walked {
+    pub(crate) fn element(&mut self, here: Here, pat: &Pat, path: &Path) -> Walked {
         self.step(path, here.at())?;
         let node = here.node.map(NodeRef::resolve);
         match pat {
@@ -163,7 +212,7 @@ impl Walk {
     }
 
     /// Kyverno's `validateMap`: anchors first, then the other keys.
-    fn map(&mut self, map: NodeRef, at: Span, entries: &[(String, Pat)], path: &str) -> Walked {
+    fn map(&mut self, map: NodeRef, at: Span, entries: &[(String, Pat)], path: &Path) -> Walked {
         self.charge(entries.len(), path, at)?;
         if let Some(meta) = anchor::metadata_of(entries) {
             self.charge(size_up_to(meta, MAX_STEPS as usize), path, at)?;
@@ -202,13 +251,13 @@ impl Walk {
     }
 
     /// Counts `n` units of work against the budget.
-    fn charge(&mut self, n: usize, path: &str, at: Span) -> Walked {
+    fn charge(&mut self, n: usize, path: &Path, at: Span) -> Walked {
         self.steps = self.steps.saturating_add(n.min(u32::MAX as usize) as u32);
         self.step(path, at)
     }
 
     /// [`anchor::has_nested_anchors`], paid for by the nodes it reads.
-    fn nested_anchors(&mut self, pat: &Pat, path: &str, at: Span) -> Result<bool, Mismatch> {
+    fn nested_anchors(&mut self, pat: &Pat, path: &Path, at: Span) -> Result<bool, Mismatch> {
         self.charge(size_up_to(pat, MAX_STEPS as usize), path, at)?;
         Ok(anchor::has_nested_anchors(pat))
     }
@@ -221,7 +270,7 @@ impl Walk {
         map: NodeRef,
         at: Span,
         early: &[(&str, &Pat)],
-        path: &str,
+        path: &Path,
     ) -> Walked {
         let mut skips: Vec<Mismatch> = Vec::new();
         let mut applied = 0;
@@ -247,11 +296,11 @@ impl Walk {
     }
 
     /// Kyverno's element handlers: one key of a map pattern.
-    fn handle(&mut self, map: NodeRef, at: Span, key: &str, pat: &Pat, path: &str) -> Walked {
+    fn handle(&mut self, map: NodeRef, at: Span, key: &str, pat: &Pat, path: &Path) -> Walked {
         let Some(a) = anchor::parse(key).filter(|a| a.kind != AnchorKind::AddIfNotPresent) else {
             return self.plain_key(map, at, key, pat, path);
         };
-        let sub = format!("{path}{}/", a.key);
+        let sub = path.key(a.key);
         let entry = map.get_entry(a.key);
         let here = Here {
             node: entry.map(|(_, v)| v),
@@ -260,13 +309,13 @@ impl Walk {
         match (a.kind, entry) {
             (AnchorKind::Negation, Some((k, _))) => Err(Mismatch {
                 why: Why::Negation,
-                path: sub.clone(),
+                path: sub.to_string(),
                 at: k.span(),
                 message: format!("negation anchor matched in resource: {sub} is not allowed"),
             }),
             (AnchorKind::Condition, None) => Err(Mismatch {
                 why: Why::Conditional,
-                path: sub,
+                path: sub.to_string(),
                 at,
                 message: "conditional anchor mismatch: conditional anchor key doesn't exist in the resource".into(),
             }),
@@ -291,7 +340,7 @@ impl Walk {
     }
 
     /// A key without an anchor (or with `+`, read literally).
-    fn plain_key(&mut self, map: NodeRef, at: Span, key: &str, pat: &Pat, path: &str) -> Walked {
+    fn plain_key(&mut self, map: NodeRef, at: Span, key: &str, pat: &Pat, path: &Path) -> Walked {
         let entry = map.get_entry(key);
         let here = Here {
             node: entry.map(|(_, v)| v),
@@ -307,11 +356,11 @@ impl Walk {
                 )),
             };
         }
-        self.element(here, pat, &format!("{path}{key}/"))
+        self.element(here, pat, &path.key(key))
     }
 
     /// `^(key)`: for each map of the pattern list, some element matches.
-    fn existence(&mut self, here: Here, pat: &Pat, path: &str) -> Walked {
+    fn existence(&mut self, here: Here, pat: &Pat, path: &Path) -> Walked {
         let at = here.at();
         let list = here.node.map(NodeRef::resolve).filter(|n| n.is_seq());
         let Some(list) = list else {
@@ -342,7 +391,7 @@ impl Walk {
                     node: Some(item),
                     blame: item.span(),
                 };
-                if self.element(here, p, &format!("{path}{i}/")).is_ok() {
+                if self.element(here, p, &path.index(i)).is_ok() {
                     found = true;
                     break;
                 }
@@ -364,7 +413,7 @@ impl Walk {
     }
 
     /// Kyverno's `validateArray`.
-    fn array(&mut self, seq: NodeRef, items: &[Pat], path: &str) -> Walked {
+    fn array(&mut self, seq: NodeRef, items: &[Pat], path: &Path) -> Walked {
         let at = seq.span();
         let Some(first) = items.first() else {
             return Err(plain(
@@ -392,7 +441,7 @@ impl Walk {
                 let len = seq.items().count();
                 if len < items.len() {
                     return Err(plain(
-                        "",
+                        &Path::root(""),
                         at,
                         format!(
                             "the list at path {path} has {len} elements, the pattern {}",
@@ -408,7 +457,7 @@ impl Walk {
 
     /// Elements against patterns: skipped elements are passed over; the
     /// list skips if every element skipped.
-    fn elements(&mut self, elems: &[(NodeRef, &Pat)], path: &str, at: Span) -> Walked {
+    fn elements(&mut self, elems: &[(NodeRef, &Pat)], path: &Path, at: Span) -> Walked {
         let mut skips = Vec::new();
         let mut applied = 0;
         for (i, (node, pat)) in elems.iter().enumerate() {
@@ -416,7 +465,7 @@ impl Walk {
                 node: Some(*node),
                 blame: node.span(),
             };
-            match self.element(here, pat, &format!("{path}{i}/")) {
+            match self.element(here, pat, &path.index(i)) {
                 Ok(()) => applied += 1,
                 Err(e) if e.why.is_skip() && !self.exhausted => skips.push(e),
                 Err(e) => return Err(e),
@@ -429,7 +478,7 @@ impl Walk {
     }
 }
 
-fn skipped(path: &str, at: Span, skips: &[Mismatch]) -> Mismatch {
+fn skipped(path: &Path, at: Span, skips: &[Mismatch]) -> Mismatch {
     let message = skips
         .iter()
         .map(|s| s.message.as_str())
@@ -443,7 +492,7 @@ fn skipped(path: &str, at: Span, skips: &[Mismatch]) -> Mismatch {
     }
 }
 
-fn value_mismatch(node: Option<NodeRef>, at: Span, p: &PatScalar, path: &str) -> Mismatch {
+fn value_mismatch(node: Option<NodeRef>, at: Span, p: &PatScalar, path: &Path) -> Mismatch {
     let want = match p {
         PatScalar::Null => "null".to_string(),
         PatScalar::Bool(b) => b.to_string(),
@@ -507,7 +556,9 @@ mod tests {
             node: Some(root),
             blame: root.span(),
         };
-        Walk::new().element(here, &pat, "/").map_err(|e| e.path)
+        Walk::new()
+            .element(here, &pat, &Path::root("/"))
+            .map_err(|e| e.path)
     }
 
     /// Kyverno's `validate_test.go` map cases: pattern, resource, the path
@@ -759,13 +810,17 @@ mod tests {
             node: Some(root),
             blame: root.span(),
         };
-        let e = Walk::new().element(here, &pat, "/").unwrap_err();
+        let e = Walk::new()
+            .element(here, &pat, &Path::root("/"))
+            .unwrap_err();
         assert_eq!(&resource[e.at.range()], "nginx:latest");
         assert_eq!(e.path, "/spec/containers/0/image/");
         // A missing field points at the key of the map it is missing from.
         let ps = parse_stream("spec: {containers: [{tag: '?*'}]}", &Limits::default());
         let pat = read_pattern(ps.docs[0].root().unwrap()).unwrap();
-        let e = Walk::new().element(here, &pat, "/").unwrap_err();
+        let e = Walk::new()
+            .element(here, &pat, &Path::root("/"))
+            .unwrap_err();
         assert_eq!(&resource[e.at.range()], "name: a\n    image: nginx:latest");
     }
 
@@ -796,7 +851,7 @@ mod tests {
             node: Some(root),
             blame: root.span(),
         };
-        assert!(w.element(here, &pat, "/").is_err());
+        assert!(w.element(here, &pat, &Path::root("/")).is_err());
         assert!(w.exhausted);
     }
 }
