@@ -13,7 +13,8 @@ use super::template;
 use crate::config::Config;
 use crate::finding::suppress;
 use crate::finding::{FileId, Finding, Location};
-use crate::index::{extract, helm, workflow as workflow_facts};
+use crate::index::{azure as azure_facts, extract, helm, workflow as workflow_facts};
+use crate::model::azure;
 use crate::model::k8s;
 use crate::model::kustomize::is_kustomize;
 use crate::model::workflow::Workflow;
@@ -269,12 +270,31 @@ fn documents(
         schema,
         deferred: Vec::new(),
     };
+    // A pipeline kept outside the usual places (`.devops/`, `Pipelines/`) is
+    // told by its first document's content.
+    let pipeline = f.kind == FileKind::AzurePipeline
+        || (f.kind == FileKind::Manifest
+            && parsed
+                .docs
+                .first()
+                .and_then(|d| d.root())
+                .is_some_and(azure::looks_like_pipeline));
     for doc in &parsed.docs {
         let Some(root) = doc.root() else { continue };
         if root.is_null() {
             continue;
         }
         r.base.documents += 1;
+        if pipeline {
+            redact::workflow_literals(root, &mut r.base.redact);
+            if let Some(p) = azure::Pipeline::new(root) {
+                r.base
+                    .facts
+                    .workflows
+                    .push(azure_facts::extract(id, src, &p));
+            }
+            continue;
+        }
         if matches!(
             f.kind,
             FileKind::Workflow | FileKind::Action | FileKind::Manifest

@@ -9,6 +9,8 @@
 //! `renders` follows, from the sources `sources` finds in the repositories
 //! `repos` names, and `images` and `helm_resolve` the images as deployed.
 
+pub mod azure;
+mod azure_tasks;
 pub mod checkout;
 pub mod extract;
 pub mod gitops;

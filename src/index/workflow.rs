@@ -174,7 +174,7 @@ pub struct WorkflowFacts {
 }
 
 /// Splits a multi-line or comma-separated `with:` list into trimmed items with their value ranges.
-fn list_items(value: &str) -> Vec<(String, std::ops::Range<usize>)> {
+pub fn list_items(value: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in value

@@ -315,10 +315,10 @@ fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Findi
             let mut f = Finding::new(
                 &WorkflowImageMismatch::META,
                 Location { file: wf.file, span: entry.span },
-                format!("`azure/k8s-deploy` substitutes `{}`, but no manifest it deploys runs that repository", display_repo(&want)),
+                format!("`{}` substitutes `{}`, but no manifest it deploys runs that repository", d.via, display_repo(&want)),
             )
             .label("matches no `image:` in `manifests:`")
-            .help("k8s-deploy only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image");
+            .help(format!("`{}` only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image", d.via));
             for (fid, img) in manifest_images.iter().take(3) {
                 f = f.related(
                     Location {
