@@ -42,6 +42,20 @@ crate::declare_rule! {
     /// output such as `$ACRSERVER`) is compared by repository path alone, and
     /// the finding is downgraded to a warning.
     ///
+    /// **Azure Pipelines**: `Docker@2` `buildAndPush`/`push` pushes
+    /// `<containerRegistry>/<repository>:<tag>` for each of `tags:` (default
+    /// `$(Build.BuildId)`); `containerRegistry` names a service connection,
+    /// so unless it is written as a host (`contoso.azurecr.io`) the registry
+    /// is known only at run time and images compare by repository path (as a
+    /// warning). Scripts count as above (`docker push`, `az acr build`).
+    /// `KubernetesManifest@0/1` `containers:` entries are judged like
+    /// k8s-deploy `images:` against its `manifests:` (the task substitutes
+    /// only an exact registry/repository match); tag bumps in scripts like
+    /// `run:` scripts. Variables are the pipeline's literal `variables:` and
+    /// parameter defaults (`$(x)`, `${{ variables.x }}`,
+    /// `${{ parameters.x }}`); `$(Pipeline.Workspace)/<artifact>/` is mapped
+    /// back to the folder a `publish:` step published.
+    ///
     /// ## Why
     /// Both mistakes pass CI and deploy the *previous* image: the pipeline is
     /// green, the commit says `web:4f2c1e`, and the cluster runs yesterday's
