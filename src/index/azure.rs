@@ -389,3 +389,55 @@ mod tests {
         assert_eq!(m.unmask("x/web:${Build_BuildId}"), "x/web:$(Build.BuildId)");
     }
 }
+
+#[cfg(test)]
+mod extract_tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    fn facts(src: &str) -> WorkflowFacts {
+        let p = parse_stream(src, &Limits::default());
+        let pl = Pipeline::new(p.docs[0].root().unwrap()).unwrap();
+        extract(0, src, &pl)
+    }
+
+    #[test]
+    fn docker_pushes_by_connection_or_host() {
+        let f = facts("variables:\n  acr: contoso.azurecr.io\nsteps:\n  - task: Docker@2\n    inputs:\n      containerRegistry: my-acr\n      repository: web\n      tags: |\n        $(Build.BuildId)\n        latest\n  - task: Docker@2\n    inputs:\n      command: build\n      containerRegistry: $(acr)\n      repository: api\n");
+        let pushed: Vec<_> = f.pushes.iter().map(|p| p.image.as_str()).collect();
+        assert_eq!(
+            pushed,
+            ["$(my-acr)/web:$(Build.BuildId)", "$(my-acr)/web:latest"]
+        );
+        assert_eq!(f.builds[0].image, "contoso.azurecr.io/api:$(Build.BuildId)");
+    }
+
+    #[test]
+    fn cluster_access_secrets_and_deploys() {
+        let src = "jobs:\n- deployment: d\n  environment:\n    name: aks\n    resourceType: Kubernetes\n    resourceName: shop\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - task: KubernetesManifest@0\n          inputs:\n            action: createSecret\n            secretName: acr-pull\n            namespace: shop\n        - task: HelmDeploy@0\n          inputs:\n            command: upgrade\n            chartType: FilePath\n            chartPath: $(Build.SourcesDirectory)/chart\n            overrideValues: image.tag=latest\n        - task: KubernetesManifest@1\n          inputs: { action: bake }\n        - task: AzureCLI@2\n          inputs:\n            azureSubscription: arm\n            scriptType: bash\n            scriptLocation: inlineScript\n            inlineScript: az acr login -n contoso\n";
+        let f = facts(src);
+        let what: Vec<_> = f.cluster_access.iter().map(|h| h.what.as_str()).collect();
+        assert_eq!(what.len(), 3, "{what:?}");
+        assert!(what[0].contains("environment resource `shop`"));
+        assert!(what[1].starts_with("`KubernetesManifest@0` action `createsecret`"));
+        assert!(what[2].starts_with("`HelmDeploy@0` command `upgrade`"));
+        assert_eq!(f.secrets_created[0].name, "acr-pull");
+        assert_eq!(f.secrets_created[0].namespace.as_deref(), Some("shop"));
+        assert_eq!(f.deploys[0].paths, ["chart"]);
+        assert_eq!(f.deploys[0].set_images[0].1.value, "latest");
+    }
+
+    #[test]
+    fn scripts_with_macros_commit_and_edit() {
+        let src = "variables:\n  registry: contoso.azurecr.io\nsteps:\n- checkout: self\n  persistCredentials: true\n- script: |\n    sed -i \"s|image: .*|image: $(registry)/web:$(Build.BuildId)|\" k8s/web.yaml\n    git commit -am bump && git push\n  workingDirectory: $(Build.SourcesDirectory)/deploy\n";
+        let f = facts(src);
+        assert_eq!(f.edits[0].files, ["deploy/k8s/web.yaml"]);
+        assert_eq!(
+            f.edits[0].images,
+            ["contoso.azurecr.io/web:$(Build.BuildId)"]
+        );
+        assert!(!f.commits.is_empty());
+        assert_eq!(f.checkouts[0].path, "");
+        assert!(f.cluster_access.is_empty());
+    }
+}

@@ -264,3 +264,129 @@ pub fn looks_like_pipeline(root: NodeRef) -> bool {
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    const SRC: &str = "\
+trigger: [main]
+parameters:
+  - name: env
+    default: dev
+variables:
+  - name: ns
+    value: shop-${{ parameters.env }}
+  - group: release
+  - template: vars.yml
+stages:
+  - template: /stages/build.yml
+  - stage: Deploy
+    variables:
+      app: web
+    jobs:
+      - template: jobs/smoke.yml
+      - deployment: Deploy
+        environment: aks.$(ns)
+        strategy:
+          canary:
+            deploy:
+              steps:
+                - task: KubernetesManifest@1
+                  inputs: { action: deploy }
+            on:
+              failure:
+                steps:
+                  - script: kubectl rollout undo deploy/$(app) -n $(ns)
+                  - template: steps/notify.yml
+      - job: Check
+        steps:
+          - bash: echo ok
+            enabled: false
+          - checkout: self
+";
+
+    #[test]
+    fn stages_deployment_hooks_and_templates() {
+        let p = parse_stream(SRC, &Limits::default());
+        let root = p.docs[0].root().unwrap();
+        let pl = Pipeline::new(root).unwrap();
+        assert!(!pl.is_template);
+        let paths: Vec<_> = pl.templates.iter().map(|t| t.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "vars.yml",
+                "/stages/build.yml",
+                "jobs/smoke.yml",
+                "steps/notify.yml"
+            ]
+        );
+        assert_eq!(pl.jobs.len(), 2);
+        let deploy = &pl.jobs[0];
+        assert!(deploy.deployment);
+        assert_eq!(
+            deploy
+                .environment
+                .as_ref()
+                .and_then(|e| e.resource.as_deref()),
+            Some("$(ns)")
+        );
+        assert_eq!(deploy.vars.expand("$(ns)/$(app)"), "shop-dev/web");
+        assert_eq!(deploy.vars.groups, ["release"]);
+        assert_eq!(deploy.steps.len(), 3);
+        assert_eq!(
+            deploy.steps[0].task(),
+            Some(("kubernetesmanifest", Some(1)))
+        );
+        assert!(matches!(deploy.steps[1].kind, StepKind::Script { .. }));
+        let check = &pl.jobs[1];
+        assert!(!check.steps[0].enabled);
+        assert!(matches!(check.steps[1].kind, StepKind::Checkout { .. }));
+    }
+
+    #[test]
+    fn single_job_forms_and_templates() {
+        let p = parse_stream(
+            "parameters:\n  - name: x\nsteps:\n  - pwsh: Write-Host hi\n",
+            &Limits::default(),
+        );
+        let pl = Pipeline::new(p.docs[0].root().unwrap()).unwrap();
+        assert!(pl.is_template);
+        assert_eq!(pl.jobs.len(), 1);
+        assert!(matches!(
+            pl.jobs[0].steps[0].kind,
+            StepKind::Script {
+                shell: Shell::PowerShell,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn pipelines_by_content() {
+        let yes = [
+            "trigger: none\nsteps:\n  - script: make\n",
+            "jobs:\n  - job: a\n    steps:\n      - task: Docker@2\n",
+        ];
+        let no = [
+            "apiVersion: v1\nkind: List\nsteps: []\n",
+            "stages: [build, test]\nbuild:\n  script: make\n",
+            "on: push\njobs:\n  a:\n    steps:\n      - run: make\n",
+            "steps:\n  - name: a\n",
+        ];
+        for (src, want) in yes
+            .iter()
+            .map(|s| (s, true))
+            .chain(no.iter().map(|s| (s, false)))
+        {
+            let p = parse_stream(src, &Limits::default());
+            assert_eq!(
+                looks_like_pipeline(p.docs[0].root().unwrap()),
+                want,
+                "{src}"
+            );
+        }
+    }
+}
