@@ -5,7 +5,7 @@
 //! `PowerShell@2` and `CmdLine@2`. Input names and defaults are the tasks'
 //! own (`task.json` of microsoft/azure-pipelines-tasks).
 
-use super::azure::Cx;
+use super::azure_step::Cx;
 use super::workflow::{DeployFact, PushFact, SecretFact};
 use crate::model::azure::Inputs;
 use crate::script::ImagePart;

@@ -10,6 +10,7 @@
 //! `repos` names, and `images` and `helm_resolve` the images as deployed.
 
 pub mod azure;
+mod azure_step;
 mod azure_tasks;
 pub mod checkout;
 pub mod extract;

@@ -332,7 +332,7 @@ fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Findi
                 format!("`{}` substitutes `{}`, but no manifest it deploys runs that repository", d.via, display_repo(&want)),
             )
             .label("matches no `image:` in `manifests:`")
-            .help(format!("`{}` only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image", d.via));
+            .help(format!("{} only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image", tool_name(&d.via)));
             for (fid, img) in manifest_images.iter().take(3) {
                 f = f.related(
                     Location {
@@ -356,6 +356,14 @@ fn repo_label(repository: Option<&str>) -> String {
     match repository.and_then(slug) {
         Some(s) => format!("`{s}`"),
         None => "it names".to_string(),
+    }
+}
+
+/// A deploy tool as the help names it.
+fn tool_name(via: &str) -> String {
+    match via {
+        "azure/k8s-deploy" => "k8s-deploy".to_string(),
+        other => format!("`{other}`"),
     }
 }
 
