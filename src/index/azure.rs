@@ -9,7 +9,7 @@ use super::azure_step::{strip_dir, Cx, SOURCES_DIRS};
 use super::azure_tasks;
 use super::workflow::{CheckoutFact, Hit, WorkflowFacts};
 use crate::finding::FileId;
-use crate::model::azure::{Job, Pipeline, StepKind};
+use crate::model::azure::{Job, Pipeline, StepKind, TemplateUse};
 use crate::source::path::join_norm;
 use crate::yaml::{unquoted_span, NodeRef};
 
@@ -98,8 +98,19 @@ fn environment(facts: &mut WorkflowFacts, job: &Job) {
 pub fn extract(file: FileId, src: &str, p: &Pipeline) -> WorkflowFacts {
     let mut facts = WorkflowFacts {
         file,
+        template_only: p.is_template,
         ..Default::default()
     };
+    facts.templates = p
+        .templates
+        .iter()
+        .map(|t| TemplateUse {
+            path: t.path.clone(),
+            span: unquoted_span(t.node),
+            job: t.at.0 as u32,
+            step: t.at.1 as u32,
+        })
+        .collect();
     let artifacts: Vec<(String, String)> = p
         .steps()
         .filter_map(|s| match &s.kind {

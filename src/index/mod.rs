@@ -12,6 +12,7 @@
 pub mod azure;
 mod azure_step;
 mod azure_tasks;
+pub mod azure_templates;
 pub mod checkout;
 pub mod extract;
 pub mod gitops;

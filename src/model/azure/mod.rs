@@ -44,6 +44,18 @@ pub struct TemplateRef<'d, 's> {
     pub node: NodeRef<'d, 's>,
     /// The path as written, expanded with the literals in scope.
     pub path: String,
+    /// Where its steps run: (job index, step index in the job).
+    pub at: (usize, usize),
+}
+
+/// A `template:` reference as facts keep it: the path (expanded), the
+/// span of its value, and the job and step it stands at.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TemplateUse {
+    pub path: String,
+    pub span: crate::yaml::Span,
+    pub job: u32,
+    pub step: u32,
 }
 
 pub struct Pipeline<'d, 's> {
@@ -124,10 +136,15 @@ impl<'d, 's> Pipeline<'d, 's> {
     }
 
     fn template(&mut self, node: NodeRef<'d, 's>, vars: &Vars) {
+        self.template_at(node, vars, (self.jobs.len(), 0));
+    }
+
+    fn template_at(&mut self, node: NodeRef<'d, 's>, vars: &Vars, at: (usize, usize)) {
         if let Some(path) = node.as_str() {
             self.templates.push(TemplateRef {
                 node,
                 path: vars.expand(path.trim()),
+                at,
             });
         }
     }
@@ -203,7 +220,7 @@ impl<'d, 's> Pipeline<'d, 's> {
             }
             let step = Step::new(node, job.steps.len());
             if let StepKind::Template(t) = step.kind {
-                self.template(t, &job.vars);
+                self.template_at(t, &job.vars, (self.jobs.len(), step.index));
             }
             job.steps.push(step);
         }

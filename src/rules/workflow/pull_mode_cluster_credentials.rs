@@ -44,6 +44,9 @@ crate::declare_rule! {
     /// `inlineScript` (`az aks get-credentials`, `kubectl`, `helm`, as above).
     /// A pipeline is pull-mode when such a script edits manifests and commits
     /// them. `Docker@2` and `az acr login|build` are not cluster access.
+    /// Local `template:` references (step, job, stage, variable, `extends:`)
+    /// are followed: what a template does counts for the pipeline and is
+    /// reported at the reference; a template is not judged on its own.
     ///
     /// ## Why
     /// In the pull model the operator inside the cluster (Argo CD, Flux) does
