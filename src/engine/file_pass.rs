@@ -7,13 +7,14 @@
 use rayon::prelude::*;
 
 use super::cache::{self, Blobs, Cache};
-use super::file_result::{FileResult, Pass1};
+use super::file_result::{Base, FileResult, Pass1};
 use super::read::{self, ReadBuffer, Unread};
 use super::template;
 use crate::config::Config;
 use crate::finding::suppress;
 use crate::finding::{FileId, Finding, Location};
-use crate::index::{extract, helm, workflow as workflow_facts};
+use crate::index::{azure as azure_facts, extract, helm, workflow as workflow_facts};
+use crate::model::azure;
 use crate::model::k8s;
 use crate::model::kustomize::is_kustomize;
 use crate::model::workflow::Workflow;
@@ -251,6 +252,27 @@ fn syntax_errors(id: FileId, parsed: &ParsedStream, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether a file is an Azure pipeline: by its path, or, for one kept
+/// outside the usual places (`.devops/`, `Pipelines/`), by its first
+/// document's content.
+fn is_pipeline(f: &FileEntry, parsed: &ParsedStream) -> bool {
+    f.kind == FileKind::AzurePipeline
+        || (f.kind == FileKind::Manifest
+            && parsed
+                .docs
+                .first()
+                .and_then(|d| d.root())
+                .is_some_and(azure::looks_like_pipeline))
+}
+
+/// An Azure pipeline document: its literals redacted, its facts taken.
+fn pipeline_doc(id: FileId, src: &str, root: yaml::NodeRef, base: &mut Base) {
+    redact::workflow_literals(root, &mut base.redact);
+    if let Some(p) = azure::Pipeline::new(root) {
+        base.facts.workflows.push(azure_facts::extract(id, src, &p));
+    }
+}
+
 /// Each document by the file's kind: rules run, facts taken, secrets noted.
 fn documents(
     id: FileId,
@@ -269,12 +291,17 @@ fn documents(
         schema,
         deferred: Vec::new(),
     };
+    let pipeline = is_pipeline(f, parsed);
     for doc in &parsed.docs {
         let Some(root) = doc.root() else { continue };
         if root.is_null() {
             continue;
         }
         r.base.documents += 1;
+        if pipeline {
+            pipeline_doc(id, src, root, &mut r.base);
+            continue;
+        }
         if matches!(
             f.kind,
             FileKind::Workflow | FileKind::Action | FileKind::Manifest

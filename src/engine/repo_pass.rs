@@ -58,6 +58,7 @@ pub(super) fn index(
     }
     index.repo_names = roots.roots().iter().map(|r| RepoName::of(r)).collect();
     index.seal_paths();
+    crate::index::azure_templates::include(&mut index);
     namespaces::resolve(&mut index);
     index.effective = images::resolve(&index);
     index

@@ -9,6 +9,10 @@
 //! `renders` follows, from the sources `sources` finds in the repositories
 //! `repos` names, and `images` and `helm_resolve` the images as deployed.
 
+pub mod azure;
+mod azure_step;
+mod azure_tasks;
+pub mod azure_templates;
 pub mod checkout;
 pub mod extract;
 pub mod gitops;

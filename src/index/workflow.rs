@@ -171,10 +171,13 @@ pub struct WorkflowFacts {
     pub secrets_created: Vec<SecretFact>,
     /// Repositories checked out or cloned into the workspace, in order.
     pub checkouts: Vec<CheckoutFact>,
+    /// Azure Pipelines: `template:` references, and whether the file is only a template.
+    pub templates: Vec<crate::model::azure::TemplateUse>,
+    pub template_only: bool,
 }
 
 /// Splits a multi-line or comma-separated `with:` list into trimmed items with their value ranges.
-fn list_items(value: &str) -> Vec<(String, std::ops::Range<usize>)> {
+pub fn list_items(value: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in value

@@ -10,6 +10,11 @@ pub enum FileKind {
     Action,
     /// `kustomization.y{a,}ml` / `Kustomization`
     Kustomization,
+    /// An Azure Pipelines file: `azure-pipelines.y{a,}ml` or
+    /// `.azure-pipelines.y{a,}ml` at any depth, or a YAML file under a
+    /// directory named `.azure-pipelines`, `azure-pipelines` or `.pipelines`.
+    /// (Pipelines elsewhere are recognised by their content, in the file pass.)
+    AzurePipeline,
     /// Anything under a directory holding `Chart.yaml`: not YAML until rendered.
     HelmChart,
     /// Kubernetes manifests or other YAML/JSON.
@@ -30,11 +35,27 @@ pub fn file_kind(path: &str, in_chart: bool) -> FileKind {
     if yaml_ext && parent == Some("workflows") && grandparent == Some(".github") {
         return FileKind::Workflow;
     }
+    if yaml_ext && is_azure_pipeline_path(path, name) {
+        return FileKind::AzurePipeline;
+    }
     match name {
         "action.yml" | "action.yaml" => FileKind::Action,
         "kustomization.yaml" | "kustomization.yml" | "Kustomization" => FileKind::Kustomization,
         _ => FileKind::Manifest,
     }
+}
+
+/// Azure Pipelines files by name or by the directory they are in.
+fn is_azure_pipeline_path(path: &str, name: &str) -> bool {
+    let stem = name
+        .trim_end_matches(".yaml")
+        .trim_end_matches(".yml")
+        .trim_start_matches('.');
+    if stem == "azure-pipelines" {
+        return true;
+    }
+    let mut dirs = path.split('/').rev().skip(1);
+    dirs.any(|d| matches!(d, ".azure-pipelines" | "azure-pipelines" | ".pipelines"))
 }
 
 /// Whether a path should be read at all.
@@ -76,5 +97,32 @@ mod tests {
             FileKind::HelmChart
         );
         assert_eq!(file_kind("k8s/deploy.json", false), FileKind::Manifest);
+    }
+
+    #[test]
+    fn azure_pipelines() {
+        for p in [
+            "azure-pipelines.yml",
+            "app/azure-pipelines.yaml",
+            ".azure-pipelines.yml",
+            ".azure-pipelines/build.yml",
+            "azure-pipelines/templates/deploy.yaml",
+            "x/.pipelines/ci.yml",
+        ] {
+            assert_eq!(file_kind(p, false), FileKind::AzurePipeline, "{p}");
+        }
+        for p in [
+            "azure-pipelines.json",
+            "my-azure-pipelines.yml",
+            ".devops/deploy.yml",
+            "pipelines/ci.yml",
+            ".azure-pipelines/README.md",
+        ] {
+            assert_ne!(file_kind(p, false), FileKind::AzurePipeline, "{p}");
+        }
+        assert_eq!(
+            file_kind("azure-pipelines/chart/values.yaml", true),
+            FileKind::HelmChart
+        );
     }
 }

@@ -74,6 +74,10 @@ crate::declare_rule! {
     /// chart only the values given to it are judged (a `tag: latest` alone
     /// is reported). A HelmRelease's `valuesFrom` Secrets are never read.
     ///
+    /// In Azure Pipelines: `KubernetesManifest@0/1` `containers:` entries and
+    /// `HelmDeploy@0/1` `overrideValues` image settings
+    /// (`image=`, `*.image.tag=`).
+    ///
     /// ## Why
     /// With no tag the runtime pulls `latest`, and `latest` moves: two nodes
     /// can run different code under one Deployment, a rollback redeploys

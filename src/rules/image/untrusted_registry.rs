@@ -43,6 +43,9 @@ crate::declare_rule! {
     /// A finding points at the node that gives the registry; one
     /// `global.imageRegistry` serving many images is one finding.
     ///
+    /// In Azure Pipelines: `KubernetesManifest@0/1` `containers:` entries and
+    /// `HelmDeploy@0/1` `overrideValues` image settings.
+    ///
     /// ## Why
     /// The registry decides who can change what runs in your cluster. Images
     /// from public registries can be deleted, rate-limited or replaced; a

@@ -25,6 +25,10 @@ crate::declare_rule! {
     /// ServiceAccount's namespace cannot be known, the finding is an info that
     /// says so instead of a guess. The finding points at the first such image.
     ///
+    /// In Azure Pipelines, `KubernetesManifest@0/1` `imagePullSecrets:` adds
+    /// secrets to the pod specs of the `manifests:` a push-mode pipeline
+    /// deploys, like k8s-deploy `imagepullsecrets:`.
+    ///
     /// ## Why
     /// Without credentials the kubelet cannot pull from a private registry:
     /// the pod sits in `ImagePullBackOff` and the rollout never finishes, which

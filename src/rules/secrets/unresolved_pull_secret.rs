@@ -23,6 +23,12 @@ crate::declare_rule! {
     /// count: the kubelet cannot use it to pull. The finding points at the
     /// `name` value.
     ///
+    /// In Azure Pipelines, pull secrets are provided by
+    /// `KubernetesManifest@0/1` `action: createSecret` (`secretName`,
+    /// `namespace`; `secretType` `dockerRegistry`, the default) and
+    /// `Kubernetes@0/1` with a non-empty `secretName`, and by `kubectl create
+    /// secret docker-registry` in scripts.
+    ///
     /// ## Why
     /// A pull secret that does not exist in the pod's namespace fails exactly
     /// like a missing one (`ImagePullBackOff`), but looks fine in review.

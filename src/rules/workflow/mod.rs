@@ -1,4 +1,4 @@
-//! Rules about GitHub Actions workflows and what they deploy.
+//! Rules about CI workflows (GitHub Actions, Azure Pipelines) and what they deploy.
 pub mod mode;
 pub mod pull_mode_cluster_credentials;
 pub mod workflow_image_mismatch;

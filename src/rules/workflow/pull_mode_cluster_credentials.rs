@@ -31,6 +31,23 @@ crate::declare_rule! {
     /// workflow pull-mode, `mode: push` none. `shipshape check --explain-mode`
     /// prints each workflow's mode and the evidence.
     ///
+    /// **Azure Pipelines** (`azure-pipelines.y{a,}ml`, files under
+    /// `.azure-pipelines/`, `azure-pipelines/`, `.pipelines/`, and pipelines
+    /// elsewhere told by their content) are judged the same way. Cluster
+    /// access there: `KubernetesManifest@0/1` (any action but `bake`),
+    /// `Kubernetes@0/1` (any command; `login` keeps the connection),
+    /// `HelmDeploy@0/1` (any command but `package`/`save`),
+    /// `AzureFunctionOnKubernetes`, a `deployment` job whose `environment:`
+    /// names a resource (`env.resource`, `resourceName`), `KUBECONFIG` in a
+    /// step's `env:`, and the scripts of `script:`/`bash:`/`pwsh:`/
+    /// `powershell:`, `Bash@3`, `PowerShell@2`, `CmdLine@2` and `AzureCLI@2/3`
+    /// `inlineScript` (`az aks get-credentials`, `kubectl`, `helm`, as above).
+    /// A pipeline is pull-mode when such a script edits manifests and commits
+    /// them. `Docker@2` and `az acr login|build` are not cluster access.
+    /// Local `template:` references (step, job, stage, variable, `extends:`)
+    /// are followed: what a template does counts for the pipeline and is
+    /// reported at the reference; a template is not judged on its own.
+    ///
     /// ## Why
     /// In the pull model the operator inside the cluster (Argo CD, Flux) does
     /// the deploying, and nothing outside the cluster holds credentials to it.

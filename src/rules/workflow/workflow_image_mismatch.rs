@@ -42,6 +42,20 @@ crate::declare_rule! {
     /// output such as `$ACRSERVER`) is compared by repository path alone, and
     /// the finding is downgraded to a warning.
     ///
+    /// **Azure Pipelines**: `Docker@2` `buildAndPush`/`push` pushes
+    /// `<containerRegistry>/<repository>:<tag>` for each of `tags:` (default
+    /// `$(Build.BuildId)`); `containerRegistry` names a service connection,
+    /// so unless it is written as a host (`contoso.azurecr.io`) the registry
+    /// is known only at run time and images compare by repository path (as a
+    /// warning). Scripts count as above (`docker push`, `az acr build`).
+    /// `KubernetesManifest@0/1` `containers:` entries are judged like
+    /// k8s-deploy `images:` against its `manifests:` (the task substitutes
+    /// only an exact registry/repository match); tag bumps in scripts like
+    /// `run:` scripts. Variables are the pipeline's literal `variables:` and
+    /// parameter defaults (`$(x)`, `${{ variables.x }}`,
+    /// `${{ parameters.x }}`); `$(Pipeline.Workspace)/<artifact>/` is mapped
+    /// back to the folder a `publish:` step published.
+    ///
     /// ## Why
     /// Both mistakes pass CI and deploy the *previous* image: the pipeline is
     /// green, the commit says `web:4f2c1e`, and the cluster runs yesterday's
@@ -315,10 +329,10 @@ fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Findi
             let mut f = Finding::new(
                 &WorkflowImageMismatch::META,
                 Location { file: wf.file, span: entry.span },
-                format!("`azure/k8s-deploy` substitutes `{}`, but no manifest it deploys runs that repository", display_repo(&want)),
+                format!("`{}` substitutes `{}`, but no manifest it deploys runs that repository", d.via, display_repo(&want)),
             )
             .label("matches no `image:` in `manifests:`")
-            .help("k8s-deploy only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image");
+            .help(format!("{} only replaces `image:` values whose repository equals this entry's; make them agree or it deploys the manifest's old image", tool_name(&d.via)));
             for (fid, img) in manifest_images.iter().take(3) {
                 f = f.related(
                     Location {
@@ -342,6 +356,14 @@ fn repo_label(repository: Option<&str>) -> String {
     match repository.and_then(slug) {
         Some(s) => format!("`{s}`"),
         None => "it names".to_string(),
+    }
+}
+
+/// A deploy tool as the help names it.
+fn tool_name(via: &str) -> String {
+    match via {
+        "azure/k8s-deploy" => "k8s-deploy".to_string(),
+        other => format!("`{other}`"),
     }
 }
 
