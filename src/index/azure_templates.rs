@@ -15,8 +15,51 @@ use super::RepoIndex;
 use crate::finding::FileId;
 use crate::model::azure::TemplateUse;
 use crate::source::path::{dir_of, join_norm};
+use crate::yaml::Span;
 
 const MAX_DEPTH: usize = 20;
+
+/// A `template:` reference that is not followed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub file: FileId,
+    pub span: Span,
+    pub path: String,
+    pub why: &'static str,
+}
+
+/// Why a reference `resolve` could not follow is not followed.
+fn why_unresolved(path: &str) -> &'static str {
+    match path.rsplit_once('@') {
+        Some((_, alias)) if alias != "self" => {
+            "it is in another repository (`@alias`), which is not linted with this one"
+        }
+        _ if path.contains("${{") || path.contains("$(") => {
+            "its path is an expression, known only when the pipeline runs"
+        }
+        _ => "no such file in the linted repository",
+    }
+}
+
+/// Every reference of every pipeline and template that does not resolve.
+fn unresolved(index: &RepoIndex) -> Vec<Unresolved> {
+    let mut out = Vec::new();
+    for wf in &index.workflows {
+        for t in &wf.templates {
+            if resolve(index, wf.file, &t.path).is_none() {
+                out.push(Unresolved {
+                    file: wf.file,
+                    span: t.span,
+                    path: t.path.clone(),
+                    why: why_unresolved(&t.path),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|u| (u.file, u.span));
+    out.dedup();
+    out
+}
 
 /// The file a reference in `from` names, in the same repository.
 fn resolve(index: &RepoIndex, from: FileId, path: &str) -> Option<FileId> {
@@ -39,6 +82,7 @@ fn resolve(index: &RepoIndex, from: FileId, path: &str) -> Option<FileId> {
 /// Adds each pipeline's templates' facts to it, then drops the templates:
 /// template-only files, and every file another one references.
 pub fn include(index: &mut RepoIndex) {
+    index.unresolved_templates = unresolved(index);
     let mut added: Vec<(usize, WorkflowFacts)> = Vec::new();
     // Files some pipeline or template references: templates, whatever their shape.
     let mut referenced: HashSet<FileId> = HashSet::new();
@@ -152,6 +196,14 @@ fn merge(into: &mut WorkflowFacts, t: &WorkflowFacts, site: &TemplateUse, name: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unresolved_references_say_why() {
+        assert!(why_unresolved("steps/a.yml@shared").contains("another repository"));
+        assert!(why_unresolved("${{ parameters.t }}/a.yml").contains("expression"));
+        assert!(why_unresolved("steps/missing.yml").contains("no such file"));
+        assert!(why_unresolved("steps/missing.yml@self").contains("no such file"));
+    }
 
     #[test]
     fn references_resolve_in_the_repository() {

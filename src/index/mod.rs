@@ -247,6 +247,8 @@ pub struct RepoIndex {
     pub synced: Vec<(u32, String, String)>,
     /// What overrides make of the objects' images.
     pub effective: images::Effective,
+    /// Azure Pipelines `template:` references that are not followed.
+    pub unresolved_templates: Vec<azure_templates::Unresolved>,
     /// Effective namespace of each of `objects`, same order.
     pub effective_ns: Vec<Option<namespaces::EffectiveNs>>,
     /// Chart files and values files, in file order.

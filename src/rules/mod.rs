@@ -139,6 +139,7 @@ pub static RULES: &[&dyn Rule] = &[
     &secrets::unresolved_pull_secret::UnresolvedPullSecret,
     &workflow::pull_mode_cluster_credentials::PullModeClusterCredentials,
     &workflow::workflow_image_mismatch::WorkflowImageMismatch,
+    &workflow::unresolved_template::UnresolvedTemplate,
     &namespace::operator_namespace::OperatorNamespace,
     &schema::schema_violation::SchemaViolation,
     &schema::deprecated_api::DeprecatedApi,
