@@ -4,9 +4,7 @@
 //! `$(macro)` references masked so the shell lexer does not read them as
 //! command substitutions.
 
-use super::workflow::{
-    CheckoutFact, DeployFact, EditFact, Hit, PushFact, SecretFact, StepPos, WorkflowFacts,
-};
+use super::workflow::{Hit, ScriptReader, StepPos, WorkflowFacts};
 use crate::model::azure::{vars::macro_name, Step, Vars};
 use crate::model::workflow::ValueMap;
 use crate::script;
@@ -86,91 +84,17 @@ impl Cx<'_, '_, '_> {
         let masked = Masked::new(text, self.vars);
         let sf = script::analyze(&masked.text);
         let map = ValueMap::new(self.src, node);
-        let span = |r: std::ops::Range<usize>| map.span(r);
-        let value = |s: &str| self.vars.expand(&masked.unmask(s));
-        for h in sf.cluster_access {
-            self.facts.cluster_access.push(Hit {
-                what: format!("`{}`", h.what),
-                span: span(h.range),
-            });
-        }
-        for h in sf.commits {
-            self.facts.commits.push(Hit {
-                what: h.what,
-                span: span(h.range),
-            });
-        }
-        for e in sf.edits {
-            let files = e
-                .files
-                .iter()
-                .map(|p| self.path(&masked.unmask(&p.value)))
-                .collect();
-            let images = e.images.iter().map(|i| value(i)).collect();
-            let text = value(masked.text.get(e.range.clone()).unwrap_or(""));
-            let span = span(e.range);
-            self.facts.edits.push(EditFact {
-                pos: self.pos(span),
-                tool: e.tool,
-                files,
-                images,
-                text,
-                span,
-            });
-        }
-        for d in sf.deploys {
-            let paths = d
-                .paths
-                .iter()
-                .map(|p| self.path(&masked.unmask(&p.value)))
-                .collect();
-            let set_images = d
-                .images
-                .into_iter()
-                .map(|i| (i.part, Spanned::new(value(&i.value), span(i.range))))
-                .collect();
-            let span = span(d.range);
-            self.facts.deploys.push(DeployFact {
-                pos: self.pos(span),
-                via: d.tool,
-                paths,
-                namespace: d.namespace.map(|n| value(&n)),
-                span,
-                images: Vec::new(),
-                set_images,
-                pull_secrets: Vec::new(),
-            });
-        }
-        for p in sf.pushes {
-            let image = value(&p.value);
-            self.facts.pushes.push(PushFact {
-                image,
-                span: span(p.range),
-            });
-        }
-        for p in sf.builds {
-            let image = value(&p.value);
-            self.facts.builds.push(PushFact {
-                image,
-                span: span(p.range),
-            });
-        }
-        for s in sf.pull_secrets {
-            self.facts.secrets_created.push(SecretFact {
-                name: value(&s.name),
-                namespace: s.namespace.map(|n| value(&n)),
-                span: span(s.range),
-            });
-        }
-        for c in sf.clones {
-            let span = span(c.range);
-            self.facts.checkouts.push(CheckoutFact {
-                pos: self.pos(span),
-                repository: Some(value(&c.url)),
-                path: self.path(&masked.unmask(&c.dir.value)),
-                span,
-            });
-        }
+        let reader = ScriptReader {
+            text: &masked.text,
+            span: &|r| map.span(r),
+            value: &|v| self.vars.expand(&masked.unmask(v)),
+            path: &|p| self.path(&masked.unmask(p)),
+            pos: &|span| self.pos(span),
+            repository: &Some,
+        };
+        let mut found = WorkflowFacts::default();
+        reader.add(sf, &mut found);
+        self.facts.append(found);
     }
 }
 

@@ -123,15 +123,7 @@ pub fn include(index: &mut RepoIndex) {
         added.push((i, into));
     }
     for (i, more) in added {
-        let wf = &mut index.workflows[i];
-        wf.cluster_access.extend(more.cluster_access);
-        wf.edits.extend(more.edits);
-        wf.commits.extend(more.commits);
-        wf.deploys.extend(more.deploys);
-        wf.pushes.extend(more.pushes);
-        wf.builds.extend(more.builds);
-        wf.secrets_created.extend(more.secrets_created);
-        wf.checkouts.extend(more.checkouts);
+        index.workflows[i].append(more);
     }
     index
         .workflows

@@ -9,6 +9,7 @@
 //! `renders` follows, from the sources `sources` finds in the repositories
 //! `repos` names, and `images` and `helm_resolve` the images as deployed.
 
+pub mod actions;
 pub mod azure;
 mod azure_step;
 mod azure_tasks;

@@ -4,63 +4,11 @@
 //! workflow's literal `env:` and input defaults; spans point at the exact
 //! `uses:` value, `with:` value or command inside a `run:` script.
 
+use super::actions::{CLUSTER_ACTIONS, COMMIT_ACTIONS};
 use crate::finding::FileId;
 use crate::model::workflow::{action_name, value_range_span, Step, ValueMap, Vars, Workflow};
 use crate::script::{self, EditTool};
 use crate::yaml::{unquoted_span, NodeRef, Span, Spanned};
-
-/// Actions whose purpose is access to a cluster. The one list of them.
-pub const CLUSTER_ACTIONS: &[(&str, &str)] = &[
-    (
-        "azure/aks-set-context",
-        "writes a kubeconfig for an AKS cluster",
-    ),
-    ("azure/k8s-set-context", "writes a kubeconfig for a cluster"),
-    ("azure/k8s-deploy", "deploys to a cluster"),
-    ("azure/k8s-create-secret", "creates a secret in a cluster"),
-    (
-        "azure/use-kubelogin",
-        "sets up kubelogin to authenticate to AKS",
-    ),
-    ("azure/aks-login", "writes a kubeconfig for an AKS cluster"),
-    (
-        "google-github-actions/get-gke-credentials",
-        "writes a kubeconfig for a GKE cluster",
-    ),
-    ("aws-actions/amazon-eks-fargate", "talks to an EKS cluster"),
-    ("steebchen/kubectl", "runs kubectl against a cluster"),
-    ("actions-hub/kubectl", "runs kubectl against a cluster"),
-    ("tale/kubectl-action", "writes a kubeconfig"),
-    ("deliverybot/helm", "runs helm against a cluster"),
-    (
-        "wahyd4/kubectl-helm-action",
-        "runs kubectl and helm against a cluster",
-    ),
-    ("koslib/helm-eks-action", "runs helm against an EKS cluster"),
-    (
-        "ianbelcher/eks-kubectl-action",
-        "runs kubectl against an EKS cluster",
-    ),
-    (
-        "kodermax/kubectl-aws-eks",
-        "runs kubectl against an EKS cluster",
-    ),
-    (
-        "digitalocean/action-doctl",
-        "can write a kubeconfig for a DOKS cluster",
-    ),
-];
-
-/// Actions that commit or propose changes to the repository.
-pub const COMMIT_ACTIONS: &[&str] = &[
-    "stefanzweifel/git-auto-commit-action",
-    "endbug/add-and-commit",
-    "peter-evans/create-pull-request",
-    "ad-m/github-push-action",
-    "actions-js/push",
-    "github-actions-x/commit",
-    "planetscale/ghcommit-action",
-];
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
@@ -174,6 +122,107 @@ pub struct WorkflowFacts {
     /// Azure Pipelines: `template:` references, and whether the file is only a template.
     pub templates: Vec<crate::model::azure::TemplateUse>,
     pub template_only: bool,
+}
+
+impl WorkflowFacts {
+    /// Adds `more`'s facts (not its file, templates or shape) to these.
+    pub fn append(&mut self, more: WorkflowFacts) {
+        self.cluster_access.extend(more.cluster_access);
+        self.edits.extend(more.edits);
+        self.commits.extend(more.commits);
+        self.deploys.extend(more.deploys);
+        self.pushes.extend(more.pushes);
+        self.builds.extend(more.builds);
+        self.secrets_created.extend(more.secrets_created);
+        self.checkouts.extend(more.checkouts);
+    }
+}
+
+/// How a CI step's script becomes facts: the one reading of
+/// `script::ScriptFacts` for GitHub `run:` and Azure Pipelines scripts,
+/// each host saying how its raw values expand, where its paths are, where
+/// a span lies among its steps, and which clones are of another repository.
+pub(super) struct ScriptReader<'a> {
+    /// The text the script was analysed as (ranges index it).
+    pub text: &'a str,
+    pub span: &'a dyn Fn(std::ops::Range<usize>) -> Span,
+    pub value: &'a dyn Fn(&str) -> String,
+    pub path: &'a dyn Fn(&str) -> String,
+    pub pos: &'a dyn Fn(Span) -> StepPos,
+    pub repository: &'a dyn Fn(String) -> Option<String>,
+}
+
+impl ScriptReader<'_> {
+    pub fn add(&self, sf: script::ScriptFacts, facts: &mut WorkflowFacts) {
+        let (span, value, path) = (self.span, self.value, self.path);
+        for h in sf.cluster_access {
+            let what = format!("`{}`", h.what);
+            facts.cluster_access.push(Hit {
+                what,
+                span: span(h.range),
+            });
+        }
+        for h in sf.commits {
+            facts.commits.push(Hit {
+                what: h.what,
+                span: span(h.range),
+            });
+        }
+        for c in sf.clones {
+            let span = span(c.range);
+            facts.checkouts.push(CheckoutFact {
+                pos: (self.pos)(span),
+                repository: (self.repository)(value(&c.url)),
+                path: path(&c.dir.value),
+                span,
+            });
+        }
+        for e in sf.edits {
+            let span = span(e.range.clone());
+            facts.edits.push(EditFact {
+                pos: (self.pos)(span),
+                tool: e.tool,
+                files: e.files.iter().map(|p| path(&p.value)).collect(),
+                images: e.images.iter().map(|i| value(i)).collect(),
+                text: value(self.text.get(e.range).unwrap_or("")),
+                span,
+            });
+        }
+        for d in sf.deploys {
+            let set_images = d
+                .images
+                .into_iter()
+                .map(|i| (i.part, Spanned::new(value(&i.value), span(i.range))))
+                .collect();
+            let span = span(d.range);
+            facts.deploys.push(DeployFact {
+                pos: (self.pos)(span),
+                via: d.tool,
+                paths: d.paths.iter().map(|p| path(&p.value)).collect(),
+                namespace: d.namespace.map(|n| value(&n)),
+                span,
+                images: Vec::new(),
+                set_images,
+                pull_secrets: Vec::new(),
+            });
+        }
+        for (list, found) in [
+            (&mut facts.pushes, sf.pushes),
+            (&mut facts.builds, sf.builds),
+        ] {
+            list.extend(found.into_iter().map(|p| PushFact {
+                image: value(&p.value),
+                span: span(p.range),
+            }));
+        }
+        for s in sf.pull_secrets {
+            facts.secrets_created.push(SecretFact {
+                name: value(&s.name),
+                namespace: s.namespace.map(|n| value(&n)),
+                span: span(s.range),
+            });
+        }
+    }
 }
 
 /// Splits a multi-line or comma-separated `with:` list into trimmed items with their value ranges.
@@ -305,87 +354,17 @@ impl Cx<'_, '_, '_> {
         let Some(text) = node.as_str() else { return };
         let sf = script::analyze(text);
         let map = ValueMap::new(self.src, node);
-        let span = |r: std::ops::Range<usize>| map.span(r);
-        for h in sf.cluster_access {
-            self.facts.cluster_access.push(Hit {
-                what: format!("`{}`", h.what),
-                span: span(h.range),
-            });
-        }
-        for h in sf.commits {
-            self.facts.commits.push(Hit {
-                what: h.what,
-                span: span(h.range),
-            });
-        }
-        for c in sf.clones {
-            let span = span(c.range);
-            let url = self.vars.expand(&c.url);
-            self.facts.checkouts.push(CheckoutFact {
-                pos: self.pos(span),
-                repository: (!is_own_repository(&url)).then_some(url),
-                path: self.path(&c.dir.value),
-                span,
-            });
-        }
-        for e in sf.edits {
-            let files = e.files.iter().map(|p| self.path(&p.value)).collect();
-            let images = e.images.iter().map(|i| self.vars.expand(i)).collect();
-            let text = self.vars.expand(text.get(e.range.clone()).unwrap_or(""));
-            let span = span(e.range);
-            self.facts.edits.push(EditFact {
-                pos: self.pos(span),
-                tool: e.tool,
-                files,
-                images,
-                text,
-                span,
-            });
-        }
-        for d in sf.deploys {
-            let paths = d.paths.iter().map(|p| self.path(&p.value)).collect();
-            let namespace = d.namespace.map(|n| self.vars.expand(&n));
-            let set_images = d
-                .images
-                .into_iter()
-                .map(|i| {
-                    (
-                        i.part,
-                        Spanned::new(self.vars.expand(&i.value), span(i.range)),
-                    )
-                })
-                .collect();
-            let span = span(d.range);
-            self.facts.deploys.push(DeployFact {
-                pos: self.pos(span),
-                via: d.tool,
-                paths,
-                namespace,
-                span,
-                images: Vec::new(),
-                set_images,
-                pull_secrets: Vec::new(),
-            });
-        }
-        for p in sf.pushes {
-            self.facts.pushes.push(PushFact {
-                image: self.vars.expand(&p.value),
-                span: span(p.range),
-            });
-        }
-        for p in sf.builds {
-            self.facts.builds.push(PushFact {
-                image: self.vars.expand(&p.value),
-                span: span(p.range),
-            });
-        }
-        for s in sf.pull_secrets {
-            self.facts.secrets_created.push(SecretFact {
-                name: self.vars.expand(&s.name),
-                namespace: s.namespace.map(|n| self.vars.expand(&n)),
-                span: span(s.range),
-            });
-        }
+        let reader = ScriptReader {
+            text,
+            span: &|r| map.span(r),
+            value: &|v| self.vars.expand(v),
+            path: &|p| self.path(p),
+            pos: &|span| self.pos(span),
+            repository: &|url| (!is_own_repository(&url)).then_some(url),
+        };
+        let mut found = WorkflowFacts::default();
+        reader.add(sf, &mut found);
+        self.facts.append(found);
     }
 
     fn action(&mut self, action: &str, uses: NodeRef) {
