@@ -252,17 +252,20 @@ fn syntax_errors(id: FileId, parsed: &ParsedStream, out: &mut Vec<Finding>) {
     }
 }
 
-/// Whether a file is an Azure pipeline: by its path, or, for one kept
-/// outside the usual places (`.devops/`, `Pipelines/`), by its first
-/// document's content.
-fn is_pipeline(f: &FileEntry, parsed: &ParsedStream) -> bool {
-    f.kind == FileKind::AzurePipeline
-        || (f.kind == FileKind::Manifest
-            && parsed
-                .docs
-                .first()
-                .and_then(|d| d.root())
-                .is_some_and(azure::looks_like_pipeline))
+/// What a file is read as: an Azure pipeline where its path says so and
+/// its first document has the keys of one (else a manifest), or, for one
+/// kept outside the usual places (`.devops/`, `Pipelines/`), where its
+/// first document's content says so.
+fn read_as(f: &FileEntry, parsed: &ParsedStream) -> FileKind {
+    let first = parsed.docs.first().and_then(|d| d.root());
+    match f.kind {
+        FileKind::AzurePipeline if first.is_some_and(azure::may_be_pipeline) => f.kind,
+        FileKind::AzurePipeline => FileKind::Manifest,
+        FileKind::Manifest if first.is_some_and(azure::looks_like_pipeline) => {
+            FileKind::AzurePipeline
+        }
+        kind => kind,
+    }
 }
 
 /// An Azure pipeline document: its literals redacted, its facts taken.
@@ -291,27 +294,24 @@ fn documents(
         schema,
         deferred: Vec::new(),
     };
-    let pipeline = is_pipeline(f, parsed);
+    let kind = read_as(f, parsed);
     for doc in &parsed.docs {
         let Some(root) = doc.root() else { continue };
         if root.is_null() {
             continue;
         }
         r.base.documents += 1;
-        if pipeline {
-            pipeline_doc(id, src, root, &mut r.base);
-            continue;
-        }
         if matches!(
-            f.kind,
-            FileKind::Workflow | FileKind::Action | FileKind::Manifest
-        ) || (f.kind == FileKind::Kustomization && is_kustomize(root))
+            kind,
+            FileKind::Workflow | FileKind::Action | FileKind::Manifest | FileKind::AzurePipeline
+        ) || (kind == FileKind::Kustomization && is_kustomize(root))
         {
             for rule in active {
-                rule.check_document(f.kind, root, &mut cx);
+                rule.check_document(kind, root, &mut cx);
             }
         }
-        match f.kind {
+        match kind {
+            FileKind::AzurePipeline => pipeline_doc(id, src, root, &mut r.base),
             FileKind::Workflow => {
                 redact::workflow_literals(root, &mut r.base.redact);
                 if let Some(wf) = Workflow::new(root) {

@@ -118,8 +118,8 @@ pub trait Rule: Send + Sync {
     fn check_object(&self, _obj: &Object, _cx: &mut DocCx) {}
     /// Called for every workflow document, in the per-file pass.
     fn check_workflow(&self, _wf: &Workflow, _cx: &mut DocCx) {}
-    /// Called for every document of a workflow, action or kustomization
-    /// file, in the per-file pass.
+    /// Called for every document of a workflow, action, kustomization,
+    /// manifest or Azure pipeline file, in the per-file pass.
     fn check_document(
         &self,
         _kind: crate::source::kind::FileKind,

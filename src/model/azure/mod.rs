@@ -259,6 +259,33 @@ fn environment<'d, 's>(node: NodeRef<'d, 's>) -> Environment<'d, 's> {
 /// not say so: no `apiVersion`/`kind`, a top-level `stages`/`jobs`/`steps`/
 /// `extends`, and an Azure marker (`trigger`, `pr`, `pool`, or a step with
 /// `task:`, `script:`, `bash:`, `pwsh:` or `checkout:`).
+/// Whether a document where pipelines are kept (by its name or folder)
+/// is one: a mapping with a top-level key of a pipeline or template and
+/// no `apiVersion`/`kind` (a manifest kept under `azure-pipelines/` is a
+/// manifest; a tool's settings file there is neither).
+pub fn may_be_pipeline(root: NodeRef) -> bool {
+    const KEYS: [&str; 12] = [
+        "stages",
+        "jobs",
+        "steps",
+        "extends",
+        "variables",
+        "parameters",
+        "trigger",
+        "pr",
+        "pool",
+        "resources",
+        "schedules",
+        "phases",
+    ];
+    root.is_map()
+        && root.get("apiVersion").is_none()
+        && root.get("kind").is_none()
+        && root
+            .entries()
+            .any(|(k, _)| k.as_str().is_some_and(|k| KEYS.contains(&k)))
+}
+
 pub fn looks_like_pipeline(root: NodeRef) -> bool {
     if !root.is_map() || root.get("apiVersion").is_some() || root.get("kind").is_some() {
         return false;
@@ -286,6 +313,19 @@ pub fn looks_like_pipeline(root: NodeRef) -> bool {
 mod tests {
     use super::*;
     use crate::yaml::{parse_stream, Limits};
+
+    #[test]
+    fn a_file_where_pipelines_are_kept_may_be_a_manifest_or_a_tool_file() {
+        let first = |src: &str| -> bool {
+            let p = parse_stream(src, &Limits::default());
+            may_be_pipeline(p.docs[0].root().unwrap())
+        };
+        assert!(first("variables:\n  a: 1\n"));
+        assert!(first("parameters:\n  x: 1\nsteps:\n- script: a\n"));
+        assert!(!first("apiVersion: apps/v1\nkind: Deployment\nspec: {}\n"));
+        assert!(!first("registries:\n  allowed: [a]\n"));
+        assert!(!first("- a\n"));
+    }
 
     const SRC: &str = "\
 trigger: [main]
