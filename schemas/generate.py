@@ -126,6 +126,12 @@ PINS = {
         "dir": "src/schemas/json",
         "files": ["github-workflow.json", "github-action.json", "kustomization.json"],
     },
+    "microsoft/azure-pipelines-vscode": {
+        "commit": "e8090fd525cd6ba47d7685c698f3f51983e298c6",
+        "version": "main 2026-08-20 (schema v1.261.1)",
+        "dir": "",
+        "files": ["service-schema.json"],
+    },
 }
 
 CRD_REPOS = [
@@ -164,7 +170,7 @@ KEEP = {
     "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "minLength",
     "maxLength", "minProperties", "maxProperties", "uniqueItems", "$ref", "nullable",
     "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
-    "x-kubernetes-embedded-resource",
+    "x-kubernetes-embedded-resource", "x-ignore-case-keys", "x-ignore-case-values",
 }
 
 # Annotations and server-side hints, dropped. Any keyword in neither set stops
@@ -183,7 +189,7 @@ SCHEMA_MAPS = ("properties", "patternProperties")
 SUBSCHEMA = ("additionalProperties", "additionalItems", "not", "if", "then", "else")
 SCHEMA_LISTS = ("oneOf", "anyOf", "allOf")
 BOOL_KEYWORDS = (
-    "uniqueItems", "nullable", "x-kubernetes-int-or-string",
+    "x-ignore-case-keys", "x-ignore-case-values", "uniqueItems", "nullable", "x-kubernetes-int-or-string",
     "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
 )
 NUMBER_KEYWORDS = (
@@ -427,10 +433,8 @@ def pinned_files(mirrors, repo):
         names = [n for n in names if n != "kustomization.yaml"]
         if not names:
             fail(f"{repo}: no *.yaml under {pin['dir']} at {commit}")
-    return [
-        (f"{pin['dir']}/{n}", git(d, "show", f"{commit}:{pin['dir']}/{n}").decode("utf-8"))
-        for n in names
-    ]
+    paths = [f"{pin['dir']}/{n}" if pin["dir"] else n for n in names]
+    return [(p, git(d, "show", f"{commit}:{p}").decode("utf-8")) for p in paths]
 
 
 def github_url(repo, path, tree=False):
@@ -701,6 +705,182 @@ def build_kustomize(files):
 
 
 # ---------------------------------------------------------------------------
+# Azure Pipelines (the schema azure-pipelines-vscode ships, MIT).
+#
+# It describes the pipeline after template expansion, in the dialect of
+# that extension's YAML service: `ignoreCase` (a value's or a key's case does
+# not matter), `aliases` (other names of a task input), `firstProperty`,
+# `doNotSuggest` and `deprecationMessage` (editor hints). Read here as:
+#   - `ignoreCase: value|all` with `enum` (or a one-word `pattern`): the
+#     enum with `x-ignore-case-values`; with another pattern, `(?i)`;
+#   - `ignoreCase: key|all` (task inputs only): the inputs object gets
+#     `x-ignore-case-keys`, which the validator reads as "match property
+#     names without regard to case"; each alias becomes a property too;
+#   - the task definition's 259 branches become `if task is X then X's
+#     inputs`, so a step is checked against its own task's inputs, and a
+#     task the schema does not know (an extension's) is accepted;
+#   - task inputs' `required` lists and picklist `enum`s are dropped: the
+#     schema does not carry task.json's `visibleRule` (HelmDeploy@0
+#     "requires" its ACR inputs for every command) nor `EditableOptions`
+#     (Docker@2's `command` takes any docker command), so both would report
+#     valid pipelines.
+# Scalars are strings to Azure Pipelines; the validator reads them so
+# (`Options::AZURE`), and skips values holding `${{ }}`, `$( )` or `$[ ]`.
+
+AZURE_FILE = "service-schema.json"
+AZURE_EDITOR_HINTS = ("firstProperty", "doNotSuggest")
+
+
+def azure_case(node, where):
+    """`ignoreCase` on a value: an enum matched in any case (a pattern that
+    is one word, `^true$`, becomes that enum), else a (?i) pattern. A list
+    of such alternatives (`boolean`: true, y, yes, on, ...) becomes one
+    enum, so a message can name them."""
+    ic = node.pop("ignoreCase", None)
+    if ic in ("value", "all"):
+        word = re.fullmatch(r"\^([A-Za-z0-9_]+)\$", node.get("pattern", ""))
+        if word:
+            del node["pattern"]
+            node["enum"] = [word.group(1)]
+        if "enum" in node:
+            if not all(isinstance(v, str) for v in node["enum"]):
+                fail(f"{where}: a case-insensitive enum of non-strings")
+            node["x-ignore-case-values"] = True
+        elif "pattern" in node:
+            node["pattern"] = "(?i)" + node["pattern"]
+        else:
+            fail(f"{where}: ignoreCase on neither an enum nor a pattern")
+    elif ic not in (None, "key"):
+        fail(f"{where}: ignoreCase {ic!r}")
+    alts = node.get("anyOf")
+    folded = lambda b: set(b) <= {"type", "enum", "x-ignore-case-values"} and b.get("x-ignore-case-values")
+    if isinstance(alts, list) and len(alts) > 1 and all(isinstance(b, dict) and folded(b) for b in alts):
+        if len({json.dumps(b.get("type")) for b in alts}) == 1:
+            del node["anyOf"]
+            node.update({k: v for k, v in alts[0].items() if k != "enum"})
+            node["enum"] = [v for b in alts for v in b["enum"]]
+
+
+def azure_dialect(node, where):
+    """Rewrites the extension's keywords in place, depth first."""
+    if isinstance(node, list):
+        for i, n in enumerate(node):
+            azure_dialect(n, f"{where}/{i}")
+        return
+    if not isinstance(node, dict):
+        return
+    for k in AZURE_EDITOR_HINTS:
+        node.pop(k, None)
+    props = node.get("properties")
+    if isinstance(props, dict):
+        for name, p in list(props.items()):
+            if isinstance(p, dict) and p.get("ignoreCase") in ("key", "all"):
+                node["x-ignore-case-keys"] = True
+                if p["ignoreCase"] == "key":
+                    del p["ignoreCase"]
+            for alias in (p.pop("aliases", None) or []) if isinstance(p, dict) else []:
+                if alias.lower() == name.lower():
+                    continue
+                if alias in props:
+                    fail(f"{where}: alias {alias!r} of {name!r} is a property too")
+                props[alias] = p
+    for k, v in node.items():
+        if k in ("properties", "patternProperties", "definitions"):
+            for name, s in v.items():
+                azure_dialect(s, f"{where}/{k}/{name}")
+        elif k not in ("enum", "const", "required", "examples"):
+            azure_dialect(v, f"{where}/{k}")
+    azure_case(node, where)
+
+
+def azure_tasks(defs):
+    """The task definition as `if task is X then X's inputs` per task."""
+    task = defs["task"]
+    branches = task.pop("anyOf")
+    expect(isinstance(branches, list) and len(branches) > 100, "task has an anyOf per task")
+    expect(set(task["properties"]) >= {"task", "inputs"}, "task has task and inputs")
+    # Any task name: one the schema does not list is an extension's.
+    task["properties"]["task"] = {"type": "string"}
+    # A task the schema lists twice (two builds of AzureCLI@2, say) takes
+    # the inputs of both: every `then` applies, so each must allow them all.
+    by_name = {}
+    for i, b in enumerate(branches):
+        name = b["properties"]["task"]
+        expect(set(name) == {"pattern", "description", "ignoreCase"}, f"task branch {i} names its task by pattern")
+        inputs = b["properties"].get("inputs", {"type": "object"})
+        inputs.pop("required", None)
+        for p in inputs.get("properties", {}).values():
+            if isinstance(p, dict) and p.get("ignoreCase") == "all":
+                p.pop("enum", None)
+                del p["ignoreCase"]
+        key = name["pattern"].lower()
+        if key not in by_name:
+            by_name[key] = (name, inputs)
+            continue
+        have = by_name[key][1].setdefault("properties", {})
+        for input_name, spec in inputs.get("properties", {}).items():
+            if input_name in have and have[input_name] != spec:
+                have[input_name] = {"anyOf": [have[input_name], spec]}
+            else:
+                have[input_name] = spec
+    task["allOf"] = [
+        {
+            "if": {"properties": {"task": dict(name)}, "required": ["task"]},
+            "then": {"properties": {"inputs": inputs}},
+        }
+        for name, inputs in by_name.values()
+    ]
+
+
+def correct_azure(defs):
+    """Where the schema is stricter than Azure Pipelines for files this
+    linter reads: a template may hold only `variables` (a variables
+    template), and may declare its parameters as a mapping of defaults
+    (`parameters: {name: default}`, the older form templates still use)."""
+    params = defs["pipelineTemplateParameters"]
+    expect(params.get("type") == "array", "pipelineTemplateParameters is a list")
+    defs["pipelineTemplateParameters"] = {"anyOf": [params, {"type": "object"}]}
+    pipeline = defs["pipeline"]
+    expect("anyOf" in pipeline, "pipeline is an anyOf of forms")
+    pipeline["anyOf"].append(
+        {
+            "type": "object",
+            "properties": {"parameters": {"$ref": "#/definitions/pipelineTemplateParameters"},
+                           "variables": {"$ref": "#/definitions/variables"}},
+            "additionalProperties": False,
+            "required": ["variables"],
+        }
+    )
+
+
+def build_azure(mirrors):
+    repo, pin = "microsoft/azure-pipelines-vscode", PINS["microsoft/azure-pipelines-vscode"]
+    (path, text), = pinned_files(mirrors, repo)
+    doc = json.loads(text)
+    defs = doc.pop("definitions")
+    azure_tasks(defs)
+    correct_azure(defs)
+    azure_dialect(defs, AZURE_FILE)
+    azure_dialect(doc, AZURE_FILE)
+    b = Bundle("azure-pipelines", structural=False)
+    ref = schemastore_ref("pipeline", "pipeline")
+    for name, d in defs.items():
+        b.add_def(f"pipeline:{name}", clean(d, ref, f"{AZURE_FILE}#/definitions/{name}", b.stats))
+    b.add_def("pipeline", clean(doc, ref, AZURE_FILE, b.stats))
+    b.add_kind("azure-pipeline", "pipeline")
+    b.sources.append(
+        {
+            "name": f"azure-pipelines-vscode {AZURE_FILE}",
+            "version": pin["version"],
+            "commit": pin["commit"],
+            "licence": "MIT",
+            "url": github_url(repo, path),
+        }
+    )
+    return b
+
+
+# ---------------------------------------------------------------------------
 
 
 def dump(bundle):
@@ -727,14 +907,17 @@ def dump(bundle):
     return (text + "\n").encode("utf-8")
 
 
+BUILDERS = {
+    "kubernetes": lambda args: build_kubernetes(args.k8s),
+    "crds": lambda args: build_crds(args.mirrors),
+    "github": lambda args: build_github(schemastore_files(args.mirrors)),
+    "kustomize": lambda args: build_kustomize(schemastore_files(args.mirrors)),
+    "azure-pipelines": lambda args: build_azure(args.mirrors),
+}
+
+
 def generate(args, out):
-    files = schemastore_files(args.mirrors)
-    bundles = [
-        build_kubernetes(args.k8s),
-        build_crds(args.mirrors),
-        build_github(files),
-        build_kustomize(files),
-    ]
+    bundles = [BUILDERS[name](args) for name in args.only]
     os.makedirs(out, exist_ok=True)
     report = []
     for b in bundles:
@@ -771,12 +954,19 @@ def print_report(report, stats):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    ap.add_argument("--k8s", required=True, help="kubernetes_validate package dir, or its v1.37.0-local dir")
+    ap.add_argument("--k8s", help="kubernetes_validate package dir, or its v1.37.0-local dir (needed for the kubernetes bundle)")
     ap.add_argument("--mirrors", required=True, help="directory of <owner>+<name>/repo git mirrors")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "bundled"))
     ap.add_argument("--check", action="store_true", help="regenerate into a temp dir and compare with --out")
     ap.add_argument("--stats", action="store_true", help="also print dropped keywords, formats and patterns")
+    ap.add_argument(
+        "--only", action="append", choices=sorted(BUILDERS),
+        help="build (or --check) only this bundle; repeatable; default: all",
+    )
     args = ap.parse_args()
+    args.only = args.only or list(BUILDERS)
+    if "kubernetes" in args.only and not args.k8s:
+        ap.error("--k8s is needed for the kubernetes bundle (or pass --only for the others)")
     try:
         if not args.check:
             print_report(generate(args, args.out), args.stats)
@@ -786,6 +976,7 @@ def main():
             print_report(generate(args, tmp), args.stats)
             want = sorted(n for n in os.listdir(tmp) if n.endswith(".json"))
             have = sorted(n for n in os.listdir(args.out) if n.endswith(".json")) if os.path.isdir(args.out) else []
+            have = [n for n in have if n[: -len(".json")] in args.only]
             bad = sorted(set(want) ^ set(have))
             for n in sorted(set(want) & set(have)):
                 with open(os.path.join(tmp, n), "rb") as a, open(os.path.join(args.out, n), "rb") as c:
