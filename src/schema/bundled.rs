@@ -181,6 +181,7 @@ bundle!(KUBERNETES, "kubernetes.json");
 bundle!(CRDS, "crds.json");
 bundle!(GITHUB, "github.json");
 bundle!(KUSTOMIZE, "kustomize.json");
+bundle!(AZURE_PIPELINES, "azure-pipelines.json");
 
 /// `metadata` of any object, custom resources included.
 pub fn object_meta() -> Option<Arc<Compiled>> {
@@ -209,7 +210,13 @@ mod tests {
 
     #[test]
     fn every_bundled_kind_compiles() {
-        for b in [&*KUBERNETES, &*CRDS, &*GITHUB, &*KUSTOMIZE] {
+        for b in [
+            &*KUBERNETES,
+            &*CRDS,
+            &*GITHUB,
+            &*KUSTOMIZE,
+            &*AZURE_PIPELINES,
+        ] {
             assert!(!b.keys().is_empty(), "bundle {} is empty", b.name);
             for k in b.keys() {
                 let c = b.get(k);
@@ -243,6 +250,10 @@ mod tests {
             include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/schemas/bundled/kustomize.json"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/bundled/azure-pipelines.json"
             )),
         ] {
             let (raw, defs) = by_lines(text).expect("laid out by generate.py");

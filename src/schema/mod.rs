@@ -2,18 +2,20 @@
 //!
 //! `bundled` holds the schemas built into the binary (Kubernetes' built-in
 //! kinds, Argo CD, Flux, sealed-secrets, External Secrets, GitHub workflows
-//! and actions, kustomizations); `crd` reads CustomResourceDefinitions as
-//! schemas; `compile` turns a JSON Schema into the arena `validate` walks
-//! together with the YAML tree; `message` words what it finds; `value` says
-//! which JSON type a YAML node is; `deprecated` is the table of deprecated
-//! and removed Kubernetes APIs. A [`Catalog`] adds the schemas a run brings
-//! (`schemas.paths`, CRDs in the repository) in front of the bundled ones.
+//! and actions, kustomizations, Azure pipelines); `crd` reads
+//! CustomResourceDefinitions as schemas; `compile` turns a JSON Schema into
+//! the arena of `node`s that `validate` walks together with the YAML tree;
+//! `message` words what it finds; `value` says which JSON type a YAML node
+//! is; `deprecated` is the table of deprecated and removed Kubernetes
+//! APIs. A [`Catalog`] adds the schemas a run brings (`schemas.paths`,
+//! CRDs in the repository) in front of the bundled ones.
 
 pub mod bundled;
 pub mod compile;
 pub mod crd;
 pub mod deprecated;
 pub mod message;
+pub mod node;
 pub mod validate;
 pub mod value;
 

@@ -8,9 +8,9 @@
 //! together). A scalar that fits no branch is told every form it may take.
 
 use super::{Problem, Walker};
-use crate::schema::compile::{Schema, Sid};
+use crate::schema::compile::{Extra, Schema, Sid};
 use crate::schema::message;
-use crate::schema::value::{self, Ty};
+use crate::schema::value::Ty;
 use crate::yaml::{NodeRef, Span};
 
 /// Whether a pattern is GitHub's expression syntax (`${{ ... }}`), as
@@ -119,7 +119,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             self.probe_errors += 1;
             return;
         }
-        let ty = value::type_of(n.resolve(), self.opts.yaml11);
+        let ty = self.type_of(n.resolve());
         let fitting: Vec<Sid> = branches
             .iter()
             .copied()
@@ -150,15 +150,41 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             });
             return;
         }
-        // The branch with the fewest errors is written out; ties go to the first.
-        let mut best = (usize::MAX, fitting[0]);
+        // The branch meant is written out: for a mapping, the one that
+        // knows most of its keys and misses fewest of its own required
+        // ones (a step with `task:` is a task step, whatever else is
+        // wrong with it); then the one with the fewest errors; ties go to
+        // the first.
+        let mut best = ((usize::MAX, usize::MAX), fitting[0]);
         for &b in &fitting {
-            let count = self.count_errors(b, n, anchor);
-            if count < best.0 {
-                best = (count, b);
+            let score = (self.strangeness(b, n), self.count_errors(b, n, anchor));
+            if score < best.0 {
+                best = (score, b);
             }
         }
         self.check(best.1, n, anchor);
+    }
+
+    /// How far a mapping is from a branch's own shape: its keys the branch
+    /// does not name (where it names any), and the branch's required keys
+    /// it lacks. 0 for anything else.
+    fn strangeness(&self, b: Sid, n: NodeRef<'d, 's>) -> usize {
+        let s = self.shape(b);
+        if !n.is_map() || (s.props.is_empty() && s.required.is_empty()) {
+            return 0;
+        }
+        let foreign = if s.props.is_empty() || s.extra != Extra::Closed {
+            0
+        } else {
+            n.entries()
+                .filter_map(|(k, _)| k.as_str())
+                .filter(|k| {
+                    s.prop(k).is_none() && !s.pattern_props().iter().any(|(re, _)| re.is_match(k))
+                })
+                .count()
+        };
+        let missing = s.required.iter().filter(|r| n.get(r).is_none()).count();
+        foreign + missing
     }
 
     /// Branches that each require one set of keys: at least one must be

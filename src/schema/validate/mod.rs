@@ -35,6 +35,10 @@ pub struct Options {
     pub object_root: bool,
     /// Values may be quoted in messages (never in secrets).
     pub quote: bool,
+    /// Every scalar is a string that may also read as the boolean or
+    /// number a schema asks for (`"true"`, `10`), and `$[ ]` is a
+    /// placeholder too: Azure Pipelines.
+    pub strings: bool,
 }
 
 impl Options {
@@ -47,6 +51,7 @@ impl Options {
         null_ok: true,
         object_root: true,
         quote: true,
+        strings: false,
     };
     /// A workflow, action or kustomization: strict, YAML 1.2, a null is a value.
     pub const DOCUMENT: Options = Options {
@@ -56,6 +61,19 @@ impl Options {
         null_ok: false,
         object_root: false,
         quote: true,
+        strings: false,
+    };
+    /// An Azure pipeline: strict; every scalar a string, converted where a
+    /// boolean or number is asked for; an empty value is accepted (Azure
+    /// reads it as the empty string).
+    pub const AZURE: Options = Options {
+        strict: true,
+        fragment: false,
+        yaml11: false,
+        null_ok: true,
+        object_root: false,
+        quote: true,
+        strings: true,
     };
 }
 
@@ -180,13 +198,14 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         let c = self.c;
         let s = c.node(id);
         let n = n.resolve();
-        let ty = value::type_of(n, self.opts.yaml11);
+        let ty = self.type_of(n);
         // A string any string satisfies needs no look for placeholders
         // (long `run:` scripts are the common case).
         let any_string = s.rare.is_none()
             && s.all_of.is_empty()
             && (s.types == 0 || s.types & crate::schema::compile::types::STR != 0);
-        if ty == Ty::Str && !any_string && n.as_str().is_some_and(is_placeholder) {
+        let placeholder = |t: &str| is_placeholder(t) || (self.opts.strings && t.contains("$["));
+        if ty == Ty::Str && !any_string && n.as_str().is_some_and(placeholder) {
             // `${PORT}`, `$(VAR)`, `{{ .Values.port }}`: filled in before
             // the API server sees it (envsubst, Kustomize vars, templates).
             return;
@@ -196,7 +215,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             // that is not rendered yet says nothing about the result.
             return;
         }
-        if !self.type_ok(s, ty) {
+        if !self.type_ok(s, ty) && !self.reads_as(s, n, ty) {
             let at = if n.span().is_empty() {
                 anchor
             } else {
@@ -207,7 +226,9 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                 let ctx = message::named_context(&w.path, false)
                     .map(|c| format!(" in {c}"))
                     .unwrap_or_default();
-                let hint = if ty == Ty::Bool && n.as_str().is_some_and(value::is_yaml11_bool) {
+                let hint = if w.opts.strings && s.types & types::BOOL != 0 {
+                    "; it is read as `true` or `false`, any other value as false"
+                } else if ty == Ty::Bool && n.as_str().is_some_and(value::is_yaml11_bool) {
                     "; Kubernetes reads YAML 1.1, where this is a boolean: quote it"
                 } else if matches!(ty, Ty::Int | Ty::Float | Ty::Bool)
                     && s.types & types::STR != 0
@@ -232,6 +253,29 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             _ => self.scalar(s, n, ty),
         }
         self.combinators(s, n, anchor);
+    }
+
+    /// The type of `n` as the document's consumer reads it.
+    pub(super) fn type_of(&self, n: NodeRef) -> Ty {
+        let ty = value::type_of(n, self.opts.yaml11);
+        match ty {
+            Ty::Bool | Ty::Int | Ty::Float if self.opts.strings => Ty::Str,
+            _ => ty,
+        }
+    }
+
+    /// With `strings`, a string that reads as the boolean or number the
+    /// schema asks for (`"true"`, `"10"`).
+    fn reads_as(&self, s: &Schema, n: NodeRef, ty: Ty) -> bool {
+        if !self.opts.strings || ty != Ty::Str {
+            return false;
+        }
+        let text = n.as_str().unwrap_or("").trim();
+        let want = |bit: u8| s.types & bit != 0;
+        (want(types::BOOL)
+            && (text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false")))
+            || (want(types::INT) && text.parse::<i64>().is_ok())
+            || (want(types::NUM) && value::number(text).is_some())
     }
 
     fn type_ok(&self, s: &Schema, ty: Ty) -> bool {

@@ -11,7 +11,7 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     pub(super) fn scalar(&mut self, s: &'c Schema, n: NodeRef<'d, 's>, ty: Ty) {
         let text = n.as_str().unwrap_or("");
         if let Some(lits) = s.enumeration() {
-            if !lits.iter().any(|l| lit_matches(l, text, ty)) {
+            if !lits.iter().any(|l| lit_matches(l, text, ty, s.fold_values)) {
                 self.report(n.span(), Problem::Value, |w| {
                     enum_message(lits, text, ty, n, &w.path, w.opts.quote)
                 });
@@ -114,8 +114,9 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     }
 }
 
-fn lit_matches(l: &Lit, text: &str, ty: Ty) -> bool {
+fn lit_matches(l: &Lit, text: &str, ty: Ty, fold: bool) -> bool {
     match (l, ty) {
+        (Lit::Str(s), Ty::Str) if fold => s.eq_ignore_ascii_case(text),
         (Lit::Str(s), Ty::Str) => **s == *text,
         (Lit::Num(x), Ty::Int | Ty::Float) => value::number(text) == Some(*x),
         (Lit::Bool(b), Ty::Bool) => value::boolean(text) == *b,
