@@ -135,6 +135,42 @@ impl<'s> Document<'s> {
             Kind::Alias => Value::Alias(n.a),
         }
     }
+    /// A copy in which the collections named in `children` have other
+    /// children: ids of this document's nodes (keys and values interleaved
+    /// for a mapping). Every span, scalar and other collection is as it
+    /// was: the document seen in another shape (Azure Pipelines' template
+    /// expressions with their branches in place). An id that is not a
+    /// collection, or a mapping given an odd count, is left as it was.
+    pub fn regrouped(&self, children: &[(NodeId, Vec<NodeId>)]) -> Document<'s> {
+        let mut d = Document {
+            src: self.src,
+            nodes: self.nodes.clone(),
+            edges: self.edges.clone(),
+            pool: self.pool.clone(),
+            root: self.root,
+            index: self.index,
+            span: self.span,
+        };
+        let count = self.nodes.len() as NodeId;
+        for (id, kids) in children {
+            if kids.iter().any(|k| *k >= count) {
+                continue;
+            }
+            let Some(n) = d.nodes.get_mut(*id as usize) else {
+                continue;
+            };
+            let b = match n.kind {
+                Kind::Seq => kids.len(),
+                Kind::Map if kids.len() % 2 == 0 => kids.len() / 2,
+                _ => continue,
+            };
+            n.a = d.edges.len() as u32;
+            n.b = b as u32;
+            d.edges.extend_from_slice(kids);
+        }
+        d
+    }
+
     /// Spans of every scalar node.
     pub fn scalar_spans(&self) -> impl Iterator<Item = Span> + '_ {
         self.nodes

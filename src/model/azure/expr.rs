@@ -3,7 +3,7 @@
 //! evaluated: a linter judges every branch, so their values are read as if
 //! they were written in place.
 
-use crate::yaml::NodeRef;
+use crate::yaml::{Document, NodeId, NodeRef};
 
 /// How deep expression keys nest before the rest is ignored.
 const MAX_DEPTH: usize = 16;
@@ -77,6 +77,46 @@ fn push_items<'d, 's>(node: NodeRef<'d, 's>, out: &mut Vec<NodeRef<'d, 's>>, dep
     }
 }
 
+/// The document as a schema sees it: every mapping's entries and every
+/// sequence's items with those under expression keys in their place, as
+/// [`entries`] and [`items`] read them (a copy sharing the spans), or
+/// `None` when the document has no expression key.
+pub fn spliced<'s>(doc: &Document<'s>) -> Option<Document<'s>> {
+    let mut children = Vec::new();
+    for id in 0..doc.node_count() as NodeId {
+        let n = doc.node(id);
+        if n.is_alias() {
+            continue;
+        }
+        if n.is_map()
+            && n.entries()
+                .any(|(k, _)| k.as_str().is_some_and(is_expr_key))
+        {
+            let ids = entries(n).into_iter().flat_map(|(k, v)| [k.id, v.id]);
+            children.push((id, ids.collect()));
+        } else if n.is_seq() && n.items().any(|i| expr_item(i.resolve()).is_some()) {
+            // Only items from a branch can be guards.
+            let direct: Vec<NodeId> = n.items().map(|i| i.resolve().id).collect();
+            let kept = items(n)
+                .into_iter()
+                .filter(|i| direct.contains(&i.id) || !is_guard(*i));
+            children.push((id, kept.map(|i| i.id).collect()));
+        }
+    }
+    (!children.is_empty()).then(|| doc.regrouped(&children))
+}
+
+/// An item that is a sentence used as a key (`- 'Illegal entry point,
+/// is1ESPipeline is not defined.': error`): a template's deliberate
+/// compile-time error, written under a condition that should never hold.
+fn is_guard(item: NodeRef) -> bool {
+    let mut e = item.entries();
+    matches!(
+        (e.next(), e.next()),
+        (Some((k, _)), None) if k.as_str().is_some_and(|k| k.trim().contains(' '))
+    )
+}
+
 /// The value of a `- ${{ ... }}: value` item.
 fn expr_item<'d, 's>(item: NodeRef<'d, 's>) -> Option<NodeRef<'d, 's>> {
     let mut e = item.entries();
@@ -105,5 +145,32 @@ mod tests {
             .collect();
         assert_eq!(vars, [("a", "1"), ("b", "2"), ("b", "3")]);
         assert_eq!(get_str(root.get("variables").unwrap(), "b"), Some("2"));
+    }
+
+    #[test]
+    fn the_spliced_document_has_every_branch_in_place() {
+        let src = "steps:\n- script: a\n- ${{ if eq(x, 1) }}:\n  - script: b\n  - ${{ each s in y }}:\n    - script: c\n- ${{ else }}:\n  - script: d\nvariables:\n  a: 1\n  ${{ if true }}:\n    b: 2\n";
+        let p = parse_stream(src, &Limits::default());
+        let view = spliced(&p.docs[0]).expect("expression keys");
+        let root = view.root().unwrap();
+        let scripts: Vec<_> = root
+            .get("steps")
+            .unwrap()
+            .items()
+            .map(|s| {
+                let s = s.get("script").unwrap();
+                (s.as_str().unwrap(), &src[s.span().range()])
+            })
+            .collect();
+        assert_eq!(scripts, [("a", "a"), ("b", "b"), ("c", "c"), ("d", "d")]);
+        let vars: Vec<_> = root
+            .get("variables")
+            .unwrap()
+            .entries()
+            .map(|(k, _)| k.as_str().unwrap())
+            .collect();
+        assert_eq!(vars, ["a", "b"]);
+        let plain = parse_stream("steps:\n- script: a\n", &Limits::default());
+        assert!(spliced(&plain.docs[0]).is_none());
     }
 }
