@@ -117,6 +117,8 @@ rule_snapshots! {
     rule_azure_pipelines_pull => "rules/azure-pipelines/pull",
     rule_azure_pipelines_pull_aks_login => "rules/azure-pipelines/pull-aks-login",
     rule_azure_pipelines_pull_templates => "rules/azure-pipelines/pull-templates",
+    rule_azure_pipelines_schema_fail => "rules/azure-pipelines/schema-fail",
+    rule_azure_pipelines_schema_pass => "rules/azure-pipelines/schema-pass",
     rule_operator_namespace_fail => "rules/operator-namespace/fail",
     rule_operator_namespace_pass => "rules/operator-namespace/pass",
     rule_operator_namespace_pass_flux_helpers => "rules/operator-namespace/pass-flux-helpers",

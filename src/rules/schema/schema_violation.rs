@@ -19,9 +19,11 @@ crate::declare_rule! {
     /// External Secrets custom resources; a CRD found in the repository,
     /// which takes precedence; or a file of `schemas.paths`), a GitHub
     /// workflow or action against SchemaStore's schemas, a kustomization
-    /// against Kustomize's. Each problem is reported at the node it
-    /// concerns: an unknown field at its key, a wrong type or value at the
-    /// value, a missing required field at its parent's key.
+    /// against Kustomize's, an Azure pipeline or template against the
+    /// schema of the Azure Pipelines editor extension. Each problem is
+    /// reported at the node it concerns: an unknown field at its key, a
+    /// wrong type or value at the value, a missing required field at its
+    /// parent's key.
     ///
     /// Unknown fields are errors (`schemas.strict: false` allows them).
     /// Manifests are read as the API server gets them, through YAML 1.1:
@@ -31,6 +33,18 @@ crate::declare_rule! {
     /// schema are counted in the summary (`schemas.require: true` reports
     /// them). Workflows are also checked for `needs` naming a job that
     /// does not exist, and for cycles between jobs.
+    ///
+    /// Azure pipelines are read as Azure Pipelines reads them: every
+    /// scalar is a string (`"true"` is a boolean where one is asked for),
+    /// the branches of `${{ if }}`/`${{ each }}` blocks are checked as if
+    /// written in place, values holding `${{ }}`, `$( )` or `$[ ]` are
+    /// accepted, task names and input names match in any case and by
+    /// alias. Each task step's `inputs` are checked against that task's
+    /// inputs (an unknown input is silently ignored by the task: a typo
+    /// there deploys with the default); a task the schema does not list
+    /// (a marketplace extension's) is accepted. Required inputs and
+    /// picklist values are not checked: the schema does not say when an
+    /// input is visible or which picklists are open.
     ///
     /// ## Why
     /// A misspelt field applies cleanly and then does nothing: the API
@@ -130,6 +144,9 @@ impl Rule for SchemaViolation {
     }
 
     fn check_document(&self, kind: FileKind, root: NodeRef, cx: &mut DocCx) {
+        if kind == FileKind::AzurePipeline {
+            return check_pipeline(root, cx);
+        }
         let (bundle, key) = match kind {
             FileKind::Manifest => return half_header(root, cx),
             FileKind::Workflow => (&*bundled::GITHUB, "workflow"),
@@ -161,6 +178,31 @@ impl Rule for SchemaViolation {
         };
         report(found, None, unknown, cx);
     }
+}
+
+/// An Azure pipeline (or template) against the schema of Azure Pipelines'
+/// editor extension, with the branches of its template expressions in
+/// place (`${{ if }}:` keys spliced) and every scalar read as a string.
+fn check_pipeline(root: NodeRef, cx: &mut DocCx) {
+    let Some(schema) = bundled::AZURE_PIPELINES.get("azure-pipeline") else {
+        return;
+    };
+    let view = crate::model::azure::expr::spliced(root.doc);
+    let root = view.as_ref().and_then(|d| d.root()).unwrap_or(root);
+    if !root.is_map() {
+        return;
+    }
+    let opts = Options {
+        strict: cx.config.schemas.strict,
+        ..Options::AZURE
+    };
+    let anchor = root
+        .entries()
+        .next()
+        .map(|(k, _)| k.span())
+        .unwrap_or_default();
+    let found = validate::validate(&schema, root, anchor, opts);
+    report(found, None, "Azure Pipelines refuses a pipeline with an unknown key, and ignores a task input it does not know; `schemas.strict: false` allows them here", cx);
 }
 
 /// A manifest document with `metadata` and a `kind` but no `apiVersion`
