@@ -114,6 +114,7 @@ rule_snapshots! {
     rule_pull_mode_cluster_credentials_fail => "rules/pull-mode-cluster-credentials/fail",
     rule_pull_mode_cluster_credentials_pass => "rules/pull-mode-cluster-credentials/pass",
     rule_azure_pipelines_push => "rules/azure-pipelines/push",
+    rule_azure_pipelines_push_run_time_registry => "rules/azure-pipelines/push-run-time-registry",
     rule_azure_pipelines_pull => "rules/azure-pipelines/pull",
     rule_azure_pipelines_pull_aks_login => "rules/azure-pipelines/pull-aks-login",
     rule_azure_pipelines_pull_templates => "rules/azure-pipelines/pull-templates",
