@@ -111,6 +111,8 @@ rule_snapshots! {
     rule_missing_pull_secret_pass => "rules/missing-pull-secret/pass",
     rule_unresolved_pull_secret_fail => "rules/unresolved-pull-secret/fail",
     rule_unresolved_pull_secret_pass => "rules/unresolved-pull-secret/pass",
+    rule_unresolved_pull_secret_fail_deploy_steps => "rules/unresolved-pull-secret/fail-deploy-steps",
+    rule_unresolved_pull_secret_pass_deploy_steps => "rules/unresolved-pull-secret/pass-deploy-steps",
     rule_pull_mode_cluster_credentials_fail => "rules/pull-mode-cluster-credentials/fail",
     rule_pull_mode_cluster_credentials_pass => "rules/pull-mode-cluster-credentials/pass",
     rule_azure_pipelines_push => "rules/azure-pipelines/push",
