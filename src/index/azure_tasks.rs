@@ -134,11 +134,7 @@ fn kubernetes_manifest(cx: &mut Cx, label: &str, task: NodeRef, inputs: Inputs) 
                 .map(|p| cx.path(&p.value))
                 .collect();
             let images = cx.list(inputs.get(&["containers"]));
-            let pull_secrets = cx
-                .list(inputs.get(&["imagePullSecrets"]))
-                .into_iter()
-                .map(|s| s.value)
-                .collect();
+            let pull_secrets = cx.list(inputs.get(&["imagePullSecrets"]));
             cx.facts.deploys.push(DeployFact {
                 pos: cx.pos(span),
                 via: label.to_string(),

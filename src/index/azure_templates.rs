@@ -165,6 +165,9 @@ fn merge(into: &mut WorkflowFacts, t: &WorkflowFacts, site: &TemplateUse, name: 
         for (_, i) in &mut d.set_images {
             i.span = span;
         }
+        for s in &mut d.pull_secrets {
+            s.span = span;
+        }
         into.deploys.push(d);
     }
     for (from, to) in [(&t.pushes, &mut into.pushes), (&t.builds, &mut into.builds)] {

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use super::sources::{Source, Sources};
 use super::RepoIndex;
 use crate::finding::FileId;
+use crate::model::image::RepoName;
 use crate::model::kustomize::ImageOverride;
 use crate::source::path::{dir_of, join_norm};
 use crate::yaml::Span;
@@ -118,19 +119,23 @@ pub fn resolve(index: &RepoIndex) -> Effective {
     eff
 }
 
-/// Images of manifests that a workflow's `azure/k8s-deploy` deploys and
-/// whose tag its `images:` replaces (an entry with the same repository):
+/// Images of manifests that a deploy step (`azure/k8s-deploy` `images:`,
+/// `KubernetesManifest` `containers:`) deploys and whose tag it replaces:
 /// (file, span of the written image). The entry itself is judged where
 /// the workflow writes it.
+///
+/// The tasks replace an `image:` whose name equals the entry's, as text.
+/// An entry whose registry is known only at run time (`$(RegistryName)/web`)
+/// replaces a manifest image of the same repository path that writes a
+/// registry it can become (`RepoName::matches`, as `workflow-image-mismatch`
+/// compares them); a placeholder in the repository path matches nothing.
+/// The name pulled stays the manifest's, registry included: only the tag
+/// or digest is replaced, so `untrusted-registry` still judges it as written.
 fn substituted_by_workflows(index: &RepoIndex) -> Vec<(FileId, Span)> {
-    let mut files: HashMap<FileId, Vec<&str>> = HashMap::new();
+    let mut files: HashMap<FileId, Vec<Entry>> = HashMap::new();
     for wf in &index.workflows {
         for d in wf.deploys.iter().filter(|d| !d.images.is_empty()) {
-            let names: Vec<&str> = d
-                .images
-                .iter()
-                .map(|i| crate::model::kustomize::split(&i.value).0)
-                .collect();
+            let entries: Vec<Entry> = d.images.iter().map(|i| Entry::of(&i.value)).collect();
             let repo = index.repo(wf.file);
             for p in &d.paths {
                 let p = p.trim_start_matches("./").trim_end_matches('/');
@@ -140,7 +145,7 @@ fn substituted_by_workflows(index: &RepoIndex) -> Vec<(FileId, Span)> {
                 };
                 let under = under.iter().copied();
                 for f in index.file_at(repo, p).into_iter().chain(under) {
-                    files.entry(f).or_default().extend(&names);
+                    files.entry(f).or_default().extend(entries.iter().cloned());
                 }
             }
         }
@@ -150,17 +155,47 @@ fn substituted_by_workflows(index: &RepoIndex) -> Vec<(FileId, Span)> {
         return out;
     }
     for o in &index.objects {
-        let Some(names) = files.get(&o.file) else {
+        let Some(entries) = files.get(&o.file) else {
             continue;
         };
         for img in &o.images {
-            let (name, _, _) = crate::model::kustomize::split(&img.value);
-            if names.contains(&name) {
+            if entries.iter().any(|e| e.replaces(&img.value)) {
                 out.push((o.file, img.span));
             }
         }
     }
     out
+}
+
+/// A deploy step's image entry, as it is compared with manifest images.
+#[derive(Debug, Clone)]
+struct Entry<'a> {
+    /// The name as written (without tag or digest).
+    name: &'a str,
+    /// The repository, when its registry is known only at run time.
+    run_time: Option<RepoName>,
+}
+
+impl<'a> Entry<'a> {
+    fn of(value: &'a str) -> Entry<'a> {
+        let run_time = RepoName::of(value).filter(RepoName::run_time);
+        Entry {
+            name: crate::model::kustomize::split(value).0,
+            run_time,
+        }
+    }
+
+    /// Whether the step replaces the tag of this written image.
+    fn replaces(&self, written: &str) -> bool {
+        let name = crate::model::kustomize::split(written).0;
+        if name == self.name {
+            return true;
+        }
+        let Some(entry) = &self.run_time else {
+            return false;
+        };
+        RepoName::of(written).is_some_and(|w| !w.run_time() && entry.matches(&w).is_some())
+    }
 }
 
 /// Images a tool builds and substitutes at deploy time (a Skaffold
@@ -521,5 +556,113 @@ fn root_of(index: &RepoIndex, r: &Rendering) -> Via {
         (None, Some(&ki)) => Via::Kustomization(index.kustomizations[ki as usize].file),
         // A kustomization root always starts its chain with itself.
         (None, None) => Via::Kustomization(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::workflow::{DeployFact, WorkflowFacts};
+    use crate::index::ObjectFacts;
+    use crate::yaml::Spanned;
+
+    /// A pipeline (file 0) whose deploy step substitutes `entries` in
+    /// `manifests/deployment.yaml` (file 1), which runs `images`.
+    fn index(entries: &[&str], images: &[&str]) -> RepoIndex {
+        let at = |i: usize| Span::new(i, i + 1);
+        let deploy = DeployFact {
+            pos: Default::default(),
+            via: "KubernetesManifest@1".into(),
+            paths: vec!["manifests/deployment.yaml".into()],
+            namespace: None,
+            span: at(0),
+            images: entries.iter().map(|e| Spanned::new(*e, at(0))).collect(),
+            set_images: Vec::new(),
+            pull_secrets: Vec::new(),
+        };
+        let object = ObjectFacts {
+            file: 1,
+            kind: "Deployment".into(),
+            has_pod: true,
+            images: images
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Spanned::new(*v, at(i)))
+                .collect(),
+            ..ObjectFacts::default()
+        };
+        let mut index = RepoIndex {
+            paths: vec![
+                "azure-pipelines.yml".into(),
+                "manifests/deployment.yaml".into(),
+            ],
+            repos: vec![0, 0],
+            objects: vec![object],
+            workflows: vec![WorkflowFacts {
+                file: 0,
+                deploys: vec![deploy],
+                ..WorkflowFacts::default()
+            }],
+            ..RepoIndex::default()
+        };
+        index.seal_paths();
+        index
+    }
+
+    /// The indexes of the manifest images whose tag the step replaces.
+    fn replaced(entries: &[&str], images: &[&str]) -> Vec<u32> {
+        let eff = resolve(&index(entries, images));
+        assert!(
+            eff.name_replaced.is_empty(),
+            "the name pulled stays the manifest's"
+        );
+        eff.pin_replaced.iter().map(|(_, s)| s.start).collect()
+    }
+
+    #[test]
+    fn entries_replace_images_of_the_same_name() {
+        let images = ["contoso.azurecr.io/web", "contoso.azurecr.io/api:1"];
+        assert_eq!(replaced(&["contoso.azurecr.io/web:2"], &images), vec![0]);
+        assert_eq!(
+            replaced(&["contoso.azurecr.io/cart:2"], &images),
+            Vec::<u32>::new()
+        );
+        // The tasks compare names as text.
+        assert_eq!(
+            replaced(&["docker.io/library/web:2"], &["web"]),
+            Vec::<u32>::new()
+        );
+    }
+
+    /// MicrosoftDocs/mslearn-tailspin-spacegame-web-kubernetes: the registry
+    /// comes from a variable group, the manifest writes the ACR host.
+    #[test]
+    fn a_run_time_registry_replaces_by_repository_path() {
+        let images = [
+            "tailspinspacegame22395.azurecr.io/web",
+            "tailspinspacegame22395.azurecr.io/leaderboard",
+            "tailspinspacegame22395.azurecr.io/cart",
+        ];
+        let entries = [
+            "$(RegistryName)/web:$(Build.BuildId)",
+            "$(RegistryName)/leaderboard:$(Build.BuildId)",
+        ];
+        assert_eq!(replaced(&entries, &images), vec![0, 1]);
+        let acr = ["$(acrName).azurecr.io/web:$(tag)"];
+        assert_eq!(replaced(&acr, &images), vec![0]);
+        assert_eq!(replaced(&acr, &["ghcr.io/web"]), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_placeholder_never_stands_for_what_the_task_cannot_match() {
+        // A placeholder repository could be any image: it replaces none.
+        let any = ["$(RegistryName)/$(repository):$(tag)", "${{ env.IMAGE }}"];
+        assert_eq!(
+            replaced(&any, &["contoso.azurecr.io/web", "web"]),
+            Vec::<u32>::new()
+        );
+        // `<registry>/web` is never Docker Hub's `web` nor `team/web`.
+        let entry = ["$(RegistryName)/web:$(tag)"];
+        assert_eq!(replaced(&entry, &["web", "team/web"]), Vec::<u32>::new());
     }
 }

@@ -75,8 +75,10 @@ pub struct DeployFact {
     /// Image values a command sets (`kubectl set image`, `helm --set
     /// image.tag=`), expanded, with their spans.
     pub set_images: Vec<(script::ImagePart, Spanned)>,
-    /// k8s-deploy `imagepullsecrets:`.
-    pub pull_secrets: Vec<String>,
+    /// Pull secrets the step adds to the pod specs it deploys (k8s-deploy
+    /// `imagepullsecrets:`, KubernetesManifest `imagePullSecrets:`),
+    /// expanded, each at its name.
+    pub pull_secrets: Vec<Spanned>,
 }
 
 impl DeployFact {
@@ -345,6 +347,21 @@ impl Cx<'_, '_, '_> {
         });
     }
 
+    /// The items of a multi-line or comma-separated `with:` input,
+    /// expanded, each at its place in the value.
+    fn with_list(&self, key: &str) -> Vec<Spanned> {
+        let Some(n) = self.step.with_value(key) else {
+            return Vec::new();
+        };
+        let raw = n.as_str().unwrap_or_default();
+        list_items(raw)
+            .into_iter()
+            .map(|(item, r)| {
+                Spanned::new(self.vars.expand(&item), value_range_span(self.src, n, r))
+            })
+            .collect()
+    }
+
     fn with_str(&self, key: &str) -> Option<(String, NodeRef<'_, '_>)> {
         let n = self.step.with_value(key)?;
         Some((self.vars.expand(n.as_str()?), n))
@@ -429,24 +446,8 @@ impl Cx<'_, '_, '_> {
                     .collect()
             })
             .unwrap_or_default();
-        let images = match self.step.with_value("images") {
-            Some(n) => n
-                .as_str()
-                .map(|raw| {
-                    list_items(raw)
-                        .into_iter()
-                        .map(|(item, r)| {
-                            Spanned::new(self.vars.expand(&item), value_range_span(self.src, n, r))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let pull_secrets = self
-            .with_str("imagepullsecrets")
-            .map(|(v, _)| list_items(&v).into_iter().map(|(s, _)| s).collect())
-            .unwrap_or_default();
+        let images = self.with_list("images");
+        let pull_secrets = self.with_list("imagepullsecrets");
         let namespace = self.with_str("namespace").map(|(v, _)| v);
         self.facts.deploys.push(DeployFact {
             pos: self.pos(uses_span),

@@ -1,5 +1,6 @@
 //! Container image references, parsed by the OCI distribution grammar
-//! (`[registry[:port]/]path[:tag][@digest]`), and registry host patterns.
+//! (`[registry[:port]/]path[:tag][@digest]`), registry host patterns, and
+//! repositories compared when a registry is known only at run time.
 
 /// A parsed image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +184,163 @@ impl HostPattern {
     }
 }
 
+/// A repository as a step or a manifest names it, where the registry may be
+/// known only at run time (a service connection, `$(RegistryName)`,
+/// `$ACRSERVER`): how a pushed or substituted image is compared with the
+/// images manifests run (`workflow-image-mismatch`, deploy-step substitution).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoName {
+    pub registry: Registry,
+    /// The repository path, without registry, tag or digest (`shop/web`).
+    pub path: String,
+}
+
+/// A [`RepoName`]'s registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registry {
+    /// The host (lowercase, with its port), and whether the reference
+    /// writes it (else it is Docker Hub by default).
+    Known { host: String, written: bool },
+    /// Written with a placeholder: the text, resolved at run time.
+    RunTime(String),
+}
+
+impl RepoName {
+    /// Reads a reference whose tag, digest or registry may hold
+    /// placeholders. `None` when the repository path holds one: such a
+    /// reference could be any image, and must match none.
+    pub fn of(value: &str) -> Option<RepoName> {
+        let no_digest = value.trim().split('@').next()?;
+        let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+        let name = match no_digest[last_slash..].find(':') {
+            Some(i) => &no_digest[..last_slash + i],
+            None => no_digest,
+        };
+        if !has_placeholder(name) {
+            let r = parse(name).ok()?;
+            return Some(RepoName {
+                registry: Registry::Known {
+                    host: r.registry,
+                    written: r.explicit_registry,
+                },
+                path: r.repository,
+            });
+        }
+        let (first, rest) = name.split_once('/')?;
+        if rest.is_empty() || has_placeholder(rest) || rest.split('/').any(str::is_empty) {
+            return None;
+        }
+        Some(RepoName {
+            registry: Registry::RunTime(first.to_string()),
+            path: rest.to_string(),
+        })
+    }
+
+    /// Whether the registry is known only at run time.
+    pub fn run_time(&self) -> bool {
+        matches!(self.registry, Registry::RunTime(_))
+    }
+
+    /// Whether the two can be the same repository: `Some(true)` when both
+    /// registries are known and equal, `Some(false)` when they are if a
+    /// run-time registry becomes the other's host, `None` when they cannot
+    /// be. A run-time registry stands for a host the other reference
+    /// writes, never for Docker Hub implied (`$(acr)/web` is never `web`),
+    /// and its literal text must fit (`$(name).azurecr.io` is never
+    /// `ghcr.io`).
+    pub fn matches(&self, other: &RepoName) -> Option<bool> {
+        if self.path != other.path {
+            return None;
+        }
+        match (&self.registry, &other.registry) {
+            (Registry::Known { host: a, .. }, Registry::Known { host: b, .. }) => {
+                (a == b).then_some(true)
+            }
+            (Registry::RunTime(p), Registry::Known { host, written })
+            | (Registry::Known { host, written }, Registry::RunTime(p)) => {
+                (*written && fits(p, host)).then_some(false)
+            }
+            (Registry::RunTime(_), Registry::RunTime(_)) => Some(false),
+        }
+    }
+}
+
+/// Whether `host` can be what `pattern`, a registry written with
+/// placeholders, becomes at run time: each placeholder stands for any text,
+/// the rest must be there as written (ignoring case).
+fn fits(pattern: &str, host: &str) -> bool {
+    let pieces = literal_pieces(pattern);
+    let host = host.to_ascii_lowercase();
+    let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
+        return false;
+    };
+    if pieces.len() == 1 {
+        return host == *first;
+    }
+    if host.len() < first.len() + last.len()
+        || !host.starts_with(first.as_str())
+        || !host.ends_with(last.as_str())
+    {
+        return false;
+    }
+    let mut rest = &host[first.len()..host.len() - last.len()];
+    for p in &pieces[1..pieces.len() - 1] {
+        match rest.find(p.as_str()) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The literal text between a value's placeholders, lowercase: one piece
+/// more than there are placeholders (empty pieces kept).
+fn literal_pieces(s: &str) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        match placeholder_len(rest) {
+            Some(n) => {
+                pieces.push(String::new());
+                rest = &rest[n..];
+            }
+            None => {
+                if let Some(last) = pieces.last_mut() {
+                    last.push(c.to_ascii_lowercase());
+                }
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    pieces
+}
+
+/// The length of the placeholder `s` starts with, if it starts with one
+/// (the forms `has_placeholder` knows); an unterminated one runs to the end.
+fn placeholder_len(s: &str) -> Option<usize> {
+    let close = |open: usize, end: &str| {
+        s[open..]
+            .find(end)
+            .map_or(s.len(), |i| open + i + end.len())
+    };
+    if s.starts_with("${{") || s.starts_with("{{") {
+        Some(close(2, "}}"))
+    } else if s.starts_with("${") {
+        Some(close(2, "}"))
+    } else if s.starts_with("$(") {
+        Some(close(2, ")"))
+    } else if s.starts_with('$')
+        && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        let n = s[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(s.len(), |i| i + 1);
+        Some(n)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +436,63 @@ mod tests {
             .matches(&p("nginx:1")));
         assert!(HostPattern::new("a*.io").is_err());
         assert!(HostPattern::new("*.").is_err());
+    }
+
+    fn repo(s: &str) -> RepoName {
+        RepoName::of(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    #[test]
+    fn repo_names_with_placeholders() {
+        let r = repo("$ACRSERVER/flask:${{ github.sha }}");
+        assert_eq!(r.registry, Registry::RunTime("$ACRSERVER".into()));
+        assert_eq!(r.path, "flask");
+        let r = repo("contoso.azurecr.io/web:${{ github.sha }}");
+        assert_eq!(
+            r.registry,
+            Registry::Known {
+                host: "contoso.azurecr.io".into(),
+                written: true
+            }
+        );
+        // A placeholder tag alone hides nothing: Docker Hub, as parsed.
+        let r = repo("team/web:${{ github.sha }}");
+        assert_eq!((r.run_time(), r.path.as_str()), (false, "team/web"));
+        assert_eq!(repo("web:$(tag)").path, "web");
+        // A placeholder repository could be any image.
+        for s in [
+            "${{ env.IMAGE }}",
+            "$(RegistryName)/$(webRepository):$(tag)",
+            "acr.io/$(repo)",
+        ] {
+            assert!(RepoName::of(s).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn repo_names_match_by_path_when_the_registry_is_known_at_run_time() {
+        let a = repo("contoso.azurecr.io/web:1");
+        assert_eq!(a.matches(&repo("contoso.azurecr.io/web:2")), Some(true));
+        assert_eq!(a.matches(&repo("contoso.azurecr.io/api:2")), None);
+        assert_eq!(a.matches(&repo("fabrikam.azurecr.io/web:2")), None);
+        let run = repo("$(RegistryName)/web:$(Build.BuildId)");
+        let written = repo("tailspinspacegame22395.azurecr.io/web");
+        assert_eq!(run.matches(&written), Some(false));
+        assert_eq!(written.matches(&run), Some(false));
+        assert_eq!(run.matches(&repo("localhost:5000/web")), Some(false));
+        // Docker Hub implied is never `<registry>/web`.
+        assert_eq!(run.matches(&repo("web")), None);
+        assert_eq!(run.matches(&repo("team/web")), None);
+        assert_eq!(run.matches(&repo("$(Other)/web:1")), Some(false));
+        assert_eq!(run.matches(&repo("$(Other)/api:1")), None);
+        // The registry's literal text must fit.
+        let acr = repo("$(acrName).azurecr.io/web:$(tag)");
+        assert_eq!(acr.matches(&repo("contoso.azurecr.io/web")), Some(false));
+        assert_eq!(acr.matches(&repo("CONTOSO.azurecr.io/web")), Some(false));
+        assert_eq!(acr.matches(&repo("ghcr.io/web")), None);
+        assert_eq!(acr.matches(&repo("azurecr.io/web")), None);
+        let mid = repo("${REGION}-${{ env.NAME }}.ecr.aws/web:1");
+        assert_eq!(mid.matches(&repo("eu-west.ecr.aws/web")), Some(false));
+        assert_eq!(mid.matches(&repo("euwest.ecr.aws/web")), None);
     }
 }

@@ -6,9 +6,15 @@
 use crate::source::kind::FileKind;
 use crate::yaml::{NodeRef, Span, Value};
 
-/// Keys whose literal values look like credentials, in workflows.
+/// Keys whose literal values look like credentials, in workflows. Inputs
+/// that name a pull secret (k8s-deploy `imagepullsecrets`, KubernetesManifest
+/// `imagePullSecrets` and `secretName`, k8s-create-secret `secret-name`)
+/// hold Kubernetes object names, which findings quote: they stay readable.
 fn credential_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase().replace(['-', '_'], "");
+    if matches!(k.as_str(), "imagepullsecrets" | "secretname") {
+        return false;
+    }
     [
         "password",
         "passwd",
@@ -200,6 +206,14 @@ mod tests {
         apply(&mut text, &secret_spans(FileKind::Workflow, &p.docs));
         assert!(!text.contains("hunter2"));
         assert!(text.contains("${{ secrets.T }}"));
+
+        // Names of pull secrets are not credentials; the secret's contents are.
+        let az = "steps:\n  - task: KubernetesManifest@1\n    inputs:\n      secretName: acr-pull\n      secretArguments: --from-literal=pw=hunter2\n      imagePullSecrets: |\n        acr-pull\n";
+        let p = parse_stream(az, &Limits::default());
+        let mut text = az.to_string();
+        apply(&mut text, &secret_spans(FileKind::Workflow, &p.docs));
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("secretName: acr-pull") && text.contains("        acr-pull\n"));
     }
 
     #[test]

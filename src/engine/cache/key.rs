@@ -26,7 +26,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::config::Config;
 
 /// Bumped whenever what an entry holds changes shape.
-pub(super) const FORMAT: u32 = 3;
+pub(super) const FORMAT: u32 = 4;
 
 /// How much older than the recording run a file's last change must be for
 /// its metadata alone to vouch for its content (coarse file system clocks).

@@ -46,9 +46,14 @@ crate::declare_rule! {
     /// `image=`, `*.image.tag=`), after the workflow's literal `env:` is
     /// expanded. Expressions such as `${{ github.sha }}` are pinned by
     /// construction and not judged. A manifest image whose tag an
-    /// `azure/k8s-deploy` `images:` entry replaces (same repository) is not
-    /// judged as written, unless something else (an operator, a
-    /// kustomization) also deploys the file.
+    /// `azure/k8s-deploy` `images:` or `KubernetesManifest` `containers:`
+    /// entry replaces (the same name) is not judged as written, unless
+    /// something else (an operator, a kustomization) also deploys the file.
+    /// An entry whose registry is known only at run time
+    /// (`$(RegistryName)/web:$(tag)`) replaces a manifest image of the same
+    /// repository path that writes its registry
+    /// (`contoso.azurecr.io/web`), as `workflow-image-mismatch` compares
+    /// them; one with a placeholder repository replaces nothing.
     ///
     /// Images in Helm values are judged too, templates unrendered: a
     /// chart's `values.yaml` (and `values-*.yaml` named by a deployer), with

@@ -31,7 +31,10 @@ crate::declare_rule! {
     /// Images a workflow hands to the cluster itself are judged too:
     /// `azure/k8s-deploy` `images:`, `kubectl set image`, `kubectl run`
     /// `--image`, and `helm --set image.repository=` when it names a
-    /// registry.
+    /// registry. A manifest image that such an entry substitutes keeps its
+    /// registry (the task replaces only an `image:` of the same name, even
+    /// when the entry's registry is known only at run time), so it is still
+    /// judged as written.
     ///
     /// Images in Helm values are judged as `unpinned-image` reads them (the
     /// same values, shapes and precedence): the registry is

@@ -2,7 +2,7 @@ use crate::finding::{Finding, Location, RuleMeta, Severity};
 use crate::index::checkout::Located;
 use crate::index::workflow::{CheckoutFact, EditFact, PushFact, WorkflowFacts};
 use crate::index::RepoIndex;
-use crate::model::image::{self, has_placeholder};
+use crate::model::image::{has_placeholder, Registry, RepoName as Repo};
 use crate::rules::{RepoCx, Rule};
 use crate::script::EditTool;
 use crate::source::remote::slug;
@@ -40,7 +40,12 @@ crate::declare_rule! {
     ///
     /// A pushed reference whose registry is only known at run time (a step
     /// output such as `$ACRSERVER`) is compared by repository path alone, and
-    /// the finding is downgraded to a warning.
+    /// the finding is downgraded to a warning. Such a registry stands only
+    /// for a host the manifest writes, one its literal text fits
+    /// (`$(acr).azurecr.io/web` can be `contoso.azurecr.io/web`, never
+    /// `ghcr.io/web`), never for Docker Hub implied (`$REGISTRY/web` is never
+    /// `web`); a placeholder in the repository path (`$(registry)/$(repo)`)
+    /// could be any image and is not compared.
     ///
     /// **Azure Pipelines**: `Docker@2` `buildAndPush`/`push` pushes
     /// `<containerRegistry>/<repository>:<tag>` for each of `tags:` (default
@@ -87,53 +92,6 @@ crate::declare_rule! {
         severity: Error,
         category: "workflow",
         summary: "a workflow pushes one image and deploys or rewrites another",
-    }
-}
-
-/// A repository identity to compare: (registry if known, repository path).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Repo {
-    registry: Option<String>,
-    path: String,
-}
-
-impl Repo {
-    /// Parses a reference, tolerating placeholders in the registry and the tag.
-    fn of(value: &str) -> Option<Repo> {
-        if !has_placeholder(value) {
-            let r = image::parse(value).ok()?;
-            return Some(Repo {
-                registry: Some(r.registry.clone()),
-                path: r.repository,
-            });
-        }
-        // Strip the tag/digest, then split off a registry-looking first part.
-        let no_digest = value.split('@').next()?;
-        let last_slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
-        let name = match no_digest[last_slash..].find(':') {
-            Some(i) => &no_digest[..last_slash + i],
-            None => no_digest,
-        };
-        let (first, rest) = name.split_once('/')?;
-        if has_placeholder(rest) {
-            return None;
-        }
-        let registry = (!has_placeholder(first)).then(|| first.to_ascii_lowercase());
-        Some(Repo {
-            registry,
-            path: rest.to_string(),
-        })
-    }
-
-    /// Some(exact) when the two can be the same repository: exact when both registries are known.
-    fn matches(&self, other: &Repo) -> Option<bool> {
-        if self.path != other.path {
-            return None;
-        }
-        match (&self.registry, &other.registry) {
-            (Some(a), Some(b)) => (a == b).then_some(true),
-            _ => Some(false),
-        }
     }
 }
 
@@ -227,7 +185,7 @@ fn tag_update(
     if best == Some(true) {
         return None;
     }
-    if best == Some(false) && pushed.iter().all(|(_, p)| p.registry.is_none()) {
+    if best == Some(false) && pushed.iter().all(|(_, p)| p.run_time()) {
         // Repository paths agree and the registry is only known at run time.
         return None;
     }
@@ -249,7 +207,7 @@ fn tag_update(
             format!("`{file}` runs `{}`", img.value),
         );
     }
-    if pushed.iter().any(|(_, p)| p.registry.is_none()) {
+    if pushed.iter().any(|(_, p)| p.run_time()) {
         f = f.severity(Severity::Warning);
     }
     Some(f)
@@ -342,7 +300,7 @@ fn deploy_images(index: &RepoIndex, wf: &WorkflowFacts, findings: &mut Vec<Findi
                     format!("manifest image `{}`", img.value),
                 );
             }
-            if want.registry.is_none() {
+            if want.run_time() {
                 f = f.severity(Severity::Warning);
             }
             findings.push(f);
@@ -369,30 +327,7 @@ fn tool_name(via: &str) -> String {
 
 fn display_repo(r: &Repo) -> String {
     match &r.registry {
-        Some(reg) => format!("{reg}/{}", r.path),
-        None => format!("<registry known at run time>/{}", r.path),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repos_with_placeholders() {
-        let r = Repo::of("$ACRSERVER/flask:${{ github.sha }}").unwrap();
-        assert_eq!((r.registry, r.path.as_str()), (None, "flask"));
-        let r = Repo::of("contoso.azurecr.io/web:${{ github.sha }}").unwrap();
-        assert_eq!(r.registry.as_deref(), Some("contoso.azurecr.io"));
-        assert!(Repo::of("${{ env.IMAGE }}").is_none());
-        let a = Repo::of("contoso.azurecr.io/web:1").unwrap();
-        assert_eq!(
-            a.matches(&Repo::of("contoso.azurecr.io/web:2").unwrap()),
-            Some(true)
-        );
-        assert_eq!(
-            a.matches(&Repo::of("contoso.azurecr.io/api:2").unwrap()),
-            None
-        );
+        Registry::Known { host, .. } => format!("{host}/{}", r.path),
+        Registry::RunTime(_) => format!("<registry known at run time>/{}", r.path),
     }
 }
