@@ -357,6 +357,8 @@ class Bundle:
         self.defs = {}
         self.stats = Stats()
         self.pruned = 0
+        # Azure Pipelines: deprecated task versions -> the newest version.
+        self.deprecated = None
 
     def add_def(self, name, schema):
         if name in self.defs:
@@ -392,13 +394,16 @@ class Bundle:
         if self.structural and self.stats.ref_siblings:
             # Kubernetes' 2020-12 schemas apply a $ref's siblings; the validator does not.
             fail(f"{self.name}: $ref with sibling keywords {self.stats.ref_siblings[0]}")
-        return {
+        out = {
             "name": self.name,
             "sources": self.sources,
             "structural": self.structural,
             "kinds": self.kinds,
             "defs": self.defs,
         }
+        if self.deprecated is not None:
+            out["deprecated"] = self.deprecated
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -794,9 +799,19 @@ def azure_dialect(node, where):
 
 
 def azure_tasks(defs):
-    """The task definition as `if task is X then X's inputs` per task."""
+    """The task definition as `if task is X then X's inputs` per task;
+    returns the deprecated task versions, each with the task's newest
+    version ("" when there is none)."""
     task = defs["task"]
     branches = task.pop("anyOf")
+    versions, deprecated = {}, []
+    for b in branches:
+        m = re.fullmatch(r"\^([A-Za-z0-9_.-]+)@([0-9]+)\$", b["properties"]["task"].get("pattern", ""))
+        expect(m, f"task pattern {b['properties']['task'].get('pattern')!r} is ^Name@major$")
+        name, major = m.group(1), int(m.group(2))
+        versions.setdefault(name.lower(), set()).add((major, name))
+        if "deprecationMessage" in b:
+            deprecated.append((name, major))
     expect(isinstance(branches, list) and len(branches) > 100, "task has an anyOf per task")
     expect(set(task["properties"]) >= {"task", "inputs"}, "task has task and inputs")
     # Any task name: one the schema does not list is an extension's.
@@ -830,6 +845,11 @@ def azure_tasks(defs):
         }
         for name, inputs in by_name.values()
     ]
+    out = {}
+    for name, major in deprecated:
+        newest, newest_name = max(versions[name.lower()])
+        out[f"{name.lower()}@{major}"] = f"{newest_name}@{newest}" if newest > major else ""
+    return dict(sorted(out.items()))
 
 
 def correct_azure(defs):
@@ -858,7 +878,7 @@ def build_azure(mirrors):
     (path, text), = pinned_files(mirrors, repo)
     doc = json.loads(text)
     defs = doc.pop("definitions")
-    azure_tasks(defs)
+    deprecated = azure_tasks(defs)
     correct_azure(defs)
     azure_dialect(defs, AZURE_FILE)
     azure_dialect(doc, AZURE_FILE)
@@ -868,6 +888,7 @@ def build_azure(mirrors):
         b.add_def(f"pipeline:{name}", clean(d, ref, f"{AZURE_FILE}#/definitions/{name}", b.stats))
     b.add_def("pipeline", clean(doc, ref, AZURE_FILE, b.stats))
     b.add_kind("azure-pipeline", "pipeline")
+    b.deprecated = deprecated
     b.sources.append(
         {
             "name": f"azure-pipelines-vscode {AZURE_FILE}",

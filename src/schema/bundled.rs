@@ -26,6 +26,10 @@ pub use crate::config::BUNDLED_KUBERNETES_VERSION as KUBERNETES_VERSION;
 pub struct Bundle {
     pub name: String,
     pub structural: bool,
+    /// Azure Pipelines: deprecated task versions (`kubernetesmanifest@0`,
+    /// lowercase) and the task's newest version (`KubernetesManifest@1`;
+    /// empty when there is none).
+    pub deprecated: HashMap<String, String>,
     /// Each definition's JSON text.
     defs: HashMap<Cow<'static, str>, &'static str>,
     kinds: HashMap<String, Entry>,
@@ -45,6 +49,8 @@ struct Header {
     structural: bool,
     #[serde(default)]
     kinds: HashMap<String, String>,
+    #[serde(default)]
+    deprecated: HashMap<String, String>,
 }
 
 /// A bundle read as plain JSON.
@@ -91,6 +97,7 @@ impl Bundle {
         Bundle {
             name: raw.name,
             structural: raw.structural,
+            deprecated: raw.deprecated,
             defs,
             kinds,
         }
@@ -230,6 +237,9 @@ mod tests {
             }
         }
         assert!(object_meta().is_some());
+        let dep = &AZURE_PIPELINES.deprecated;
+        assert_eq!(dep["kubernetesmanifest@0"], "KubernetesManifest@1");
+        assert!(!dep.contains_key("kubernetesmanifest@1"));
     }
 
     #[test]
@@ -261,6 +271,7 @@ mod tests {
             assert_eq!(raw.name, full.header.name);
             assert_eq!(raw.structural, full.header.structural);
             assert_eq!(raw.kinds, full.header.kinds);
+            assert_eq!(raw.deprecated, full.header.deprecated);
             assert_eq!(defs.len(), full.defs.len(), "{}", raw.name);
             for (name, schema) in &full.defs {
                 let a: Json = serde_json::from_str(defs[name]).unwrap();

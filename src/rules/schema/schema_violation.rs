@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
-use crate::finding::{Finding, RuleMeta};
+use crate::finding::{Finding, RuleMeta, Severity};
+use crate::model::azure::StepKind;
 use crate::model::k8s::Object;
 use crate::model::workflow::Workflow;
 use crate::rules::{DocCx, Rule};
@@ -44,7 +45,10 @@ crate::declare_rule! {
     /// there deploys with the default); a task the schema does not list
     /// (a marketplace extension's) is accepted. Required inputs and
     /// picklist values are not checked: the schema does not say when an
-    /// input is visible or which picklists are open.
+    /// input is visible or which picklists are open. A task version Azure
+    /// Pipelines marks deprecated (`KubernetesManifest@0`, `Docker@0`,
+    /// `Kubernetes@0`, `HelmInstaller@0`, ...) is a warning at its name,
+    /// with the task's current version.
     ///
     /// ## Why
     /// A misspelt field applies cleanly and then does nothing: the API
@@ -202,7 +206,45 @@ fn check_pipeline(root: NodeRef, cx: &mut DocCx) {
         .map(|(k, _)| k.span())
         .unwrap_or_default();
     let found = validate::validate(&schema, root, anchor, opts);
+    deprecated_tasks(root, cx);
     report(found, None, "Azure Pipelines refuses a pipeline with an unknown key, and ignores a task input it does not know; `schemas.strict: false` allows them here", cx);
+}
+
+/// Task versions Azure Pipelines marks deprecated (`KubernetesManifest@0`):
+/// a warning at the task's name, with its newest version.
+fn deprecated_tasks(root: NodeRef, cx: &mut DocCx) {
+    let Some(p) = crate::model::azure::Pipeline::new(root) else {
+        return;
+    };
+    let table = &bundled::AZURE_PIPELINES.deprecated;
+    for step in p.steps() {
+        let StepKind::Task {
+            name,
+            major: Some(major),
+            task,
+            ..
+        } = &step.kind
+        else {
+            continue;
+        };
+        let Some(newest) = table.get(&format!("{name}@{major}")) else {
+            continue;
+        };
+        let written = task.as_str().unwrap_or_default().trim();
+        let (message, help) = if newest.is_empty() {
+            (
+                format!("task `{written}` is deprecated, with no newer version"),
+                "a deprecated task is no longer maintained and may stop working: replace it",
+            )
+        } else {
+            (
+                format!("task `{written}` is deprecated; its current version is `{newest}`"),
+                "a deprecated task is no longer maintained and may stop working: move to the current major version (its inputs may differ)",
+            )
+        };
+        let f = Finding::new(&SchemaViolation::META, cx.at(task.span()), message);
+        cx.report(f.severity(Severity::Warning).help(help));
+    }
 }
 
 /// A manifest document with `metadata` and a `kind` but no `apiVersion`
