@@ -171,6 +171,7 @@ KEEP = {
     "maxLength", "minProperties", "maxProperties", "uniqueItems", "$ref", "nullable",
     "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
     "x-kubernetes-embedded-resource", "x-ignore-case-keys", "x-ignore-case-values",
+    "x-dispatch",
 }
 
 # Annotations and server-side hints, dropped. Any keyword in neither set stops
@@ -286,6 +287,11 @@ def clean(node, ref, where, stats):
             if not isinstance(v, list):
                 fail(f"{at}: must be a list")
             out[k] = [clean(s, ref, f"{at}/{i}", stats) for i, s in enumerate(v)]
+        elif k == "x-dispatch":
+            if not (isinstance(v, dict) and set(v) == {"property", "cases"} and isinstance(v["property"], str)):
+                fail(f"{at}: must be {{property, cases}}")
+            cases = {name: clean(c, ref, f"{at}/cases/{name}", stats) for name, c in v["cases"].items()}
+            out[k] = {"property": v["property"], "cases": cases}
         elif k == "$ref":
             if not isinstance(v, str):
                 fail(f"{at}: must be a string")
@@ -338,6 +344,9 @@ def walk_schemas(node, fn):
                 walk_schemas(s, fn)
         elif k in SUBSCHEMA:
             walk_schemas(v, fn)
+        elif k == "x-dispatch":
+            for s in v["cases"].values():
+                walk_schemas(s, fn)
         elif k == "items" or k in SCHEMA_LISTS:
             for s in v if isinstance(v, list) else [v]:
                 walk_schemas(s, fn)
@@ -721,9 +730,11 @@ def build_kustomize(files):
 #   - `ignoreCase: key|all` (task inputs only): the inputs object gets
 #     `x-ignore-case-keys`, which the validator reads as "match property
 #     names without regard to case"; each alias becomes a property too;
-#   - the task definition's 259 branches become `if task is X then X's
-#     inputs`, so a step is checked against its own task's inputs, and a
-#     task the schema does not know (an extension's) is accepted;
+#   - the task definition's 259 branches become one `x-dispatch` on
+#     `task` (a case per task version, matched in any case): a step is
+#     checked against its own task's inputs, found by a lookup rather than
+#     259 tries, and a task the schema does not know (an extension's) is
+#     accepted;
 #   - task inputs' `required` lists and picklist `enum`s are dropped: the
 #     schema does not carry task.json's `visibleRule` (HelmDeploy@0
 #     "requires" its ACR inputs for every command) nor `EditableOptions`
@@ -799,7 +810,7 @@ def azure_dialect(node, where):
 
 
 def azure_tasks(defs):
-    """The task definition as `if task is X then X's inputs` per task;
+    """The task definition with an `x-dispatch` case of inputs per task;
     returns the deprecated task versions, each with the task's newest
     version ("" when there is none)."""
     task = defs["task"]
@@ -838,13 +849,10 @@ def azure_tasks(defs):
                 have[input_name] = {"anyOf": [have[input_name], spec]}
             else:
                 have[input_name] = spec
-    task["allOf"] = [
-        {
-            "if": {"properties": {"task": dict(name)}, "required": ["task"]},
-            "then": {"properties": {"inputs": inputs}},
-        }
-        for name, inputs in by_name.values()
-    ]
+    task["x-dispatch"] = {
+        "property": "task",
+        "cases": {key[1:-1]: {"properties": {"inputs": inputs}} for key, (_, inputs) in by_name.items()},
+    }
     out = {}
     for name, major in deprecated:
         newest, newest_name = max(versions[name.lower()])

@@ -6,8 +6,9 @@
 //! patternProperties, required, items, enum/const, the combinators,
 //! if/then/else, dependencies, string, number, array and object bounds,
 //! pattern, format, the `x-kubernetes-*` extensions that change what
-//! validates, and `x-ignore-case-keys`/`x-ignore-case-values` (property
-//! names, enum strings match in any case). Anything else is ignored (it annotates, or is too rare to matter
+//! validates, `x-ignore-case-keys`/`x-ignore-case-values` (property
+//! names, enum strings match in any case) and `x-dispatch` (a schema per
+//! value of one property). Anything else is ignored (it annotates, or is too rare to matter
 //! for structure).
 //!
 //! `$ref`s name definitions of the same set (`#/defs/X`, `#/definitions/X`,
@@ -20,7 +21,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
-pub use super::node::{types, Bounds, Compiled, Dep, Extra, Lit, Rare, Schema, Sid, MAX_NODES};
+pub use super::node::{
+    types, Bounds, Compiled, Dep, Dispatch, Extra, Lit, Rare, Schema, Sid, MAX_NODES,
+};
 
 /// Why a schema did not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +321,22 @@ impl Compiler<'_> {
             let then = obj.get("then").map(|v| self.node(v)).transpose()?;
             let otherwise = obj.get("else").map(|v| self.node(v)).transpose()?;
             r.cond = Some((cond, then, otherwise));
+        }
+        if let Some(Json::Object(d)) = obj.get("x-dispatch") {
+            let (Some(Json::String(property)), Some(Json::Object(cases))) =
+                (d.get("property"), d.get("cases"))
+            else {
+                return Err(CompileError("x-dispatch needs property and cases".into()));
+            };
+            let mut out = Dispatch {
+                property: property.as_str().into(),
+                ..Dispatch::default()
+            };
+            for (value, v) in cases {
+                let id = self.node(v)?;
+                out.cases.insert(value.to_ascii_lowercase().into(), id);
+            }
+            r.dispatch = Some(Box::new(out));
         }
         Ok(())
     }

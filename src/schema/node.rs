@@ -101,6 +101,17 @@ pub struct Rare {
     pub pattern: Option<(regex_lite::Regex, Box<str>)>,
     pub format: Option<Box<str>>,
     pub bounds: Option<Bounds>,
+    /// `x-dispatch`: the schema of the case the value of one property
+    /// names, matched in any case (Azure Pipelines: a task step's inputs by
+    /// its `task:`). A value no case names is not checked further.
+    pub dispatch: Option<Box<Dispatch>>,
+}
+
+/// `x-dispatch`: a property, and a schema per (lowercase) value of it.
+#[derive(Debug, Clone, Default)]
+pub struct Dispatch {
+    pub property: Box<str>,
+    pub cases: std::collections::HashMap<Box<str>, Sid>,
 }
 
 impl Rare {
@@ -116,6 +127,7 @@ impl Rare {
             && self.pattern.is_none()
             && self.format.is_none()
             && self.bounds.is_none()
+            && self.dispatch.is_none()
     }
 }
 
@@ -183,6 +195,9 @@ impl Schema {
     }
     pub fn bounds(&self) -> Option<&Bounds> {
         self.rare.as_deref().and_then(|r| r.bounds.as_ref())
+    }
+    pub fn dispatch(&self) -> Option<&Dispatch> {
+        self.rare.as_deref().and_then(|r| r.dispatch.as_deref())
     }
 }
 

@@ -30,6 +30,7 @@ fn required_only(s: &Schema) -> Option<&[Box<str>]> {
         && s.one_of().is_empty()
         && s.not().is_none()
         && s.cond().is_none()
+        && s.dispatch().is_none()
         && s.enumeration().is_none();
     only.then_some(s.required.as_slice())
 }
@@ -73,6 +74,13 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
                 otherwise
             };
             if let Some(id) = next {
+                self.check(id, n, anchor);
+            }
+        }
+        if let Some(d) = s.dispatch() {
+            let value = n.get(&d.property).and_then(|v| v.as_str());
+            let case = value.and_then(|v| d.cases.get(v.trim().to_ascii_lowercase().as_str()));
+            if let Some(&id) = case {
                 self.check(id, n, anchor);
             }
         }
@@ -271,7 +279,9 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     /// discarded (used to rank branches).
     fn count_errors(&mut self, id: Sid, n: NodeRef<'d, 's>, anchor: Span) -> usize {
         let kept = std::mem::take(&mut self.out);
+        self.counting += 1;
         self.check(id, n, anchor);
+        self.counting -= 1;
         let count = self.out.len();
         self.out = kept;
         count

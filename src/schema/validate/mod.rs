@@ -116,6 +116,8 @@ pub fn validate(c: &Compiled, node: NodeRef, anchor: Span, opts: Options) -> Vec
         out: Vec::new(),
         path: Vec::new(),
         probing: 0,
+        counting: 0,
+        placeholders: Vec::new(),
         probe_errors: 0,
         visits: 0,
         nesting: 0,
@@ -142,6 +144,8 @@ pub fn validate_under(
         out: Vec::new(),
         path: vec![Seg::Key(key)],
         probing: 0,
+        counting: 0,
+        placeholders: Vec::new(),
         probe_errors: 0,
         visits: 0,
         nesting: 0,
@@ -157,6 +161,10 @@ struct Walker<'c, 'd, 's> {
     path: Vec<Seg<'d, 's>>,
     /// Above 0 while trying a branch: errors are counted, not written.
     probing: u32,
+    /// Above 0 while counting a branch's errors: they are kept, unworded.
+    counting: u32,
+    /// Per node of the document: 0 not read yet, 1 not a placeholder, 2 one.
+    placeholders: Vec<u8>,
     probe_errors: usize,
     visits: usize,
     nesting: u32,
@@ -167,7 +175,11 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         if self.probing > 0 {
             self.probe_errors += 1;
         } else if self.out.len() < MAX_VIOLATIONS {
-            let message = message(self);
+            let message = if self.counting > 0 {
+                String::new()
+            } else {
+                message(self)
+            };
             self.out.push(Violation {
                 span,
                 problem,
@@ -201,11 +213,14 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
         let ty = self.type_of(n);
         // A string any string satisfies needs no look for placeholders
         // (long `run:` scripts are the common case).
-        let any_string = s.rare.is_none()
-            && s.all_of.is_empty()
-            && (s.types == 0 || s.types & crate::schema::compile::types::STR != 0);
-        let placeholder = |t: &str| is_placeholder(t) || (self.opts.strings && t.contains("$["));
-        if ty == Ty::Str && !any_string && n.as_str().is_some_and(placeholder) {
+        let any_string = {
+            // Through `$ref` slots (an `allOf` of one) to what they name.
+            let s = self.shape(id);
+            s.rare.is_none()
+                && s.all_of.is_empty()
+                && (s.types == 0 || s.types & crate::schema::compile::types::STR != 0)
+        };
+        if ty == Ty::Str && !any_string && self.is_placeholder_node(n) {
             // `${PORT}`, `$(VAR)`, `{{ .Values.port }}`: filled in before
             // the API server sees it (envsubst, Kustomize vars, templates).
             return;
@@ -253,6 +268,24 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
             _ => self.scalar(s, n, ty),
         }
         self.combinators(s, n, anchor);
+    }
+
+    /// Whether a string node is a placeholder, read once per node (a
+    /// long script is met again by every branch tried on its step).
+    fn is_placeholder_node(&mut self, n: NodeRef) -> bool {
+        let count = n.doc.node_count();
+        if self.placeholders.len() != count {
+            self.placeholders = vec![0; count];
+        }
+        let Some(slot) = self.placeholders.get_mut(n.id as usize) else {
+            return false;
+        };
+        if *slot == 0 {
+            let t = n.as_str().unwrap_or("");
+            let yes = is_placeholder(t) || (self.opts.strings && t.contains("$["));
+            *slot = if yes { 2 } else { 1 };
+        }
+        *slot == 2
     }
 
     /// The type of `n` as the document's consumer reads it.
@@ -784,6 +817,38 @@ mod tests {
             run_with("kind: x\n", &c, PLAIN)[0].0,
             "missing required field \"name\" in the top level"
         );
+    }
+
+    #[test]
+    fn azure_reading_dispatch_and_case() {
+        let c = json_schema(serde_json::json!({
+            "type": "object",
+            "properties": {"task": {"type": "string"}, "inputs": {"type": "object"},
+                           "pr": {"enum": ["none"], "x-ignore-case-values": true}},
+            "additionalProperties": false,
+            "x-dispatch": {"property": "task", "cases": {"docker@2": {"properties": {"inputs": {
+                "type": "object", "x-ignore-case-keys": true, "additionalProperties": false,
+                "properties": {"containerRegistry": {"type": "string"}, "push": {"type": "boolean"},
+                               "retries": {"type": "integer"}}}}}}}
+        }));
+        let az = Options::AZURE;
+        let ok = "task: DOCKER@2\npr: None\ninputs:\n  ContainerRegistry: acr\n  push: 'true'\n  retries: 3\n";
+        assert_eq!(run_with(ok, &c, az), vec![]);
+        let bad = "task: Docker@2\ninputs:\n  containerRegistery: acr\n  push: yes\n  retries: $[ variables.n ]\n";
+        let found: Vec<String> = run_with(bad, &c, az).into_iter().map(|(m, _)| m).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("unknown field \"containerRegistery\""),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("push must be a boolean"), "{found:?}");
+        // A task no case names (an extension's) is not judged further.
+        assert_eq!(
+            run_with("task: my.ext@1\ninputs: {anything: 1}\n", &c, az),
+            vec![]
+        );
+        // Outside the Azure reading, a quoted boolean is a string.
+        assert_eq!(run_with(ok, &c, PLAIN).len(), 1);
     }
 
     #[test]
