@@ -366,6 +366,9 @@ fn report(
             Problem::Unknown => f.help(unknown),
             Problem::Required => f.help("add the field"),
             Problem::Type | Problem::Value => f,
+            Problem::Incomplete => f
+                .severity(Severity::Info)
+                .help("the validator bounds its work on any document; the findings above it are real, others may be missing"),
         };
         cx.report(f.object(object.clone()));
     }

@@ -11,7 +11,11 @@
 //! alias-heavy document ends the walk early, never hangs it.
 
 mod branches;
+mod placeholder;
 mod scalar;
+
+use placeholder::is_go_template;
+pub use placeholder::is_placeholder;
 
 use super::compile::{types, Compiled, Dep, Extra, Schema, Sid};
 use super::message::{self, Seg};
@@ -84,6 +88,8 @@ pub enum Problem {
     Type,
     Required,
     Value,
+    /// The walk reached its visit budget: the document is not fully checked.
+    Incomplete,
 }
 
 /// One problem, at the node it concerns.
@@ -123,7 +129,7 @@ pub fn validate(c: &Compiled, node: NodeRef, anchor: Span, opts: Options) -> Vec
         nesting: 0,
     };
     w.check(c.root, node, anchor);
-    w.out
+    w.finish(anchor)
 }
 
 /// Validates `node`, the value of `key` at the root of a document (an
@@ -151,7 +157,7 @@ pub fn validate_under(
         nesting: 0,
     };
     w.check(c.root, node, anchor);
-    w.out
+    w.finish(anchor)
 }
 
 struct Walker<'c, 'd, 's> {
@@ -171,6 +177,21 @@ struct Walker<'c, 'd, 's> {
 }
 
 impl<'c, 'd, 's> Walker<'c, 'd, 's> {
+    /// The violations, and a word if the budget cut the walk short (fewer
+    /// findings must never pass for a clean document).
+    fn finish(mut self, anchor: Span) -> Vec<Violation> {
+        if self.visits > VISIT_BUDGET {
+            self.out.push(Violation {
+                span: anchor,
+                problem: Problem::Incomplete,
+                message: format!(
+                    "schema validation stopped after {VISIT_BUDGET} steps: this document is only partly checked"
+                ),
+            });
+        }
+        self.out
+    }
+
     fn report(&mut self, span: Span, problem: Problem, message: impl FnOnce(&Self) -> String) {
         if self.probing > 0 {
             self.probe_errors += 1;
@@ -496,53 +517,6 @@ impl<'c, 'd, 's> Walker<'c, 'd, 's> {
     }
 }
 
-/// A string that a tool substitutes before the document is applied:
-/// `${VAR}`, `$(VAR)`, `{{ .x }}`, and the tokens scripts and release tasks
-/// replace: `__PORT__`, `<REPO_NAME>`, `#{Var}#`.
-pub fn is_placeholder(t: &str) -> bool {
-    t.contains("${") || t.contains("$(") || t.contains("{{") || has_token(t)
-}
-
-/// `__NAME__`, `<NAME>` (upper case, digits, `_`, `-`; words of any case
-/// joined by `-` or `_` when it is the whole value), or `#{name}#`.
-fn has_token(t: &str) -> bool {
-    let upper = |s: &str| {
-        s.len() >= 2
-            && s.bytes().any(|b| b.is_ascii_uppercase())
-            && s.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-    };
-    let enclosed = |open: &str, close: &str, check: &dyn Fn(&str) -> bool| {
-        let mut rest = t;
-        while let Some(i) = rest.find(open) {
-            let after = &rest[i + open.len()..];
-            match after.find(close) {
-                Some(j) if check(&after[..j]) => return true,
-                Some(_) => rest = after,
-                None => return false,
-            }
-        }
-        false
-    };
-    // A whole value `<your-app-id>` is a placeholder in any case (words
-    // joined by `-` or `_`; not `<a>`).
-    let whole = t
-        .strip_prefix('<')
-        .and_then(|r| r.strip_suffix('>'))
-        .is_some_and(|s| {
-            s.bytes().any(|b| b.is_ascii_alphabetic())
-                && s.bytes().any(|b| b == b'_' || b == b'-')
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        });
-    whole
-        || enclosed("__", "__", &|s| upper(s) && !s.starts_with('_'))
-        || enclosed("<", ">", &upper)
-        || enclosed("#{", "}#", &|s| {
-            !s.is_empty() && !s.contains(char::is_whitespace)
-        })
-}
-
 /// `missing required fields "a", "b" and "c" in spec`.
 fn missing_message(missing: &[&str], path: &[Seg]) -> String {
     let names: Vec<String> = missing
@@ -558,12 +532,6 @@ fn missing_message(missing: &[&str], path: &[Seg]) -> String {
         "missing required field{s} {list} in {}",
         message::place(path)
     )
-}
-
-/// `{{ x }}` as YAML reads it: a mapping whose only key is a mapping.
-fn is_go_template(n: NodeRef) -> bool {
-    let mut entries = n.entries();
-    matches!((entries.next(), entries.next()), (Some((k, _)), None) if k.resolve().is_map())
 }
 
 fn plural(n: u64) -> &'static str {
@@ -897,5 +865,20 @@ mod tests {
         let deep = format!("{}x{}\n", "[".repeat(60), "]".repeat(60));
         let _ = run_with(&deep, &c, PLAIN);
         let _ = run_with("a: 1\n", &c, PLAIN);
+        // A walk the budget ends says so.
+        let wide = json_schema(serde_json::json!({
+            "type": "array",
+            "items": {"anyOf": [{"type": "integer"}, {"type": "boolean"}, {"type": "string", "minLength": 1}]}
+        }));
+        let many = format!("[{}]\n", vec!["x"; 120_000].join(", "));
+        let found = run_with(&many, &wide, PLAIN);
+        assert!(
+            found
+                .last()
+                .is_some_and(|(m, _)| m.contains("only partly checked")),
+            "{:?}",
+            found.last()
+        );
+        assert!(run_with("[x, 1]\n", &wide, PLAIN).is_empty());
     }
 }
