@@ -290,6 +290,36 @@ pub fn looks_like_pipeline(root: NodeRef) -> bool {
     if !root.is_map() || root.get("apiVersion").is_some() || root.get("kind").is_some() {
         return false;
     }
+    // Every top-level key one a pipeline or template has (a Cloud Build
+    // file's `steps` with `images:` or `options:` is not one).
+    const TOP: [&str; 22] = [
+        "stages",
+        "jobs",
+        "steps",
+        "extends",
+        "variables",
+        "parameters",
+        "trigger",
+        "pr",
+        "pool",
+        "resources",
+        "schedules",
+        "phases",
+        "name",
+        "appendCommitMessageToRunName",
+        "lockBehavior",
+        "container",
+        "services",
+        "workspace",
+        "strategy",
+        "continueOnError",
+        "queue",
+        "server",
+    ];
+    let foreign = |k: &str| !TOP.contains(&k) && !expr::is_expr_key(k);
+    if root.entries().any(|(k, _)| k.as_str().is_none_or(foreign)) {
+        return false;
+    }
     let has = |k: &str| root.get(k).is_some();
     if !["stages", "jobs", "steps", "extends"]
         .iter()
@@ -300,12 +330,19 @@ pub fn looks_like_pipeline(root: NodeRef) -> bool {
     if ["trigger", "pr", "pool"].iter().any(|k| has(k)) {
         return true;
     }
+    // Cloud Build steps run an image with `args`/`entrypoint`.
+    let cloud_build = |s: &Step| {
+        ["args", "entrypoint", "waitFor"]
+            .iter()
+            .any(|k| s.node.get(k).is_some())
+    };
     Pipeline::new(root).is_some_and(|p| {
-        p.steps().any(|s| {
-            ["task", "script", "bash", "pwsh", "checkout"]
-                .iter()
-                .any(|k| expr::get(s.node, k).is_some())
-        })
+        !p.steps().any(cloud_build)
+            && p.steps().any(|s| {
+                ["task", "script", "bash", "pwsh", "checkout"]
+                    .iter()
+                    .any(|k| expr::get(s.node, k).is_some())
+            })
     })
 }
 
@@ -325,6 +362,24 @@ mod tests {
         assert!(!first("apiVersion: apps/v1\nkind: Deployment\nspec: {}\n"));
         assert!(!first("registries:\n  allowed: [a]\n"));
         assert!(!first("- a\n"));
+    }
+
+    #[test]
+    fn a_cloud_build_file_is_not_a_pipeline() {
+        let looks = |src: &str| -> bool {
+            let p = parse_stream(src, &Limits::default());
+            looks_like_pipeline(p.docs[0].root().unwrap())
+        };
+        assert!(!looks(
+            "steps:\n- name: ubuntu\n  script: make\nimages: [a]\n"
+        ));
+        assert!(!looks(
+            "steps:\n- name: gcr.io/x/docker\n  args: [build]\n- name: ubuntu\n  script: make\n"
+        ));
+        assert!(looks("steps:\n- script: make\n  name: build\n"));
+        assert!(looks(
+            "trigger: [main]\npool: {vmImage: x}\nsteps:\n- bash: make\n"
+        ));
     }
 
     const SRC: &str = "\
