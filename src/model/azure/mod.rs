@@ -255,68 +255,61 @@ fn environment<'d, 's>(node: NodeRef<'d, 's>) -> Environment<'d, 's> {
     }
 }
 
-/// Whether a document looks like an Azure pipeline although its path does
-/// not say so: no `apiVersion`/`kind`, a top-level `stages`/`jobs`/`steps`/
-/// `extends`, and an Azure marker (`trigger`, `pr`, `pool`, or a step with
-/// `task:`, `script:`, `bash:`, `pwsh:` or `checkout:`).
+/// Top-level keys that give a pipeline or template its content.
+const CONTENT_KEYS: [&str; 12] = [
+    "stages",
+    "jobs",
+    "steps",
+    "extends",
+    "variables",
+    "parameters",
+    "trigger",
+    "pr",
+    "pool",
+    "resources",
+    "schedules",
+    "phases",
+];
+
+/// The other top-level keys a pipeline may have.
+const SETTING_KEYS: [&str; 10] = [
+    "name",
+    "appendCommitMessageToRunName",
+    "lockBehavior",
+    "container",
+    "services",
+    "workspace",
+    "strategy",
+    "continueOnError",
+    "queue",
+    "server",
+];
+
 /// Whether a document where pipelines are kept (by its name or folder)
 /// is one: a mapping with a top-level key of a pipeline or template and
 /// no `apiVersion`/`kind` (a manifest kept under `azure-pipelines/` is a
 /// manifest; a tool's settings file there is neither).
 pub fn may_be_pipeline(root: NodeRef) -> bool {
-    const KEYS: [&str; 12] = [
-        "stages",
-        "jobs",
-        "steps",
-        "extends",
-        "variables",
-        "parameters",
-        "trigger",
-        "pr",
-        "pool",
-        "resources",
-        "schedules",
-        "phases",
-    ];
     root.is_map()
         && root.get("apiVersion").is_none()
         && root.get("kind").is_none()
         && root
             .entries()
-            .any(|(k, _)| k.as_str().is_some_and(|k| KEYS.contains(&k)))
+            .any(|(k, _)| k.as_str().is_some_and(|k| CONTENT_KEYS.contains(&k)))
 }
 
+/// Whether a document looks like an Azure pipeline although its path does
+/// not say so: no `apiVersion`/`kind`, only a pipeline's top-level keys
+/// (a Cloud Build file's `steps` beside `images:` is not one), a top-level
+/// `stages`/`jobs`/`steps`/`extends`, and an Azure marker (`trigger`, `pr`,
+/// `pool`, or a step with `task:`, `script:`, `bash:`, `pwsh:` or
+/// `checkout:`) but no Cloud Build step (`args`, `entrypoint`, `waitFor`).
 pub fn looks_like_pipeline(root: NodeRef) -> bool {
     if !root.is_map() || root.get("apiVersion").is_some() || root.get("kind").is_some() {
         return false;
     }
-    // Every top-level key one a pipeline or template has (a Cloud Build
-    // file's `steps` with `images:` or `options:` is not one).
-    const TOP: [&str; 22] = [
-        "stages",
-        "jobs",
-        "steps",
-        "extends",
-        "variables",
-        "parameters",
-        "trigger",
-        "pr",
-        "pool",
-        "resources",
-        "schedules",
-        "phases",
-        "name",
-        "appendCommitMessageToRunName",
-        "lockBehavior",
-        "container",
-        "services",
-        "workspace",
-        "strategy",
-        "continueOnError",
-        "queue",
-        "server",
-    ];
-    let foreign = |k: &str| !TOP.contains(&k) && !expr::is_expr_key(k);
+    let foreign =
+        |k: &str| !CONTENT_KEYS.contains(&k) && !SETTING_KEYS.contains(&k) && !expr::is_expr_key(k);
     if root.entries().any(|(k, _)| k.as_str().is_none_or(foreign)) {
         return false;
     }

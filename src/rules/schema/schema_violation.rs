@@ -158,9 +158,6 @@ impl Rule for SchemaViolation {
             FileKind::Kustomization => (&*bundled::KUSTOMIZE, "kustomization"),
             _ => return,
         };
-        if !root.is_map() {
-            return;
-        }
         let Some(schema) = bundle.get(key) else {
             return;
         };
@@ -170,17 +167,11 @@ impl Rule for SchemaViolation {
             null_ok: kind == FileKind::Kustomization,
             ..Options::DOCUMENT
         };
-        let anchor = root
-            .entries()
-            .next()
-            .map(|(k, _)| k.span())
-            .unwrap_or_default();
-        let found = validate::validate(&schema, root, anchor, opts);
         let unknown = match kind {
             FileKind::Kustomization => "kustomize refuses a kustomization with an unknown field; `schemas.strict: false` allows them here",
             _ => "GitHub refuses a workflow or action with an unknown key; `schemas.strict: false` allows them here",
         };
-        report(found, None, unknown, cx);
+        validate_file(&schema, root, opts, unknown, cx);
     }
 }
 
@@ -193,21 +184,33 @@ fn check_pipeline(root: NodeRef, cx: &mut DocCx) {
     };
     let view = crate::model::azure::expr::spliced(root.doc);
     let root = view.as_ref().and_then(|d| d.root()).unwrap_or(root);
-    if !root.is_map() {
-        return;
-    }
     let opts = Options {
         strict: cx.config.schemas.strict,
         ..Options::AZURE
     };
+    validate_file(&schema, root, opts, "Azure Pipelines refuses a pipeline with an unknown key, and ignores a task input it does not know; `schemas.strict: false` allows them here", cx);
+    deprecated_tasks(root, cx);
+}
+
+/// A whole file's document against its schema; a missing required key of
+/// the top level is reported at the first key.
+fn validate_file(
+    schema: &Compiled,
+    root: NodeRef,
+    opts: Options,
+    unknown: &'static str,
+    cx: &mut DocCx,
+) {
+    if !root.is_map() {
+        return;
+    }
     let anchor = root
         .entries()
         .next()
         .map(|(k, _)| k.span())
         .unwrap_or_default();
-    let found = validate::validate(&schema, root, anchor, opts);
-    deprecated_tasks(root, cx);
-    report(found, None, "Azure Pipelines refuses a pipeline with an unknown key, and ignores a task input it does not know; `schemas.strict: false` allows them here", cx);
+    let found = validate::validate(schema, root, anchor, opts);
+    report(found, None, unknown, cx);
 }
 
 /// Task versions Azure Pipelines marks deprecated (`KubernetesManifest@0`):
